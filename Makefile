@@ -1,0 +1,57 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# selfconn: top-level build.
+#   make                 module, companion and selftests
+#   make KDIR=/path      build the module against a prepared kernel tree
+#   make check           both QEMU lanes (distro kernel and debug kernel)
+#   make check-host      the selftests against the running kernel (root)
+#   make demo            boot a guest, make a self-connect, cat /proc/selfconn
+
+# The running kernel's build tree; on a host without one (no module support),
+# the newest installed Debian linux-headers-*-amd64.
+KVER ?= $(shell uname -r)
+KDIR ?= $(or $(wildcard /lib/modules/$(KVER)/build),\
+	$(shell ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sort -V | tail -n 1))
+
+# Where the kselftest harness comes from: a linux-source-6.1 tree, extracted
+# by lane/ksft-src.sh when not given.
+CACHE ?= $(CURDIR)/.cache
+KSFT_DIR ?= $(CACHE)/linux-source-6.1/tools/testing/selftests
+
+.PHONY: all module user selftests check check-host demo clean ksft-src checkpatch sparse
+
+all: module user selftests
+
+module:
+	@test -n "$(KDIR)" || { echo "no kernel build tree: install linux-headers-amd64 or pass KDIR=" >&2; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 modules
+
+user:
+	$(MAKE) -C user
+
+ksft-src:
+	@lane/ksft-src.sh $(CACHE) >/dev/null
+
+selftests: ksft-src
+	$(MAKE) -C selftests KSFT_DIR=$(KSFT_DIR)
+
+check:
+	lane/check.sh
+
+check-host: all
+	selftests/run_host.sh
+
+demo:
+	lane/demo.sh
+
+checkpatch: ksft-src
+	$(CACHE)/linux-source-6.1/scripts/checkpatch.pl --strict --no-tree \
+		--ignore SPDX_LICENSE_TAG -f module/*.c module/*.h
+
+sparse:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) C=2 W=1 modules
+
+clean:
+	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
+	$(MAKE) -C user clean
+	$(MAKE) -C selftests clean KSFT_DIR=$(KSFT_DIR)

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _SELFCONN_H
+#define _SELFCONN_H
+
+#include <linux/in6.h>
+#include <linux/types.h>
+#include <linux/uidgid.h>
+
+struct net;
+
+/*
+ * One self-connected socket, copied out of the established hash while its
+ * bucket lock was held, so that printing it later needs no reference.
+ */
+struct selfconn_row {
+	struct in6_addr	addr;		/* IPv4 in addr.s6_addr32[3] */
+	kuid_t		uid;
+	unsigned long	ino;		/* 0: timewait or request sock */
+	unsigned long	timer_ms;	/* timewait only: time left */
+	u16		port;		/* host order */
+	u8		family;
+	u8		state;		/* TCP_*; timewait sockets: tw_substate */
+	bool		timewait;
+};
+
+struct selfconn_snapshot {
+	struct selfconn_row	*rows;
+	unsigned int		nr;
+	unsigned int		cap;
+};
+
+int selfconn_snapshot_take(struct selfconn_snapshot *snap, const struct net *net);
+void selfconn_snapshot_free(struct selfconn_snapshot *snap);
+
+int selfconn_proc_init(void);
+void selfconn_proc_exit(void);
+
+#endif /* _SELFCONN_H */
