@@ -9,12 +9,21 @@
 
 static int __init selfconn_init(void)
 {
-	return selfconn_proc_init();
+	int err;
+
+	err = selfconn_pernet_init();
+	if (err)
+		return err;
+	err = selfconn_proc_init();
+	if (err)
+		selfconn_pernet_exit();
+	return err;
 }
 
 static void __exit selfconn_exit(void)
 {
 	selfconn_proc_exit();
+	selfconn_pernet_exit();
 }
 
 module_init(selfconn_init);

@@ -54,8 +54,9 @@ static void selfconn_show_header(struct seq_file *seq)
 {
 	struct selfconn_iter *it = seq->private;
 
-	seq_printf(seq, "# selfconn v%d rows=%u\n",
-		   SELFCONN_FORMAT_VERSION, it->snap.nr);
+	seq_printf(seq, "# selfconn v%d rows=%u", SELFCONN_FORMAT_VERSION, it->snap.nr);
+	selfconn_refuse_show(seq, it->net);
+	seq_putc(seq, '\n');
 	seq_puts(seq, "# family address state uid inode timer_ms\n");
 }
 

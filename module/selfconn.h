@@ -3,10 +3,30 @@
 #define _SELFCONN_H
 
 #include <linux/in6.h>
+#include <linux/mutex.h>
 #include <linux/types.h>
 #include <linux/uidgid.h>
 
+#include "refuse.h"
+
 struct net;
+
+#define SELFCONN_MAX_WATCHED	64
+
+struct selfconn_net {
+	struct mutex			watch_lock;	/* protects watched[] */
+	unsigned int			nr_watched;
+	u16				watched[SELFCONN_MAX_WATCHED]; /* ascending */
+	struct selfconn_refuse_net	refuse;
+};
+
+struct selfconn_net *selfconn_net(const struct net *net);
+int selfconn_pernet_init(void);
+void selfconn_pernet_exit(void);
+int selfconn_watch_add(struct net *net, u16 port);
+int selfconn_watch_del(struct net *net, u16 port);
+void selfconn_watch_clear(struct net *net);
+unsigned int selfconn_watch_copy(struct net *net, u16 ports[SELFCONN_MAX_WATCHED]);
 
 /*
  * One self-connected socket, copied out of the established hash while its
