@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Walk the TCP established hash of one namespace and copy out every socket
- * whose local address:port equals its remote address:port.
+ * Walk the TCP established hash of one namespace and copy out the sockets a
+ * predicate selects: the self-connected ones, or those talking to a port.
  *
  * The walk follows established_get_first() in net/ipv4/tcp_ipv4.c: empty
  * buckets are skipped without taking their lock, at most one bucket lock is
@@ -27,13 +27,18 @@
  * Full sockets, timewait and request sockets all start with struct
  * sock_common, whose address and port fields are all this test reads.
  */
-static bool selfconn_sk_is_self(const struct sock *sk)
+bool selfconn_match_self(const struct sock *sk, unsigned int unused)
 {
 	if (sk->sk_dport != htons(sk->sk_num))
 		return false;
 	if (sk->sk_family == AF_INET6)
 		return ipv6_addr_equal(&sk->sk_v6_rcv_saddr, &sk->sk_v6_daddr);
 	return sk->sk_rcv_saddr == sk->sk_daddr;
+}
+
+bool selfconn_match_rport(const struct sock *sk, unsigned int port)
+{
+	return ntohs(sk->sk_dport) == port;
 }
 
 static unsigned long selfconn_tw_left_ms(const struct inet_timewait_sock *tw)
@@ -47,11 +52,15 @@ static unsigned long selfconn_tw_left_ms(const struct inet_timewait_sock *tw)
 static void selfconn_row_fill(struct selfconn_row *row, struct sock *sk)
 {
 	row->family = sk->sk_family;
-	row->port = sk->sk_num;
-	if (sk->sk_family == AF_INET6)
-		row->addr = sk->sk_v6_rcv_saddr;
-	else
-		ipv6_addr_set(&row->addr, 0, 0, 0, sk->sk_rcv_saddr);
+	row->lport = sk->sk_num;
+	row->rport = ntohs(sk->sk_dport);
+	if (sk->sk_family == AF_INET6) {
+		row->laddr = sk->sk_v6_rcv_saddr;
+		row->raddr = sk->sk_v6_daddr;
+	} else {
+		ipv6_addr_set(&row->laddr, 0, 0, 0, sk->sk_rcv_saddr);
+		ipv6_addr_set(&row->raddr, 0, 0, 0, sk->sk_daddr);
+	}
 
 	row->uid = GLOBAL_ROOT_UID;
 	row->ino = 0;
@@ -100,7 +109,8 @@ static int selfconn_snapshot_grow(struct selfconn_snapshot *snap)
 static int selfconn_snapshot_bucket(struct selfconn_snapshot *snap,
 				    const struct net *net,
 				    struct inet_hashinfo *hinfo,
-				    unsigned int bucket)
+				    unsigned int bucket,
+				    selfconn_match_t match, unsigned int arg)
 {
 	spinlock_t *lock = inet_ehash_lockp(hinfo, bucket);
 	unsigned int start = snap->nr;
@@ -110,7 +120,7 @@ static int selfconn_snapshot_bucket(struct selfconn_snapshot *snap,
 
 	spin_lock_bh(lock);
 	sk_nulls_for_each(sk, node, &hinfo->ehash[bucket].chain) {
-		if (!net_eq(sock_net(sk), net) || !selfconn_sk_is_self(sk))
+		if (!net_eq(sock_net(sk), net) || !match(sk, arg))
 			continue;
 		if (snap->nr == snap->cap) {
 			snap->nr = start;
@@ -123,7 +133,8 @@ static int selfconn_snapshot_bucket(struct selfconn_snapshot *snap,
 	return err;
 }
 
-int selfconn_snapshot_take(struct selfconn_snapshot *snap, const struct net *net)
+int selfconn_snapshot_take(struct selfconn_snapshot *snap, const struct net *net,
+			   selfconn_match_t match, unsigned int arg)
 {
 	struct inet_hashinfo *hinfo = selfconn_tcp_hashinfo(net);
 	unsigned int bucket;
@@ -138,7 +149,8 @@ int selfconn_snapshot_take(struct selfconn_snapshot *snap, const struct net *net
 		if (hlist_nulls_empty(&hinfo->ehash[bucket].chain))
 			continue;
 		for (;;) {
-			err = selfconn_snapshot_bucket(snap, net, hinfo, bucket);
+			err = selfconn_snapshot_bucket(snap, net, hinfo, bucket,
+						       match, arg);
 			if (err != -ENOSPC)
 				break;
 			err = selfconn_snapshot_grow(snap);
