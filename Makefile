@@ -44,9 +44,15 @@ check-host: all
 demo:
 	lane/demo.sh
 
+# /proc/selfconn is mode 0666 on purpose: a read-write descriptor is how an
+# unprivileged reader queries one port; changing shared state checks
+# CAP_NET_ADMIN in the write handler (module/proc.c). checkpatch flags every
+# world-writable file, so that one message is ignored.
+MODULE_SOURCES = $(filter-out %.mod.c,$(wildcard module/*.c)) $(wildcard module/*.h)
+
 checkpatch: ksft-src
 	$(CACHE)/linux-source-6.1/scripts/checkpatch.pl --strict --no-tree \
-		--ignore SPDX_LICENSE_TAG -f module/*.c module/*.h
+		--ignore EXPORTED_WORLD_WRITABLE -f $(MODULE_SOURCES)
 
 sparse:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) C=2 W=1 modules

@@ -2,19 +2,14 @@
 /*
  * Kernel version differences, kept in one place.
  *
- * selfconn relies on the per-netns TCP hashinfo pointer and on bhash2, both
- * introduced in Linux 6.1.
+ * selfconn needs Linux 6.1 or later: it relies on the per-netns TCP hashinfo
+ * pointer and on bhash2, both introduced in 6.1, and fails to build without.
  */
 #ifndef _SELFCONN_COMPAT_H
 #define _SELFCONN_COMPAT_H
 
-#include <linux/version.h>
 #include <net/inet_hashtables.h>
 #include <net/net_namespace.h>
-
-#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 1, 0)
-#error "selfconn needs Linux 6.1 or later"
-#endif
 
 #if !IS_ENABLED(CONFIG_IPV6)
 #error "selfconn needs CONFIG_IPV6"
