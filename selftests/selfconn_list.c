@@ -231,8 +231,9 @@ static int sc_parse_row(struct sc_table *t, unsigned int lineno, char *line,
 
 /*
  * Parse the whole file into t->rows. Checks the v1 format strictly: header,
- * column line, one valid row per line, every line newline-terminated, and
- * rows=N equal to the number of rows.
+ * column line, exactly rows=N valid rows, every line newline-terminated.
+ * Lines of watched-port reports ("# port P", "port P ...") may follow the
+ * rows; they are not checked here.
  */
 static int sc_parse(struct sc_table *t)
 {
@@ -291,6 +292,21 @@ static int sc_parse(struct sc_table *t)
 				return sc_fail(t, 2, "column line is not '" SC_COLUMNS "'");
 			}
 			continue;
+		}
+		/* After the rows come the watched ports' reports, if any. */
+		if (have_rows && (unsigned long long)t->nrows == t->rows_hdr) {
+			if (strncmp(line, "# port ", 7) && strncmp(line, "port ", 5)) {
+				free(copy);
+				return sc_fail(t, lineno, "more rows than rows=N (or a stray line after them)");
+			}
+			continue;
+		}
+		if (!strncmp(line, "# port ", 7) || !strncmp(line, "port ", 5)) {
+			free(copy);
+			snprintf(t->err, sizeof(t->err),
+				 "line %u: a port report after %d rows, header says rows=%llu",
+				 lineno, t->nrows, t->rows_hdr);
+			return -1;
 		}
 		if ((size_t)t->nrows == cap) {
 			struct sc_row *nr;
