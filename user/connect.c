@@ -1,0 +1,241 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * selfconn connect [ADDR] PORT [--hold SECONDS]
+ *
+ * Bind a TCP socket to ADDR:PORT and connect it to ADDR:PORT: a simultaneous
+ * open with itself. Then write a message and read it back from the same
+ * socket, print the 4-tuple and the TCP state, and hold the socket open if
+ * asked.
+ */
+#define _DEFAULT_SOURCE	/* struct tcp_info */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "selfconn.h"
+
+#define CMD "connect"
+#define DEFAULT_ADDR "127.0.0.1"
+#define ECHO_TIMEOUT_S 10
+#define HOLD_MAX (365UL * 24 * 3600)
+
+struct connect_opts {
+	const char *addr;
+	uint16_t port;
+	unsigned long hold;	/* seconds to keep the socket open */
+};
+
+void sc_connect_usage(FILE *out, const char *prog)
+{
+	fprintf(out,
+		"Usage: %s " CMD " [ADDR] PORT [--hold SECONDS]\n"
+		"\n"
+		"Bind a TCP socket to ADDR:PORT and connect it to ADDR:PORT, so that\n"
+		"it connects to itself. Write a message and read it back from the\n"
+		"same socket, then print\n"
+		"\n"
+		"  FAMILY LOCAL -> REMOTE STATE\n"
+		"\n"
+		"e.g. 'inet 127.0.0.1:18082 -> 127.0.0.1:18082 ESTAB', addresses as\n"
+		"in /proc/selfconn.\n"
+		"\n"
+		"  ADDR            IPv4 or IPv6 address, default " DEFAULT_ADDR ". One\n"
+		"                  with a ':' is IPv6 (brackets allowed); an IPv4-mapped\n"
+		"                  ::ffff:a.b.c.d uses an AF_INET6 socket.\n"
+		"  PORT            1 to 65535\n"
+		"  --hold SECONDS  keep the connection open that long before closing\n"
+		"  -h, --help      this help\n"
+		"\n"
+		"Exit status: 0 the self-connect was made, 2 connection refused,\n"
+		"1 any other error, 64 bad usage.\n", prog);
+}
+
+static int parse_args(const char *prog, int argc, char **argv,
+		      struct connect_opts *o)
+{
+	const char *pos[2];
+	int npos = 0, i, opts_done = 0;
+
+	memset(o, 0, sizeof(*o));
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i], *val = NULL;
+
+		if (!opts_done && !strcmp(a, "--")) {
+			opts_done = 1;
+			continue;
+		}
+		if (!opts_done && !strcmp(a, "--hold")) {
+			if (i + 1 >= argc) {
+				sc_usage_err(prog, CMD, "--hold needs SECONDS");
+				return -1;
+			}
+			val = argv[++i];
+		} else if (!opts_done && !strncmp(a, "--hold=", 7)) {
+			val = a + 7;
+		} else if (!opts_done && a[0] == '-' && a[1] && !strchr(a, ':')) {
+			sc_usage_err(prog, CMD, "unknown option '%s'", a);
+			return -1;
+		} else {
+			if (npos == 2) {
+				sc_usage_err(prog, CMD, "too many arguments");
+				return -1;
+			}
+			pos[npos++] = a;
+			continue;
+		}
+		if (sc_parse_uint(val, HOLD_MAX, &o->hold)) {
+			sc_usage_err(prog, CMD, "--hold: '%s' is not a number of seconds (0 to %lu)",
+				     val, HOLD_MAX);
+			return -1;
+		}
+	}
+	if (npos == 0) {
+		sc_usage_err(prog, CMD, "PORT missing");
+		return -1;
+	}
+	o->addr = npos == 2 ? pos[0] : DEFAULT_ADDR;
+	if (sc_parse_port(pos[npos - 1], &o->port)) {
+		sc_usage_err(prog, CMD, "'%s' is not a port (1 to 65535)", pos[npos - 1]);
+		return -1;
+	}
+	return 0;
+}
+
+static int tcp_state(int fd)
+{
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+
+	memset(&ti, 0, sizeof(ti));
+	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len))
+		return -1;
+	return ti.tcpi_state;
+}
+
+/* Write msg and read it back on the same socket: 0, or an errno. */
+static int echo_self(int fd, const char *msg, size_t len)
+{
+	struct timeval tv = { .tv_sec = ECHO_TIMEOUT_S };
+	char buf[128];
+	size_t got = 0;
+	ssize_t n;
+
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)))
+		return errno;
+	for (size_t off = 0; off < len; off += (size_t)n) {
+		n = write(fd, msg + off, len - off);
+		if (n < 0)
+			return errno;
+	}
+	while (got < len) {
+		n = read(fd, buf + got, len - got);
+		if (n < 0)
+			return errno == EAGAIN ? ETIMEDOUT : errno;
+		if (n == 0)
+			return ECONNRESET;
+		got += (size_t)n;
+	}
+	return memcmp(buf, msg, len) ? EPROTO : 0;
+}
+
+static void hold(unsigned long seconds)
+{
+	struct timespec ts = { .tv_sec = (time_t)seconds };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+static int do_connect(const char *prog, const struct connect_opts *o)
+{
+	struct sockaddr_storage ss, local, peer;
+	char lbuf[64], pbuf[64], msg[128];
+	socklen_t len, llen = sizeof(local), plen = sizeof(peer);
+	int fd, err, state, off = 0;
+
+	if (sc_parse_addr(o->addr, o->port, &ss, &len)) {
+		sc_usage_err(prog, CMD, "'%s' is not an IPv4 or IPv6 address", o->addr);
+		return SC_EXIT_USAGE;
+	}
+	sc_format_addr((struct sockaddr *)&ss, lbuf, sizeof(lbuf));
+
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		sc_err(prog, CMD, errno, "socket(%s)", sc_family_name(ss.ss_family));
+		return SC_EXIT_FAIL;
+	}
+	/* An IPv4-mapped address needs a dual-stack socket. */
+	if (ss.ss_family == AF_INET6 &&
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof(off))) {
+		sc_err(prog, CMD, errno, "IPV6_V6ONLY");
+		goto fail;
+	}
+	if (bind(fd, (struct sockaddr *)&ss, len)) {
+		sc_err(prog, CMD, errno, "bind %s", lbuf);
+		goto fail;
+	}
+	if (connect(fd, (struct sockaddr *)&ss, len)) {
+		err = errno;
+		sc_err(prog, CMD, err, "connect %s to itself", lbuf);
+		close(fd);
+		return err == ECONNREFUSED ? SC_EXIT_REFUSED : SC_EXIT_FAIL;
+	}
+	if (getsockname(fd, (struct sockaddr *)&local, &llen) ||
+	    getpeername(fd, (struct sockaddr *)&peer, &plen)) {
+		sc_err(prog, CMD, errno, "getsockname/getpeername");
+		goto fail;
+	}
+	sc_format_addr((struct sockaddr *)&local, lbuf, sizeof(lbuf));
+	sc_format_addr((struct sockaddr *)&peer, pbuf, sizeof(pbuf));
+	if (llen != plen || memcmp(&local, &peer, llen)) {
+		sc_err(prog, CMD, 0, "%s connected to %s, not to itself", lbuf, pbuf);
+		goto fail;
+	}
+	snprintf(msg, sizeof(msg), "selfconn %ld %s\n", (long)getpid(), lbuf);
+	err = echo_self(fd, msg, strlen(msg));
+	if (err) {
+		sc_err(prog, CMD, err, "%s: reading back what it wrote", lbuf);
+		goto fail;
+	}
+	state = tcp_state(fd);
+	if (state < 0) {
+		sc_err(prog, CMD, errno, "TCP_INFO");
+		goto fail;
+	}
+	printf("%s %s -> %s %s\n", sc_family_name(local.ss_family), lbuf, pbuf,
+	       sc_tcp_state_name(state));
+	if (fflush(stdout)) {
+		sc_err(prog, CMD, errno, "stdout");
+		goto fail;
+	}
+	if (o->hold)
+		hold(o->hold);
+	close(fd);
+	return SC_EXIT_OK;
+fail:
+	close(fd);
+	return SC_EXIT_FAIL;
+}
+
+int sc_connect_main(const char *prog, int argc, char **argv)
+{
+	struct connect_opts o;
+	int i;
+
+	for (i = 1; i < argc && strcmp(argv[i], "--"); i++)
+		if (sc_is_help(argv[i])) {
+			sc_connect_usage(stdout, prog);
+			return SC_EXIT_OK;
+		}
+	if (parse_args(prog, argc, argv, &o))
+		return SC_EXIT_USAGE;
+	return do_connect(prog, &o);
+}

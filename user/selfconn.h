@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * selfconn(1): the companion of selfconn.ko. One source file per subcommand
+ * family; main.c dispatches. No global state: everything a command needs is
+ * passed to it.
+ */
+#ifndef SELFCONN_USER_H
+#define SELFCONN_USER_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/socket.h>
+
+/* Exit codes shared by all subcommands. */
+enum {
+	SC_EXIT_OK = 0,		/* done (connect: the self-connect was made) */
+	SC_EXIT_FAIL = 1,	/* any other error */
+	SC_EXIT_REFUSED = 2,	/* connect: ECONNREFUSED */
+	SC_EXIT_USAGE = 64,	/* bad command line (EX_USAGE) */
+};
+
+struct sc_command {
+	const char *name;
+	const char *summary;
+	int (*run)(const char *prog, int argc, char **argv);
+	void (*usage)(FILE *out, const char *prog);
+};
+
+/* connect.c */
+int sc_connect_main(const char *prog, int argc, char **argv);
+void sc_connect_usage(FILE *out, const char *prog);
+
+/* util.c */
+const char *sc_errname(int err);
+void sc_err(const char *prog, const char *cmd, int err, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+void sc_usage_err(const char *prog, const char *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+int sc_parse_port(const char *s, uint16_t *port);
+int sc_parse_uint(const char *s, unsigned long max, unsigned long *out);
+int sc_parse_addr(const char *s, uint16_t port, struct sockaddr_storage *ss,
+		  socklen_t *len);
+void sc_format_addr(const struct sockaddr *sa, char *buf, size_t len);
+const char *sc_family_name(int family);
+const char *sc_tcp_state_name(int state);
+int sc_is_help(const char *arg);
+
+#endif
