@@ -1,0 +1,134 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# The seed's reproducer: `ncat 127.0.0.1 18082 -p 18082` connects to itself.
+# /proc/selfconn must list it as ESTAB with ncat's socket inode while ncat
+# runs, and as TIME-WAIT after ncat is killed.
+#
+# Runs in a network namespace of its own when unshare(1) can make one, so a
+# TIME-WAIT left by an earlier run cannot get in the way. busybox sh.
+# Prints TAP; exits 0 (pass), 1 (fail) or 4 (skip), as kselftest expects.
+
+PORT=18082
+ADDR=127.0.0.1
+WAIT=100	# tenths of a second to wait for a state change
+ksft_skip=4
+
+if [ -z "$SELFCONN_NCAT_NETNS" ] && command -v unshare >/dev/null 2>&1 &&
+	unshare -n true 2>/dev/null; then
+	SELFCONN_NCAT_NETNS=1 exec unshare -n sh "$0" "$@"
+fi
+
+echo "TAP version 13"
+
+if ! command -v ncat >/dev/null 2>&1; then
+	echo "1..0 # SKIP ncat not installed"
+	exit $ksft_skip
+fi
+if [ ! -r /proc/selfconn ]; then
+	echo "1..0 # SKIP /proc/selfconn missing: load selfconn.ko"
+	exit $ksft_skip
+fi
+if [ -n "$SELFCONN_NCAT_NETNS" ]; then
+	ip link set lo up 2>/dev/null || ifconfig lo up
+	echo "# in a fresh network namespace"
+fi
+
+echo "1..4"
+failed=0
+n=0
+ok() {
+	n=$((n + 1))
+	echo "ok $n $*"
+}
+not_ok() {
+	n=$((n + 1))
+	failed=1
+	echo "not ok $n $*"
+}
+
+dump() {
+	sed 's/^/#   | /' /proc/selfconn
+}
+
+# The row for ADDR:PORT, or nothing.
+row() {
+	grep "^inet $ADDR:$PORT " /proc/selfconn
+}
+
+# Wait until the row for ADDR:PORT matches the extended regex $1.
+wait_row() {
+	i=0
+	while [ $i -lt $WAIT ]; do
+		row | grep -Eq "$1" && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+
+# rows=N must equal the number of rows (before any port report).
+rows_consistent() {
+	awk 'NR == 1 { for (i = 1; i <= NF; i++) if ($i ~ /^rows=/) want = substr($i, 6) }
+	     NR > 2 && /^inet6? / { got++ }
+	     END { exit !(want != "" && want == got + 0) }' /proc/selfconn
+}
+
+tmp=$(mktemp -d) || exit 1
+ncat_pid=
+# shellcheck disable=SC2317 # run by the EXIT trap
+cleanup() {
+	[ -n "$ncat_pid" ] && kill "$ncat_pid" 2>/dev/null
+	exec 3>&-
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+# Keep ncat's stdin open (and empty) through a FIFO we hold, so it stays
+# connected until killed and no `sleep` is left behind.
+mkfifo "$tmp/in"
+ncat $ADDR $PORT -p $PORT <"$tmp/in" >"$tmp/out" 2>"$tmp/err" &
+ncat_pid=$!
+exec 3>"$tmp/in"
+
+if wait_row "^inet $ADDR:$PORT ESTAB "; then
+	ok "ncat $ADDR $PORT -p $PORT is listed: $(row)"
+else
+	not_ok "ncat $ADDR $PORT -p $PORT is listed as ESTAB"
+	echo "# expected: inet $ADDR:$PORT ESTAB 0 <inode> -"
+	sed 's/^/# ncat: /' "$tmp/err"
+	dump
+fi
+
+ino=$(row | awk '$3 == "ESTAB" { print $5 }')
+fds=$(for fd in "/proc/$ncat_pid/fd"/*; do readlink "$fd"; done 2>/dev/null)
+if [ -n "$ino" ] && echo "$fds" | grep -qxF "socket:[$ino]" &&
+	row | grep -Eq "^inet $ADDR:$PORT ESTAB 0 $ino -( |\$)"; then
+	ok "the row is ncat's socket (uid 0, inode $ino, timer -)"
+else
+	not_ok "the row is ncat's socket (uid 0, its inode, timer -)"
+	echo "# row: $(row)"
+	echo "# ncat's sockets: $(echo "$fds" | grep socket | tr '\n' ' ')"
+fi
+
+kill "$ncat_pid"
+wait "$ncat_pid" 2>/dev/null
+ncat_pid=
+exec 3>&-
+
+if wait_row "^inet $ADDR:$PORT TIME-WAIT 0 0 [1-9][0-9]*( |\$)"; then
+	ok "after kill: $(row)"
+else
+	not_ok "after kill the row is TIME-WAIT with uid 0, inode 0, timer > 0"
+	echo "# expected: inet $ADDR:$PORT TIME-WAIT 0 0 <ms>"
+	dump
+fi
+
+if rows_consistent; then
+	ok "rows=N matches the rows"
+else
+	not_ok "rows=N matches the rows"
+	dump
+fi
+
+exit $failed
