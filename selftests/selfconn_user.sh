@@ -1,0 +1,168 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# The companion: `selfconn connect [ADDR] PORT [--hold SECONDS]` makes a
+# self-connect that /proc/selfconn lists with the companion's socket inode,
+# for IPv4, IPv6 and IPv4-mapped; its usage errors exit 64, its other
+# errors 1 with the errno name on stderr.
+#
+# The binary: $SELFCONN_BIN, else selfconn in PATH, else ../user/selfconn.
+# Runs in a network namespace of its own when unshare(1) can make one.
+# busybox sh. Prints TAP; exits 0 (pass), 1 (fail) or 4 (skip).
+
+WAIT=100	# tenths of a second to wait for a state change
+ksft_skip=4
+
+if [ -z "$SELFCONN_USER_NETNS" ] && command -v unshare >/dev/null 2>&1 &&
+	unshare -n true 2>/dev/null; then
+	SELFCONN_USER_NETNS=1 exec unshare -n sh "$0" "$@"
+fi
+
+echo "TAP version 13"
+
+here=$(cd "$(dirname "$0")" && pwd)
+bin=${SELFCONN_BIN:-$(command -v selfconn 2>/dev/null)}
+[ -n "$bin" ] || bin=$here/../user/selfconn
+if [ ! -x "$bin" ]; then
+	echo "1..0 # SKIP selfconn companion not found (set SELFCONN_BIN)"
+	exit $ksft_skip
+fi
+if [ ! -r /proc/selfconn ]; then
+	echo "1..0 # SKIP /proc/selfconn missing: load selfconn.ko"
+	exit $ksft_skip
+fi
+if [ -n "$SELFCONN_USER_NETNS" ]; then
+	ip link set lo up 2>/dev/null || ifconfig lo up
+	echo "# in a fresh network namespace"
+fi
+echo "# companion: $bin"
+
+echo "1..10"
+failed=0
+n=0
+ok() {
+	n=$((n + 1))
+	echo "ok $n $*"
+}
+not_ok() {
+	n=$((n + 1))
+	failed=1
+	echo "not ok $n $*"
+}
+check() {	# check DESCRIPTION CONDITION-STATUS
+	if [ "$2" = 0 ]; then ok "$1"; else not_ok "$1"; fi
+}
+dump() {
+	sed 's/^/#   | /' /proc/selfconn
+}
+
+tmp=$(mktemp -d) || exit 1
+pid=
+# shellcheck disable=SC2317 # run by the EXIT trap
+cleanup() {
+	[ -n "$pid" ] && kill "$pid" 2>/dev/null
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+# run EXPECTED-EXIT ARGS...: runs the companion, output in $tmp/out, $tmp/err
+run() {
+	want=$1
+	shift
+	"$bin" "$@" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	if [ "$rc" != "$want" ]; then
+		echo "# selfconn $*: exit $rc, expected $want"
+		sed 's/^/#   stdout: /' "$tmp/out"
+		sed 's/^/#   stderr: /' "$tmp/err"
+		return 1
+	fi
+	return 0
+}
+
+# --help, top and subcommand
+run 0 --help && grep -q '^  connect ' "$tmp/out"
+check "selfconn --help lists connect" $?
+run 0 connect --help && grep -q 'Usage: selfconn connect \[ADDR\] PORT' "$tmp/out"
+check "selfconn connect --help" $?
+
+# usage errors: 64, a message on stderr, nothing on stdout
+bad=0
+for args in "" "bogus" "connect" "connect 0" "connect 65536" "connect 1.2.3 80" \
+	"connect 18090 --hold" "connect 18090 --hold -1" "connect 1 2 3" \
+	"connect --frob 18090"; do
+	# shellcheck disable=SC2086 # split on purpose
+	if ! run 64 $args || [ -s "$tmp/out" ] || [ ! -s "$tmp/err" ]; then
+		echo "# usage error not reported for: selfconn $args"
+		bad=1
+	fi
+done
+check "usage errors exit 64 with a message on stderr" $bad
+
+# a non-local address: bind fails, exit 1, errno name on stderr
+run 1 connect 192.0.2.1 18090 && grep -q 'EADDRNOTAVAIL' "$tmp/err"
+check "a non-local address exits 1 naming EADDRNOTAVAIL" $?
+
+# one-shot: prints the 4-tuple and ESTAB, then its TIME-WAIT is listed
+wait_tw() {
+	i=0
+	while [ $i -lt $WAIT ]; do
+		grep -Eq "^$1 TIME-WAIT 0 0 [1-9][0-9]*( |\$)" /proc/selfconn && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	dump
+	return 1
+}
+run 0 connect 18091 &&
+	grep -qx 'inet 127.0.0.1:18091 -> 127.0.0.1:18091 ESTAB' "$tmp/out" &&
+	wait_tw "inet 127.0.0.1:18091"
+check "selfconn connect 18091 prints the 4-tuple, then TIME-WAIT is listed" $?
+
+# held: listed as ESTAB with the companion's own socket inode
+held() {	# held FAMILY ADDR-AS-LISTED ARG-ADDR PORT (listed literally)
+	fam=$1 listed=$2 arg=$3 port=$4
+	re=$(printf '%s' "$listed" | sed 's/[].[]/\\&/g')
+	"$bin" connect "$arg" "$port" --hold 60 >"$tmp/out" 2>"$tmp/err" &
+	pid=$!
+	i=0 row=
+	while [ $i -lt $WAIT ]; do
+		row=$(grep "^$fam $re:$port ESTAB " /proc/selfconn)
+		[ -n "$row" ] && break
+		sleep 0.1
+		i=$((i + 1))
+	done
+	ino=$(echo "$row" | awk '{ print $5 }')
+	fds=$(for fd in "/proc/$pid/fd"/*; do readlink "$fd"; done 2>/dev/null)
+	res=1
+	if [ -n "$ino" ] && echo "$fds" | grep -qxF "socket:[$ino]" &&
+		echo "$row" | grep -Eq "^$fam $re:$port ESTAB 0 $ino -( |\$)" &&
+		grep -qxF "$fam $listed:$port -> $listed:$port ESTAB" "$tmp/out"; then
+		res=0
+	else
+		echo "# expected: $fam $listed:$port ESTAB 0 <inode of pid $pid> -"
+		echo "# got row: $row"
+		echo "# its sockets: $(echo "$fds" | grep socket | tr '\n' ' ')"
+		sed 's/^/#   stdout: /' "$tmp/out"
+		sed 's/^/#   stderr: /' "$tmp/err"
+		dump
+	fi
+	kill "$pid"
+	wait "$pid" 2>/dev/null
+	pid=
+	return $res
+}
+held inet 127.0.0.1 127.0.0.1 18092
+check "connect 127.0.0.1 18092 --hold: listed with its inode" $?
+held inet6 "[::1]" ::1 18093
+check "connect ::1 18093 --hold: listed with its inode" $?
+held inet6 "[::ffff:127.0.0.1]" ::ffff:127.0.0.1 18094
+check "connect ::ffff:127.0.0.1 18094 --hold: listed with its inode" $?
+held inet6 "[::1]" "[::1]" 18095
+check "connect [::1] 18095 (brackets) --hold: listed with its inode" $?
+
+# killed while holding: its TIME-WAIT is listed
+wait_tw "inet6 \[::ffff:127.0.0.1\]:18094"
+check "after kill, [::ffff:127.0.0.1]:18094 is TIME-WAIT" $?
+
+exit $failed
