@@ -1,0 +1,182 @@
+#!/bin/bash
+# make check: build selfconn, then boot it with the selftests in QEMU on
+# the Debian kernel (distro lane) and on a KASAN/lockdep/kmemleak kernel
+# built from linux-source-6.1 (debug lane). Logs: .cache/lanes/<lane>/.
+# Env: LANES="distro debug", GUEST_TIMEOUT (s, per guest, default 900),
+# TEST_TIMEOUT (s, per test program in the guest, default 300).
+# The last line is "N passed, N failed, N skipped"; exit 1 if any failed.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+LANES=${LANES:-distro debug}
+GUEST_TIMEOUT=${GUEST_TIMEOUT:-900}
+TEST_TIMEOUT=${TEST_TIMEOUT:-300}
+
+# Kernel messages that mean the module (or the kernel under it) misbehaved.
+SPLAT='BUG:|WARNING: CPU: [0-9]+ PID:|WARNING: (possible|suspicious|inconsistent|bad unlock|held lock|lock held|Nested lock|Illegal lock|circular)|-----\[ cut here \]-----|Oops|Kernel panic|general protection fault|UBSAN:|KASAN:|refcount_t:|possible recursive locking|possible circular locking|inconsistent lock state|suspicious RCU usage|lockdep is turned off|INFO: task .* blocked|unreferenced object|kmemleak: [0-9]+ new suspected memory leak|list_(add|del) corruption|Call Trace:|stack-protector:|rcu: INFO:|detected stalls'
+
+total_pass=0 total_fail=0 total_skip=0
+summaries=()
+
+closing_line() {
+	echo "$total_pass passed, $total_fail failed, $total_skip skipped"
+}
+
+# A build step failed: no lane can run.
+build_failed() {
+	log "FAIL: $1"
+	total_fail=$((total_fail + 1))
+	closing_line
+	exit 1
+}
+
+# Count the TAP of a lane's record (the guest's ttyS1): "PASS FAIL SKIP",
+# then the reasons for failures that are not "not ok" lines, one a line.
+count_tap() {
+	awk '
+	function endprog(code) {
+		if (code != 0 && code != 4 && !notok) {
+			fail++; print "FAIL: " prog " exited " code " without a not ok line" >"/dev/stderr"
+		} else if (plan >= 0 && results != plan && !notok) {
+			fail++; print "FAIL: " prog " planned " plan " tests, reported " results >"/dev/stderr"
+		}
+		prog = ""
+	}
+	/^# selfconn-lane: (insmod|rmmod) exit=/ { next }
+	/^# selfconn-lane: run / { prog = $4; notok = 0; plan = -1; results = 0; next }
+	/^# selfconn-lane: [^ ]+ exit=[0-9]+$/ {
+		code = $4; sub(/^exit=/, "", code); endprog(code + 0); next
+	}
+	/^1\.\.[0-9]+/ {
+		p = $0; sub(/^1\.\./, "", p); sub(/[^0-9].*/, "", p); plan = p + 0
+		if (plan == 0 && $0 ~ /# [Ss][Kk][Ii][Pp]/) skip++
+		next
+	}
+	/^not ok / { fail++; notok = 1; results++; next }
+	/^ok / { if ($0 ~ /# [Ss][Kk][Ii][Pp]/) skip++; else pass++; results++; next }
+	END { print pass + 0, fail + 0, skip + 0 }
+	' "$1"
+}
+
+# Problems of the lane as a whole: prints one reason a line.
+lane_problems() {
+	local record=$1 console=$2 rc=$3
+	grep -qx 'selfconn-lane: done' "$record" ||
+		echo "guest did not finish (qemu exit $rc: crash, hang or timeout)"
+	grep -E '^# selfconn-lane: (insmod|rmmod) exit=' "$record" | grep -v 'exit=0$' |
+		sed 's/^# selfconn-lane: /module /' || true
+	if sed -n '/^# selfconn-lane: kmemleak begin/,/^# selfconn-lane: kmemleak end/p' "$record" |
+		grep -qv '^# selfconn-lane: kmemleak'; then
+		echo "kmemleak reported leaks"
+	fi
+	if grep -qE "$SPLAT" "$console"; then
+		echo "kernel splat in the console log"
+	fi
+	true
+}
+
+show_splat() {
+	local console=$1 first
+	first=$(grep -nE "$SPLAT" "$console" | head -n 1 | cut -d: -f1)
+	[ -n "$first" ] || return 0
+	echo "--- console from line $first:"
+	sed -n "$((first > 5 ? first - 5 : 1)),$((first + 60))p" "$console"
+	echo "---"
+}
+
+# Boot one lane's guest, print its TAP and verdict, add to the totals.
+run_lane() {
+	local lane=$1 kernel=$2 initrd=$3 dir=$CACHE/lanes/$1 rc=0 start
+	local pass fail skip problems
+	start=$(date +%s)
+	log "lane $lane: booting $(basename "$kernel") under QEMU ($QEMU_ACCEL), up to $GUEST_TIMEOUT s"
+	lane/run-guest.sh "$kernel" "$initrd" "$dir/console.raw" "$dir/verdict.raw" "$GUEST_TIMEOUT" || rc=$?
+	tr -d '\r' <"$dir/console.raw" >"$dir/console.log"
+	tr -d '\r' <"$dir/verdict.raw" >"$dir/verdict"
+	rm -f "$dir/console.raw" "$dir/verdict.raw"
+	log "lane $lane: guest ran $(($(date +%s) - start)) s; TAP follows"
+	cat "$dir/verdict"
+	read -r pass fail skip < <(count_tap "$dir/verdict" 2>"$dir/reasons")
+	cat "$dir/reasons"
+	problems=$(lane_problems "$dir/verdict" "$dir/console.log" "$rc")
+	if [ -n "$problems" ]; then
+		echo "$problems" | sed "s/^/FAIL: lane $lane: /"
+		fail=$((fail + 1))
+		if grep -qE "$SPLAT" "$dir/console.log"; then
+			show_splat "$dir/console.log"
+		elif ! grep -qx 'selfconn-lane: done' "$dir/verdict"; then
+			echo "--- last 40 console lines:"
+			tail -n 40 "$dir/console.log"
+			echo "---"
+		fi
+	fi
+	local verdict=PASS
+	[ "$fail" = 0 ] || verdict=FAIL
+	summaries+=("lane $lane: $verdict: $pass passed, $fail failed, $skip skipped ($(($(date +%s) - start)) s; logs in ${dir#"$ROOT"/})")
+	log "${summaries[-1]}"
+	total_pass=$((total_pass + pass))
+	total_fail=$((total_fail + fail))
+	total_skip=$((total_skip + skip))
+}
+
+initramfs() {
+	local out=$1
+	shift
+	lane/mkinitramfs.sh --user "$(user_binary)" --tests "$ROOT/selftests" \
+		--ksft-dir "$KSFT_DIR" --test-timeout "$TEST_TIMEOUT" "$@" "$out"
+}
+
+lane_distro() {
+	local dir=$CACHE/lanes/distro
+	mkdir -p "$dir"
+	initramfs "$dir/initramfs.cpio.gz" --ko "$dir/selfconn.ko" --kver "$(distro_kver)" ||
+		build_failed "distro initramfs"
+	run_lane distro "$(distro_kernel)" "$dir/initramfs.cpio.gz"
+}
+
+lane_debug() {
+	local dir=$CACHE/lanes/debug kdir
+	mkdir -p "$dir"
+	local start=$(date +%s)
+	log "debug kernel (built once, then cached in ${CACHE#"$ROOT"/})"
+	kdir=$(lane/debug-kernel.sh "$CACHE") || build_failed "debug kernel build"
+	log "debug kernel: $(($(date +%s) - start)) s"
+	timed "module for the debug kernel" build_module "$kdir" "$dir/selfconn.ko" ||
+		build_failed "module build for the debug kernel"
+	initramfs "$dir/initramfs.cpio.gz" --ko "$dir/selfconn.ko" || build_failed "debug initramfs"
+	run_lane debug "$kdir/arch/x86/boot/bzImage" "$dir/initramfs.cpio.gz"
+}
+
+main() {
+	local start lane
+	start=$(date +%s)
+	cd "$ROOT"
+	timed "dependencies (lane/deps.sh)" lane/deps.sh || build_failed "lane/deps.sh"
+	local kdir
+	kdir=$(distro_kdir)
+	[ -n "$kdir" ] || build_failed "no /usr/src/linux-headers-*-amd64"
+	timed "module for $(basename "$kdir")" build_module "$kdir" "$CACHE/lanes/distro/selfconn.ko" ||
+		build_failed "module build"
+	timed "companion and selftests" build_userspace || build_failed "user/selftests build"
+	QEMU_ACCEL=$(lane/run-guest.sh --probe)
+	export QEMU_ACCEL
+	for lane in $LANES; do
+		case "$lane" in
+		distro) lane_distro ;;
+		debug) lane_debug ;;
+		*) build_failed "unknown lane $lane (LANES=\"distro debug\")" ;;
+		esac
+	done
+	if [[ " $LANES " == *" debug "* ]]; then
+		timed "module for $(basename "$kdir") again (the tree's .ko)" \
+			build_module "$kdir" "$CACHE/lanes/distro/selfconn.ko" ||
+			build_failed "module rebuild"
+	fi
+	echo
+	printf '%s\n' "${summaries[@]}"
+	log "make check took $(($(date +%s) - start)) s"
+	closing_line
+	[ "$total_fail" = 0 ]
+}
+
+main "$@"

@@ -1,0 +1,60 @@
+# Shared by lane/check.sh and lane/demo.sh (sourced, bash).
+
+LANE_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$LANE_DIR/.." && pwd)
+CACHE=${CACHE:-$ROOT/.cache}
+KSFT_DIR=${KSFT_DIR:-$CACHE/linux-source-6.1/tools/testing/selftests}
+
+log() { echo ">>> $*"; }
+
+# Run a step, then say how long it took.
+timed() {
+	local what=$1 start rc=0
+	shift
+	start=$(date +%s)
+	log "$what"
+	"$@" || rc=$?
+	log "$what: $(($(date +%s) - start)) s"
+	return "$rc"
+}
+
+# The newest Debian headers tree and the matching kernel image.
+distro_kdir() {
+	ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sort -V | tail -n 1
+}
+
+distro_kver() {
+	local kdir
+	kdir=$(distro_kdir)
+	[ -n "$kdir" ] || return 1
+	basename "$kdir" | sed 's/^linux-headers-//'
+}
+
+distro_kernel() {
+	local k
+	k=/boot/vmlinuz-$(distro_kver)
+	[ -f "$k" ] || { echo "no $k: install linux-image-amd64 matching the headers" >&2; return 1; }
+	echo "$k"
+}
+
+# Build selfconn.ko against KDIR (after cleaning objects from another tree)
+# and copy it to DEST.
+build_module() {
+	local kdir=$1 dest=$2
+	make -s -C "$kdir" M="$ROOT" clean >/dev/null || return 1
+	make -C "$ROOT" module KDIR="$kdir" || return 1
+	mkdir -p "$(dirname "$dest")"
+	cp "$ROOT/module/selfconn.ko" "$dest" || return 1
+	log "module for $(modinfo -F vermagic "$dest")"
+}
+
+build_userspace() {
+	make -C "$ROOT" user || return 1
+	make -C "$ROOT" selftests KSFT_DIR="$KSFT_DIR" || return 1
+}
+
+# The companion, if user/ built one.
+user_binary() {
+	[ -x "$ROOT/user/selfconn" ] && echo "$ROOT/user/selfconn"
+	true
+}
