@@ -528,15 +528,21 @@ static int sc_tcp_state(int fd)
 	return ti.tcpi_state;
 }
 
-/* A socket connected to itself at addr:port; asserts it is ESTABLISHED. */
-static int sc_self_connect(struct __test_metadata *_metadata, int family,
-			   const char *addr, int port)
+/*
+ * A socket connected to itself at addr:port, owned by uid (the socket inode
+ * takes its creator's fsuid); asserts it is ESTABLISHED.
+ */
+static int sc_self_connect_uid(struct __test_metadata *_metadata, int family,
+			       const char *addr, int port, uid_t uid)
 {
 	struct sockaddr_storage ss, local, peer;
 	socklen_t len, llen = sizeof(local), plen = sizeof(peer);
+	uid_t euid = geteuid();
 	int fd;
 
+	ASSERT_EQ(0, setresuid(-1, uid, -1));
 	fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	ASSERT_EQ(0, setresuid(-1, euid, -1));
 	ASSERT_LE(0, fd) TH_LOG("socket: %s", strerror(errno));
 	ASSERT_EQ(0, sc_bind(fd, family, addr, port))
 		TH_LOG("bind %s:%d: %s", addr, port, strerror(errno));
@@ -550,6 +556,12 @@ static int sc_self_connect(struct __test_metadata *_metadata, int family,
 		TH_LOG("%s:%d: local and peer address differ", addr, port);
 	ASSERT_EQ(TCP_ESTABLISHED, sc_tcp_state(fd));
 	return fd;
+}
+
+static int sc_self_connect(struct __test_metadata *_metadata, int family,
+			   const char *addr, int port)
+{
+	return sc_self_connect_uid(_metadata, family, addr, port, geteuid());
 }
 
 static int sc_listener(struct __test_metadata *_metadata, int family,
@@ -857,27 +869,128 @@ TEST_F_TIMEOUT(selfconn, established, SC_TIMEOUT)
 /* The uid column is the socket's owner, not the reader's. */
 TEST_F_TIMEOUT(selfconn, uid_is_owner, SC_TIMEOUT)
 {
-	struct sockaddr_storage ss;
 	struct sc_table t = {};
-	socklen_t len;
 	char a[96];
 	int fd;
 
 	SC_SKIP_IF_SKIPPED();
-	/* The socket inode takes the creator's fsuid. */
-	ASSERT_EQ(0, setresuid(-1, SC_TEST_UID, -1));
-	fd = socket(variant->family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	ASSERT_EQ(0, setresuid(-1, 0, -1));
-	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, sc_bind(fd, variant->family, variant->addr, 18083));
-	len = sc_sockaddr(variant->family, variant->addr, 18083, &ss);
-	ASSERT_EQ(0, connect(fd, (struct sockaddr *)&ss, len));
+	fd = sc_self_connect_uid(_metadata, variant->family, variant->addr,
+				 18083, SC_TEST_UID);
 	sc_read(_metadata, &t);
 	sc_expect_row(_metadata, &t, variant->fam,
 		      sc_addrstr(variant->family, variant->addr, 18083, a, sizeof(a)),
 		      "ESTAB", SC_TEST_UID, sc_inode(_metadata, fd));
 	close(fd);
 	sc_table_free(&t);
+}
+
+static unsigned long long sc_overflowuid(void)
+{
+	unsigned long long v = 65534;
+	FILE *f = fopen("/proc/sys/kernel/overflowuid", "re");
+
+	if (f) {
+		if (fscanf(f, "%llu", &v) != 1)
+			v = 65534;
+		fclose(f);
+	}
+	return v;
+}
+
+/*
+ * The uid column is in the reader's user namespace: a reader in a user
+ * namespace mapping its uid 0 to SC_TEST_UID sees SC_TEST_UID's socket as 0
+ * and root's (unmapped there) as the overflow uid.
+ */
+TEST_F_TIMEOUT(selfconn, uid_in_reader_userns, SC_TIMEOUT)
+{
+	int fu, fr, p2c[2], c2p[2], status, mfd;
+	char au[96], ar[96], path[64], res[256], c;
+	unsigned long long uu, ur;
+	size_t got = 0;
+	ssize_t n;
+	pid_t pid;
+
+	SC_SKIP_IF_SKIPPED();
+	sc_addrstr(variant->family, variant->addr, 18086, au, sizeof(au));
+	sc_addrstr(variant->family, variant->addr, 18087, ar, sizeof(ar));
+	fu = sc_self_connect_uid(_metadata, variant->family, variant->addr,
+				 18086, SC_TEST_UID);
+	fr = sc_self_connect_uid(_metadata, variant->family, variant->addr,
+				 18087, 0);
+	ASSERT_EQ(0, pipe2(p2c, O_CLOEXEC));
+	ASSERT_EQ(0, pipe2(c2p, O_CLOEXEC));
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		struct sc_table ct = {};
+		const struct sc_row *ru, *rr;
+		int fd, ret;
+
+		close(p2c[1]);
+		close(c2p[0]);
+		if (unshare(CLONE_NEWUSER)) {
+			dprintf(c2p[1], "S unshare(CLONE_NEWUSER): %s", strerror(errno));
+			_exit(0);
+		}
+		/* the parent writes our uid_map, then says go */
+		if (write(c2p[1], "R", 1) != 1 || read(p2c[0], &c, 1) != 1)
+			_exit(1);
+		fd = open(SC_PROC, O_RDONLY | O_CLOEXEC);
+		if (fd < 0) {
+			dprintf(c2p[1], "E open: %s", strerror(errno));
+			_exit(0);
+		}
+		ret = sc_read_fd(fd, 4096, &ct.text, &ct.len);
+		if (ret) {
+			dprintf(c2p[1], "E read: %s", strerror(-ret));
+			_exit(0);
+		}
+		if (sc_parse(&ct)) {
+			dprintf(c2p[1], "E parse: %s", ct.err);
+			_exit(0);
+		}
+		ru = sc_find(&ct, variant->fam, au);
+		rr = sc_find(&ct, variant->fam, ar);
+		if (!ru || !rr) {
+			dprintf(c2p[1], "E rows missing: %s", ct.text);
+			_exit(0);
+		}
+		dprintf(c2p[1], "U %llu %llu", ru->uid, rr->uid);
+		_exit(0);
+	}
+	close(p2c[0]);
+	close(c2p[1]);
+	n = read(c2p[0], res, 1);
+	if (n == 1 && res[0] == 'R') {
+		snprintf(path, sizeof(path), "/proc/%d/uid_map", (int)pid);
+		mfd = open(path, O_WRONLY | O_CLOEXEC);
+		ASSERT_LE(0, mfd) TH_LOG("open %s: %s", path, strerror(errno));
+		ASSERT_LT(0, dprintf(mfd, "0 %d 1\n", SC_TEST_UID))
+			TH_LOG("write %s: %s", path, strerror(errno));
+		close(mfd);
+		ASSERT_EQ(1, write(p2c[1], "G", 1));
+		n = 0;
+	} else if (n == 1) {
+		got = 1;
+	}
+	while (got < sizeof(res) - 1 && (n = read(c2p[0], res + got, sizeof(res) - 1 - got)) > 0)
+		got += n;
+	res[got] = '\0';
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	close(p2c[1]);
+	close(c2p[0]);
+	if (res[0] == 'S')
+		SKIP(goto out, "%s", res + 2);
+	ASSERT_EQ('U', res[0]) TH_LOG("reader in the user namespace: %s", res);
+	ASSERT_EQ(2, sscanf(res + 2, "%llu %llu", &uu, &ur));
+	EXPECT_EQ(0ULL, uu) TH_LOG("uid %d's socket, as seen from a userns mapping 0 to it",
+				   SC_TEST_UID);
+	EXPECT_EQ(sc_overflowuid(), ur) TH_LOG("root's socket, as seen from a userns without root");
+out:
+	close(fu);
+	close(fr);
 }
 
 /* After close() the self-connect goes to TIME-WAIT and is still listed. */
