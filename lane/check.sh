@@ -3,13 +3,15 @@
 # the Debian kernel (distro lane) and on a KASAN/lockdep/kmemleak kernel
 # built from linux-source-6.1 (debug lane). Logs: .cache/lanes/<lane>/.
 # Env: LANES="distro debug", GUEST_TIMEOUT (s, per guest, default 900),
-# TEST_TIMEOUT (s, per test program in the guest, default 300).
+# TEST_TIMEOUT (s, per test program in the guest; default: timeout= in
+# selftests/settings, else 300).
 # The last line is "N passed, N failed, N skipped"; exit 1 if any failed.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 LANES=${LANES:-distro debug}
 GUEST_TIMEOUT=${GUEST_TIMEOUT:-900}
+TEST_TIMEOUT=${TEST_TIMEOUT:-$(sed -n 's/^timeout=//p' "$ROOT/selftests/settings" 2>/dev/null)}
 TEST_TIMEOUT=${TEST_TIMEOUT:-300}
 
 # Kernel messages that mean the module (or the kernel under it) misbehaved.
