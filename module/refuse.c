@@ -1,23 +1,353 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * net.selfconn.refuse: make self-connects fail with ECONNREFUSED.
- * (Not implemented yet.)
+ * net.selfconn.refuse: make a connect() whose SYN would go from a socket to
+ * itself fail at once with ECONNREFUSED, per network namespace.
+ *
+ * Where refuse is 1, a LOCAL_OUT hook (IPv4 and IPv6) drops that SYN with
+ * NF_DROP_ERR(-ECONNREFUSED), as selinux_ip_output() does: nf_hook_slow()
+ * returns the errno through ip_local_out()/ip6_xmit() and
+ * __tcp_transmit_skb(), tcp_connect() returns it at once, and the failure
+ * path of tcp_v4_connect()/tcp_v6_connect() closes the socket and
+ * releases an autobound port (tcp_set_state(TCP_CLOSE)). Where refuse is 0
+ * no hook is registered at all.
  */
 
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/capability.h>
+#include <linux/cred.h>
+#include <linux/moduleparam.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter_ipv4.h>
+#include <linux/netfilter_ipv6.h>
+#include <linux/ratelimit.h>
+#include <linux/sched.h>
 #include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/sysctl.h>
+#include <linux/user_namespace.h>
+#include <net/inet_connection_sock.h>
+#include <net/ip6_route.h>
+#include <net/ipv6.h>
+#include <net/net_namespace.h>
+#include <net/route.h>
+#include <net/tcp.h>
 
 #include "selfconn.h"
 
+#if !IS_ENABLED(CONFIG_NETFILTER)
+#error "net.selfconn.refuse needs CONFIG_NETFILTER"
+#endif
+
+/* ---- module parameter: the initial value of every namespace ---- */
+
+static int selfconn_refuse_default;
+
+static int selfconn_refuse_default_set(const char *val,
+				       const struct kernel_param *kp)
+{
+	int n, err;
+
+	err = kstrtoint(val, 10, &n);
+	if (err)
+		return err;
+	if (n != 0 && n != 1)
+		return -EINVAL;
+	WRITE_ONCE(*(int *)kp->arg, n);
+	return 0;
+}
+
+static const struct kernel_param_ops selfconn_refuse_default_ops = {
+	.set	= selfconn_refuse_default_set,
+	.get	= param_get_int,
+};
+
+module_param_cb(refuse_default, &selfconn_refuse_default_ops,
+		&selfconn_refuse_default, 0644);
+MODULE_PARM_DESC(refuse_default,
+		 "net.selfconn.refuse of each namespace the module sets up: at load and every new one (0 or 1, default 0)");
+
+/* ---- the packet hooks ---- */
+
+/* One budget for all namespaces, so that many cannot flood the log. */
+static DEFINE_RATELIMIT_STATE(selfconn_refuse_rs, DEFAULT_RATELIMIT_INTERVAL,
+			      DEFAULT_RATELIMIT_BURST);
+
+/*
+ * The SYN is sent from connect() or write() (tcp_v4_connect(),
+ * tcp_v6_connect(), tcp_sendmsg_fastopen()): current is the caller.
+ */
+static void selfconn_refuse_log(const struct sock *sk, const struct net *net)
+{
+	const struct inet_sock *inet = inet_sk(sk);
+	pid_t pid = task_tgid_nr(current);
+	uid_t uid = from_kuid_munged(&init_user_ns, current_uid());
+
+	if (!__ratelimit(&selfconn_refuse_rs))
+		return;
+	if (sk->sk_family == AF_INET6)
+		pr_info("refused self-connect [%pI6c]:%u comm=%s pid=%d uid=%u netns=%u\n",
+			&sk->sk_v6_daddr, ntohs(inet->inet_dport), current->comm,
+			pid, uid, net->ns.inum);
+	else
+		pr_info("refused self-connect %pI4:%u comm=%s pid=%d uid=%u netns=%u\n",
+			&inet->inet_daddr, ntohs(inet->inet_dport), current->comm,
+			pid, uid, net->ns.inum);
+}
+
+/*
+ * The first test, and the only one most packets see: only a TCP socket in
+ * SYN-SENT sends a SYN, and it sends nothing else (tcp_connect(),
+ * tcp_send_syn_data(), tcp_retransmit_timer()). A SYN-ACK comes from a
+ * request or SYN-RECV socket, an RST from the control socket.
+ */
+static inline struct sock *selfconn_syn_sender(const struct sk_buff *skb)
+{
+	struct sock *sk = skb->sk;
+
+	if (!sk || READ_ONCE(sk->sk_state) != TCP_SYN_SENT)
+		return NULL;
+	/* DCCP_REQUESTING is TCP_SYN_SENT too. SYN-SENT is always a full sock. */
+	if (sk->sk_protocol != IPPROTO_TCP)
+		return NULL;
+	return sk;
+}
+
+/* @sk is in SYN-SENT and its SYN goes to its own address and port. */
+static unsigned int selfconn_refuse_verdict(struct sock *sk, struct net *net)
+{
+	struct selfconn_refuse_net *rn = &selfconn_net(net)->refuse;
+	/*
+	 * tcp_send_syn_data() queues its SYN-data (packets_out 2) before it
+	 * sends it; when that is refused it sends the plain SYN (packets_out
+	 * back to 1). Count and log the connect() once, on the plain SYN.
+	 */
+	bool plain_syn = tcp_sk(sk)->packets_out <= 1;
+
+	if (plain_syn)
+		atomic64_inc(&rn->attempts);
+	/*
+	 * tcp_retransmit_timer() bumps icsk_retransmits before it sends the
+	 * SYN again: that connect() began before refuse was set, and is left
+	 * alone like a self-connect that already exists. refuse reads 0 only
+	 * while the hooks are being unregistered.
+	 */
+	if (inet_csk(sk)->icsk_retransmits || !READ_ONCE(rn->refuse))
+		return NF_ACCEPT;
+	/*
+	 * A deferred TCP_FASTOPEN_CONNECT sends its SYN from write():
+	 * tcp_sendmsg_fastopen() then returns what __inet_stream_connect()
+	 * finds, sock_error() or else ECONNABORTED.
+	 */
+	if (inet_sk(sk)->defer_connect)
+		WRITE_ONCE(sk->sk_err, ECONNREFUSED);
+	if (plain_syn) {
+		atomic64_inc(&rn->refused);
+		selfconn_refuse_log(sk, net);
+	}
+	return NF_DROP_ERR(-ECONNREFUSED);
+}
+
+/* Also sees IPv4-mapped IPv6 sockets: tcp_v6_connect() -> tcp_v4_connect(). */
+static unsigned int selfconn_refuse_ipv4(void *priv, struct sk_buff *skb,
+					 const struct nf_hook_state *state)
+{
+	const struct inet_sock *inet;
+	const struct rtable *rt;
+	struct sock *sk;
+
+	sk = selfconn_syn_sender(skb);
+	if (likely(!sk))
+		return NF_ACCEPT;
+	inet = inet_sk(sk);
+	if (inet->inet_daddr != inet->inet_saddr ||
+	    inet->inet_dport != inet->inet_sport)
+		return NF_ACCEPT;
+	/* Only a local destination sends it back (IP_FREEBIND binds others). */
+	rt = skb_rtable(skb);
+	if (!rt || rt->rt_type != RTN_LOCAL)
+		return NF_ACCEPT;
+	return selfconn_refuse_verdict(sk, state->net);
+}
+
+static unsigned int selfconn_refuse_ipv6(void *priv, struct sk_buff *skb,
+					 const struct nf_hook_state *state)
+{
+	const struct inet_sock *inet;
+	struct sock *sk;
+
+	sk = selfconn_syn_sender(skb);
+	if (likely(!sk))
+		return NF_ACCEPT;
+	inet = inet_sk(sk);
+	/* np->saddr is the SYN's source (inet6_csk_route_socket()). */
+	if (inet->inet_dport != inet->inet_sport ||
+	    !ipv6_addr_equal(&sk->sk_v6_daddr, &inet6_sk(sk)->saddr))
+		return NF_ACCEPT;
+	if (!skb_dst(skb) || !ipv6_unicast_destination(skb))
+		return NF_ACCEPT;
+	return selfconn_refuse_verdict(sk, state->net);
+}
+
+/* First at LOCAL_OUT: a refused SYN leaves no conntrack entry behind. */
+static const struct nf_hook_ops selfconn_refuse_ops[] = {
+	{
+		.hook		= selfconn_refuse_ipv4,
+		.pf		= NFPROTO_IPV4,
+		.hooknum	= NF_INET_LOCAL_OUT,
+		.priority	= NF_IP_PRI_FIRST,
+	},
+	{
+		.hook		= selfconn_refuse_ipv6,
+		.pf		= NFPROTO_IPV6,
+		.hooknum	= NF_INET_LOCAL_OUT,
+		.priority	= NF_IP6_PRI_FIRST,
+	},
+};
+
+/* ---- the sysctl ---- */
+
+/* Called with rn->lock held: the hooks are registered iff refuse is 1. */
+static int selfconn_refuse_set(struct selfconn_refuse_net *rn, int val)
+{
+	int err;
+
+	if (val == rn->refuse)
+		return 0;
+	if (val) {
+		err = nf_register_net_hooks(rn->net, selfconn_refuse_ops,
+					    ARRAY_SIZE(selfconn_refuse_ops));
+		if (err)
+			return err;
+		WRITE_ONCE(rn->refuse, 1);
+	} else {
+		WRITE_ONCE(rn->refuse, 0);
+		nf_unregister_net_hooks(rn->net, selfconn_refuse_ops,
+					ARRAY_SIZE(selfconn_refuse_ops));
+	}
+	return 0;
+}
+
+static int selfconn_refuse_sysctl(struct ctl_table *table, int write,
+				  void *buffer, size_t *lenp, loff_t *ppos)
+{
+	struct selfconn_refuse_net *rn = table->data;
+	int val = READ_ONCE(rn->refuse);
+	struct ctl_table tmp = {
+		.data		= &val,
+		.maxlen		= sizeof(val),
+		.mode		= table->mode,
+		.extra1		= SYSCTL_ZERO,
+		.extra2		= SYSCTL_ONE,
+	};
+	int err;
+
+	/*
+	 * net_ctl_permissions() lets the namespace's root uid write even
+	 * without CAP_NET_ADMIN: the capability is the rule.
+	 */
+	if (write && !ns_capable(rn->net->user_ns, CAP_NET_ADMIN))
+		return -EPERM;
+	/* Out of [0, 1]: -EINVAL and val unchanged. */
+	err = proc_dointvec_minmax(&tmp, write, buffer, lenp, ppos);
+	if (err || !write)
+		return err;
+	mutex_lock(&rn->lock);
+	err = selfconn_refuse_set(rn, val);
+	mutex_unlock(&rn->lock);
+	return err;
+}
+
+/* Copied for each namespace: .data points to that namespace's state. */
+static const struct ctl_table selfconn_refuse_table[] = {
+	{
+		.procname	= "refuse",
+		.maxlen		= sizeof(int),
+		.mode		= 0644,
+		.proc_handler	= selfconn_refuse_sysctl,
+	},
+	{ }
+};
+
+/* ---- per namespace ---- */
+
 int selfconn_refuse_net_init(struct net *net)
 {
+	struct selfconn_refuse_net *rn = &selfconn_net(net)->refuse;
+	struct ctl_table *table;
+	int err;
+
+	rn->net = net;
+	rn->refuse = 0;
+	atomic64_set(&rn->attempts, 0);
+	atomic64_set(&rn->refused, 0);
+	mutex_init(&rn->lock);
+
+	mutex_lock(&rn->lock);
+	err = selfconn_refuse_set(rn, READ_ONCE(selfconn_refuse_default));
+	mutex_unlock(&rn->lock);
+	if (err)
+		goto err_mutex;
+
+	table = kmemdup(selfconn_refuse_table, sizeof(selfconn_refuse_table),
+			GFP_KERNEL);
+	if (!table) {
+		err = -ENOMEM;
+		goto err_hooks;
+	}
+	table[0].data = rn;
+	rn->sysctl = register_net_sysctl(net, "net/selfconn", table);
+	if (!rn->sysctl) {
+		err = -ENOMEM;
+		goto err_table;
+	}
 	return 0;
+
+err_table:
+	kfree(table);
+err_hooks:
+	if (rn->refuse) {
+		mutex_lock(&rn->lock);
+		selfconn_refuse_set(rn, 0);
+		mutex_unlock(&rn->lock);
+		/* As in selfconn_refuse_net_exit(). */
+		synchronize_net();
+	}
+err_mutex:
+	mutex_destroy(&rn->lock);
+	return err;
 }
 
 void selfconn_refuse_net_exit(struct net *net)
 {
+	struct selfconn_refuse_net *rn = &selfconn_net(net)->refuse;
+	struct ctl_table *table = rn->sysctl->ctl_table_arg;
+
+	/* Waits for writers still in selfconn_refuse_sysctl(). */
+	unregister_net_sysctl_table(rn->sysctl);
+	kfree(table);
+
+	if (rn->refuse) {
+		nf_unregister_net_hooks(net, selfconn_refuse_ops,
+					ARRAY_SIZE(selfconn_refuse_ops));
+		/*
+		 * nf_unregister_net_hook() does not wait for a hook still
+		 * running under rcu_read_lock() in nf_hook(), and
+		 * ops_free_list() kfree()s rn right after this returns
+		 * (and rmmod frees the hook's code).
+		 */
+		synchronize_net();
+		rn->refuse = 0;
+	}
+	mutex_destroy(&rn->lock);
 }
 
 /* Appends the namespace's counters to the /proc/selfconn header line. */
 void selfconn_refuse_show(struct seq_file *seq, struct net *net)
 {
+	struct selfconn_refuse_net *rn = &selfconn_net(net)->refuse;
+
+	seq_printf(seq, " attempts=%llu refused=%llu",
+		   (u64)atomic64_read(&rn->attempts),
+		   (u64)atomic64_read(&rn->refused));
 }
