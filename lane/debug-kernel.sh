@@ -5,7 +5,7 @@
 # tarball, so a second run with the same inputs reuses it.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-cache=$(realpath -m "$1")
+cache=$(realpath -m "${1:?usage: debug-kernel.sh CACHE_DIR}")
 tarball=/usr/src/linux-source-6.1.tar.xz
 [ -f "$tarball" ] || { echo "debug-kernel: $tarball missing: run lane/deps.sh" >&2; exit 1; }
 frag=$here/debug.config
@@ -24,9 +24,11 @@ src=$("$here/ksft-src.sh" "$cache")
 rm -rf "$out"
 mkdir -p "$out"
 log "configuring debug kernel in $out"
-make -s -C "$src" O="$out" tinyconfig >&2
-"$src"/scripts/kconfig/merge_config.sh -m -O "$out" "$out/.config" "$frag" >/dev/null
-make -s -C "$src" O="$out" olddefconfig >&2
+{
+	make -s -C "$src" O="$out" tinyconfig &&
+		"$src"/scripts/kconfig/merge_config.sh -m -O "$out" "$out/.config" "$frag" &&
+		make -s -C "$src" O="$out" olddefconfig
+} >"$out/config.log" 2>&1 || { cat "$out/config.log" >&2; exit 1; }
 
 missing=0
 while read -r opt; do
@@ -37,7 +39,11 @@ done < "$frag"
 
 start=$(date +%s)
 log "building debug kernel (KASAN, lockdep, kmemleak): about 4 minutes on 2 cores"
-make -s -C "$src" O="$out" -j"$(nproc)" bzImage modules >"$out/build.log" 2>&1 || {
+# Two runs: one `make bzImage modules` can race on modules.order files.
+{
+	make -s -C "$src" O="$out" -j"$(nproc)" bzImage &&
+		make -s -C "$src" O="$out" -j"$(nproc)" modules
+} >"$out/build.log" 2>&1 || {
 	tail -40 "$out/build.log" >&2
 	exit 1
 }
