@@ -11,7 +11,7 @@ set -euo pipefail
 
 LANES=${LANES:-distro debug}
 GUEST_TIMEOUT=${GUEST_TIMEOUT:-900}
-TEST_TIMEOUT=${TEST_TIMEOUT:-$(sed -n 's/^timeout=//p' "$ROOT/selftests/settings" 2>/dev/null)}
+TEST_TIMEOUT=${TEST_TIMEOUT:-$(sed -n 's/^timeout=//p' "$ROOT/selftests/settings" 2>/dev/null || true)}
 TEST_TIMEOUT=${TEST_TIMEOUT:-300}
 
 # Kernel messages that mean the module (or the kernel under it) misbehaved.
@@ -63,23 +63,35 @@ count_tap() {
 # Problems of the lane as a whole: prints one reason a line.
 lane_problems() {
 	local record=$1 console=$2 rc=$3
+	local during
+	during=$(sed -n 's/^# selfconn-lane: run //p' "$record" | tail -n 1)
 	grep -qx 'selfconn-lane: done' "$record" ||
-		echo "guest did not finish (qemu exit $rc: crash, hang or timeout)"
+		echo "guest did not finish${during:+ (last program started: $during)}: qemu exit $rc$( [ "$rc" = 124 ] && echo ", killed after $GUEST_TIMEOUT s")"
 	grep -E '^# selfconn-lane: (insmod|rmmod) exit=' "$record" | grep -v 'exit=0$' |
 		sed 's/^# selfconn-lane: /module /' || true
 	if sed -n '/^# selfconn-lane: kmemleak begin/,/^# selfconn-lane: kmemleak end/p' "$record" |
 		grep -qv '^# selfconn-lane: kmemleak'; then
 		echo "kmemleak reported leaks"
 	fi
-	if grep -qE "$SPLAT" "$console"; then
+	if splats "$console" | grep -q .; then
 		echo "kernel splat in the console log"
 	fi
 	true
 }
 
+# The console lines matching $SPLAT, numbered, less the leaks that the
+# guest's kmemleak baseline (boot-time objects) reported.
+splats() {
+	SPLAT=$SPLAT awk '
+	/^# selfconn-lane: kmemleak baseline/ { based = 1 }
+	!based && /kmemleak: [0-9]+ new suspected/ { next }
+	$0 ~ ENVIRON["SPLAT"] { print NR ": " $0 }
+	' "$1"
+}
+
 show_splat() {
 	local console=$1 first
-	first=$(grep -nE "$SPLAT" "$console" | head -n 1 | cut -d: -f1)
+	first=$(splats "$console" | head -n 1 | cut -d: -f1)
 	[ -n "$first" ] || return 0
 	echo "--- console from line $first:"
 	sed -n "$((first > 5 ? first - 5 : 1)),$((first + 60))p" "$console"
@@ -104,7 +116,7 @@ run_lane() {
 	if [ -n "$problems" ]; then
 		echo "$problems" | sed "s/^/FAIL: lane $lane: /"
 		fail=$((fail + 1))
-		if grep -qE "$SPLAT" "$dir/console.log"; then
+		if splats "$dir/console.log" | grep -q .; then
 			show_splat "$dir/console.log"
 		elif ! grep -qx 'selfconn-lane: done' "$dir/verdict"; then
 			echo "--- last 40 console lines:"
