@@ -1,0 +1,1371 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * net.selfconn.refuse: a connect() whose SYN would go from a socket to
+ * itself fails at once with ECONNREFUSED where the namespace's refuse is 1;
+ * nothing else changes.
+ *
+ * Every test runs in a fresh network namespace (the fixture unshares one and
+ * brings lo up), once per variant: IPv4 127.0.0.1, IPv6 ::1 and IPv4-mapped
+ * ::ffff:127.0.0.1 on an AF_INET6 socket. The module must be loaded; the
+ * reload test finds it at $SELFCONN_KO and leaves it loaded with its
+ * defaults whatever happens. Needs root, ip(8) and tc(8) with netem for the
+ * simultaneous open.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/capability.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+
+#ifndef TCP_FASTOPEN_CONNECT
+#define TCP_FASTOPEN_CONNECT	30
+#endif
+#ifndef MSG_FASTOPEN
+#define MSG_FASTOPEN		0x20000000
+#endif
+
+#define RF_PROC		"/proc/selfconn"
+#define RF_SYSCTL	"/proc/sys/net/selfconn/refuse"
+#define RF_PARAM	"/sys/module/selfconn/parameters/refuse_default"
+#define RF_TFO		"/proc/sys/net/ipv4/tcp_fastopen"
+#define RF_PORTS	"/proc/sys/net/ipv4/ip_local_port_range"
+#define RF_MODNAME	"selfconn"
+#define RF_TIMEOUT	120	/* seconds per test: QEMU without KVM, KASAN */
+#define RF_FAST_MS	500	/* "at once": well under a second */
+#define RF_PORT		18082
+#define RF_OTHER_PORT	18090
+#define RF_NOBODY	65534
+/* A log line is printed when its ratelimit window (5 s) has passed. */
+#define RF_RATELIMIT_US	5500000
+
+/* ---- small helpers ---- */
+
+static long long rf_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
+}
+
+/* Write a string to a file: 0 or -errno (of open or write). */
+static int rf_write_file(const char *path, const char *val)
+{
+	ssize_t n;
+	int fd, err;
+
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = write(fd, val, strlen(val));
+	err = n < 0 ? -errno : 0;
+	close(fd);
+	return err;
+}
+
+/* The first integer of a file, or -errno. */
+static long rf_read_long(const char *path)
+{
+	char buf[64];
+	ssize_t n;
+	int fd, err;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	err = errno;
+	close(fd);
+	if (n <= 0)
+		return n < 0 ? -err : -ENODATA;
+	buf[n] = '\0';
+	return strtol(buf, NULL, 10);
+}
+
+static int rf_set_refuse(int val)
+{
+	return rf_write_file(RF_SYSCTL, val ? "1\n" : "0\n");
+}
+
+/* The whole of /proc/selfconn, NUL-terminated, or NULL. */
+static char *rf_proc_text(void)
+{
+	size_t len = 0, cap = 4096;
+	char *buf = malloc(cap);
+	ssize_t n;
+	int fd;
+
+	if (!buf)
+		return NULL;
+	fd = open(RF_PROC, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		free(buf);
+		return NULL;
+	}
+	for (;;) {
+		if (cap - len < 1024) {
+			char *nbuf = realloc(buf, cap * 2);
+
+			if (!nbuf)
+				break;
+			buf = nbuf;
+			cap *= 2;
+		}
+		n = read(fd, buf + len, cap - len - 1);
+		if (n <= 0)
+			break;
+		len += n;
+	}
+	close(fd);
+	buf[len] = '\0';
+	return buf;
+}
+
+/* attempts= and refused= from the header line: 0, or -1 if missing. */
+static int rf_counters(long long *attempts, long long *refused)
+{
+	char *text = rf_proc_text(), *nl, *a, *r;
+	int ret = -1;
+
+	*attempts = *refused = -1;
+	if (!text)
+		return -1;
+	nl = strchr(text, '\n');
+	if (nl)
+		*nl = '\0';
+	a = strstr(text, " attempts=");
+	r = strstr(text, " refused=");
+	if (!strncmp(text, "# selfconn v", 12) && a && r) {
+		*attempts = strtoll(a + 10, NULL, 10);
+		*refused = strtoll(r + 9, NULL, 10);
+		ret = 0;
+	}
+	free(text);
+	return ret;
+}
+
+#define EXPECT_COUNTERS(want_attempts, want_refused) do {			\
+	long long _a, _r;							\
+	EXPECT_EQ(0, rf_counters(&_a, &_r))					\
+		TH_LOG("no attempts=/refused= in the %s header", RF_PROC);	\
+	EXPECT_EQ((long long)(want_attempts), _a) TH_LOG("attempts");		\
+	EXPECT_EQ((long long)(want_refused), _r) TH_LOG("refused");		\
+} while (0)
+
+/* Is a row for address string @addr (as ss writes it) in /proc/selfconn? */
+static bool rf_listed(const char *addr)
+{
+	char *text = rf_proc_text(), pat[128];
+	bool found;
+
+	if (!text)
+		return false;
+	snprintf(pat, sizeof(pat), " %s ", addr);
+	found = strstr(text, pat);
+	free(text);
+	return found;
+}
+
+static int rf_lo_up(void)
+{
+	struct ifreq ifr;
+	int fd, ret;
+
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
+	ret = ioctl(fd, SIOCGIFFLAGS, &ifr);
+	if (!ret) {
+		ifr.ifr_flags |= IFF_UP;
+		ret = ioctl(fd, SIOCSIFFLAGS, &ifr);
+	}
+	close(fd);
+	return ret;
+}
+
+static int rf_new_netns(void)
+{
+	if (unshare(CLONE_NEWNET))
+		return -1;
+	return rf_lo_up();
+}
+
+/* Run a shell command (ip, tc): 0 if it exited 0. */
+static int rf_sh(const char *fmt, ...)
+{
+	char cmd[512];
+	va_list ap;
+	int st;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	st = system(cmd);
+	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
+}
+
+/* ---- sockets ---- */
+
+static socklen_t rf_sockaddr(int family, const char *addr, int port,
+			     struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (family == AF_INET) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(port);
+		if (inet_pton(AF_INET, addr, &sin->sin_addr) != 1)
+			return 0;
+		return sizeof(*sin);
+	}
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+
+	sin6->sin6_family = AF_INET6;
+	sin6->sin6_port = htons(port);
+	if (inet_pton(AF_INET6, addr, &sin6->sin6_addr) != 1)
+		return 0;
+	return sizeof(*sin6);
+}
+
+/* The address column of /proc/selfconn (and of the log line). */
+static const char *rf_addrstr(int family, const char *addr, int port,
+			      char *buf, size_t len)
+{
+	if (family == AF_INET)
+		snprintf(buf, len, "%s:%d", addr, port);
+	else
+		snprintf(buf, len, "[%s]:%d", addr, port);
+	return buf;
+}
+
+/* bind(), retrying while a just-added IPv6 address is still tentative. */
+static int rf_bind(int fd, int family, const char *addr, int port)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = rf_sockaddr(family, addr, port, &ss);
+	int i;
+
+	if (!len) {
+		errno = EINVAL;
+		return -1;
+	}
+	for (i = 0; i < 250; i++) {
+		if (!bind(fd, (struct sockaddr *)&ss, len))
+			return 0;
+		if (errno != EADDRNOTAVAIL)
+			return -1;
+		usleep(20000);
+	}
+	return -1;
+}
+
+/* connect(): 0 or -errno, and how long it took. */
+static int rf_connect(int fd, int family, const char *addr, int port,
+		      long long *us)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = rf_sockaddr(family, addr, port, &ss);
+	long long t0 = rf_now_us();
+	int ret;
+
+	ret = connect(fd, (struct sockaddr *)&ss, len);
+	if (us)
+		*us = rf_now_us() - t0;
+	return ret ? -errno : 0;
+}
+
+static int rf_sock(struct __test_metadata *_metadata, int family, int flags)
+{
+	int fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC | flags, 0);
+
+	ASSERT_LE(0, fd) TH_LOG("socket: %s", strerror(errno));
+	return fd;
+}
+
+static int rf_listener(struct __test_metadata *_metadata, int family,
+		       const char *addr, int port)
+{
+	int fd = rf_sock(_metadata, family, 0), one = 1;
+
+	ASSERT_EQ(0, setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)));
+	ASSERT_EQ(0, rf_bind(fd, family, addr, port))
+		TH_LOG("bind %s:%d: %s", addr, port, strerror(errno));
+	ASSERT_EQ(0, listen(fd, 16));
+	return fd;
+}
+
+static int rf_sock_error(int fd)
+{
+	socklen_t len = sizeof(int);
+	int err = -1;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len))
+		return -errno;
+	return err;
+}
+
+static bool rf_is_self(int fd)
+{
+	struct sockaddr_storage local, peer;
+	socklen_t llen = sizeof(local), plen = sizeof(peer);
+
+	if (getsockname(fd, (struct sockaddr *)&local, &llen) ||
+	    getpeername(fd, (struct sockaddr *)&peer, &plen))
+		return false;
+	return llen == plen && !memcmp(&local, &peer, llen);
+}
+
+static int rf_tcp_state(int fd)
+{
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+
+	memset(&ti, 0, sizeof(ti));
+	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len))
+		return -1;
+	return ti.tcpi_state;
+}
+
+/* A refused connect() took @us: well under a second. */
+#define EXPECT_FAST(us, what) do {						\
+	EXPECT_GT(RF_FAST_MS * 1000LL, (us))					\
+		TH_LOG("%s took %lld us", (what), (long long)(us));		\
+	TH_LOG("%s refused in %lld us", (what), (long long)(us));		\
+} while (0)
+
+/*
+ * After a refusal: the socket connects to a listener (it is reusable), and
+ * once closed its port can be bound again without SO_REUSEADDR, with no
+ * row left in /proc/selfconn (no TIME-WAIT holds it).
+ */
+static void rf_expect_reusable(struct __test_metadata *_metadata, int fd,
+			       int family, const char *addr, int port)
+{
+	int lfd, afd, nfd;
+	char buf[80];
+
+	lfd = rf_listener(_metadata, family, addr, RF_OTHER_PORT);
+	EXPECT_EQ(0, rf_connect(fd, family, addr, RF_OTHER_PORT, NULL))
+		TH_LOG("the refused socket cannot connect to a listener");
+	afd = accept(lfd, NULL, NULL);
+	EXPECT_LE(0, afd);
+	EXPECT_EQ(1, write(fd, "x", 1));
+	EXPECT_EQ(1, read(afd, buf, 1));
+	close(afd);
+	close(lfd);
+	close(fd);
+
+	EXPECT_FALSE(rf_listed(rf_addrstr(family, addr, port, buf, sizeof(buf))))
+		TH_LOG("%s listed after a refused self-connect", buf);
+	nfd = rf_sock(_metadata, family, 0);
+	EXPECT_EQ(0, rf_bind(nfd, family, addr, port))
+		TH_LOG("port %d not released: bind: %s", port, strerror(errno));
+	EXPECT_EQ(0, listen(nfd, 1));
+	close(nfd);
+}
+
+/* ---- the module ---- */
+
+static bool rf_module_loaded(void)
+{
+	return access(RF_PROC, F_OK) == 0;
+}
+
+static int rf_module_unload(void)
+{
+	int i;
+
+	for (i = 0; i < 200; i++) {
+		if (!syscall(SYS_delete_module, RF_MODNAME, O_NONBLOCK))
+			return 0;
+		if (errno != EAGAIN && errno != EBUSY)
+			return -errno;
+		usleep(25000);
+	}
+	return -errno;
+}
+
+static int rf_module_load(const char *ko, const char *params)
+{
+	int fd, ret, err;
+
+	if (!ko)
+		return -ENOENT;
+	fd = open(ko, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ret = syscall(SYS_finit_module, fd, params, 0);
+	err = errno;
+	close(fd);
+	return ret ? -err : 0;
+}
+
+static const char *rf_ko(void)
+{
+	const char *ko = getenv("SELFCONN_KO");
+
+	return ko && *ko && !access(ko, R_OK) ? ko : NULL;
+}
+
+static unsigned long rf_taint(void)
+{
+	long v = rf_read_long("/proc/sys/kernel/tainted");
+
+	return v > 0 ? v : 0;
+}
+
+/* M B D W L: bad MCE, bad page, oops, warning, soft lockup. */
+#define RF_BAD_TAINTS ((1UL << 4) | (1UL << 5) | (1UL << 7) | (1UL << 9) | (1UL << 14))
+
+/* ---- child processes (no ASSERT in them: they report by exit code) ---- */
+
+struct rf_child {
+	pid_t pid;
+	int to[2];	/* parent -> child */
+	int from[2];	/* child -> parent */
+};
+
+static int rf_child_start(struct rf_child *c)
+{
+	if (pipe2(c->to, O_CLOEXEC) || pipe2(c->from, O_CLOEXEC))
+		return -1;
+	c->pid = fork();
+	if (c->pid < 0)
+		return -1;
+	if (c->pid) {
+		close(c->to[0]);
+		close(c->from[1]);
+	} else {
+		close(c->to[1]);
+		close(c->from[0]);
+	}
+	return 0;
+}
+
+/* One byte each way: a step. 0 or -1. */
+static int rf_send(int fd, char b)
+{
+	return write(fd, &b, 1) == 1 ? 0 : -1;
+}
+
+static int rf_recv(int fd)
+{
+	char b;
+
+	return read(fd, &b, 1) == 1 ? b : -1;
+}
+
+/* In a child: say where it failed (the harness shows stderr), and exit. */
+static void __attribute__((noreturn)) rf_die(int step, int line)
+{
+	fprintf(stderr, "# child %d: failed at line %d (exit %d): %s\n",
+		getpid(), line, step, strerror(errno));
+	_exit(step);
+}
+
+#define RF_DIE(step)	rf_die((step), __LINE__)
+
+static int rf_child_wait(struct rf_child *c)
+{
+	int st;
+
+	close(c->to[1]);
+	close(c->from[0]);
+	if (waitpid(c->pid, &st, 0) != c->pid)
+		return -1;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/* ---- the fixture ---- */
+
+FIXTURE(refuse) {
+	unsigned long taint;
+	bool skipped;
+};
+
+FIXTURE_VARIANT(refuse) {
+	int family;
+	const char *addr;	/* the self-connect address */
+	const char *other;	/* a second local address */
+	bool add_other;		/* other must be added to lo */
+	const char *any;	/* the wildcard, as sk_bind_sendto_listen binds */
+	const char *any_dst;	/* connecting there reaches loopback */
+	const char *veth[2];	/* the two ends of the simultaneous open */
+	const char *veth_cmd;	/* "" or "-6 ": ip(8) family */
+	const char *veth_cidr;	/* prefix length on the veth */
+};
+
+FIXTURE_VARIANT_ADD(refuse, ipv4) {
+	.family = AF_INET,
+	.addr = "127.0.0.1",
+	.other = "127.0.0.2",
+	.any = "0.0.0.0",
+	.any_dst = "0.0.0.0",
+	.veth = { "198.18.0.1", "198.18.0.2" },
+	.veth_cmd = "",
+	.veth_cidr = "24",
+};
+
+FIXTURE_VARIANT_ADD(refuse, ipv6) {
+	.family = AF_INET6,
+	.addr = "::1",
+	.other = "fd00:5e1f::2",	/* on lo, inside the test netns */
+	.add_other = true,
+	.any = "::",
+	.any_dst = "::",
+	.veth = { "2001:db8:5e1f::1", "2001:db8:5e1f::2" },
+	.veth_cmd = "-6 ",
+	.veth_cidr = "64",
+};
+
+FIXTURE_VARIANT_ADD(refuse, v4mapped) {
+	.family = AF_INET6,
+	.addr = "::ffff:127.0.0.1",
+	.other = "::ffff:127.0.0.2",
+	.any = "::",
+	.any_dst = "::ffff:0.0.0.0",
+	.veth = { "::ffff:198.18.0.1", "::ffff:198.18.0.2" },
+	.veth_cmd = "",
+	.veth_cidr = "24",
+};
+
+/* The address to give ip(8) for a veth end (IPv4-mapped: the IPv4 one). */
+static const char *rf_ipaddr(const char *addr)
+{
+	return strncmp(addr, "::ffff:", 7) ? addr : addr + 7;
+}
+
+FIXTURE_SETUP(refuse)
+{
+	int fd;
+
+	self->taint = rf_taint();
+	if (geteuid()) {
+		self->skipped = true;
+		SKIP(return, "needs root (network namespaces, module reload)");
+	}
+	ASSERT_TRUE(rf_module_loaded())
+		TH_LOG("%s missing: load selfconn.ko first", RF_PROC);
+	if (variant->family == AF_INET6) {
+		fd = socket(AF_INET6, SOCK_STREAM, 0);
+		if (fd < 0 && errno == EAFNOSUPPORT) {
+			self->skipped = true;
+			SKIP(return, "no IPv6 in this kernel");
+		}
+		ASSERT_LE(0, fd);
+		close(fd);
+	}
+	ASSERT_EQ(0, rf_new_netns()) TH_LOG("new netns: %s", strerror(errno));
+	if (variant->add_other)
+		ASSERT_EQ(0, rf_sh("ip -6 addr add %s/128 dev lo nodad", variant->other));
+	ASSERT_EQ(0, rf_read_long(RF_SYSCTL))
+		TH_LOG("a new namespace must start with refuse=0");
+}
+
+FIXTURE_TEARDOWN(refuse)
+{
+	unsigned long bad;
+
+	/* Whatever the reload test did, leave the module loaded, default 0. */
+	if (!self->skipped && !rf_module_loaded()) {
+		int ret = rf_module_load(rf_ko(), "");
+
+		if (ret)
+			TH_LOG("reloading %s: %s", RF_MODNAME, strerror(-ret));
+		EXPECT_EQ(0, ret);
+	}
+	if (!self->skipped && rf_read_long(RF_PARAM) > 0)
+		EXPECT_EQ(0, rf_write_file(RF_PARAM, "0"));
+	bad = rf_taint() & ~self->taint & RF_BAD_TAINTS;
+	if (bad)
+		TH_LOG("kernel tainted during the test (new taint bits 0x%lx): see dmesg", bad);
+	EXPECT_EQ(0UL, bad);
+}
+
+/* A new namespace starts at 0 and a self-connect then works as before. */
+TEST_F_TIMEOUT(refuse, default_allows, RF_TIMEOUT)
+{
+	char buf[80];
+	int fd;
+
+	EXPECT_COUNTERS(0, 0);
+	fd = rf_sock(_metadata, variant->family, 0);
+	ASSERT_EQ(0, rf_bind(fd, variant->family, variant->addr, RF_PORT));
+	ASSERT_EQ(0, rf_connect(fd, variant->family, variant->addr, RF_PORT, NULL));
+	EXPECT_TRUE(rf_is_self(fd));
+	EXPECT_TRUE(rf_listed(rf_addrstr(variant->family, variant->addr,
+					 RF_PORT, buf, sizeof(buf))));
+	EXPECT_COUNTERS(0, 0);
+	close(fd);
+}
+
+/* nc ADDR P -p P: a blocking socket bound to the port it connects to. */
+TEST_F_TIMEOUT(refuse, blocking, RF_TIMEOUT)
+{
+	long long us;
+	int fd;
+
+	ASSERT_EQ(0, rf_set_refuse(1));
+	ASSERT_EQ(1, rf_read_long(RF_SYSCTL));
+	fd = rf_sock(_metadata, variant->family, 0);
+	ASSERT_EQ(0, rf_bind(fd, variant->family, variant->addr, RF_PORT));
+	EXPECT_EQ(-ECONNREFUSED, rf_connect(fd, variant->family, variant->addr,
+					    RF_PORT, &us));
+	EXPECT_FAST(us, "blocking connect()");
+	EXPECT_EQ(0, rf_sock_error(fd)) TH_LOG("a pending error is left");
+	EXPECT_EQ(TCP_CLOSE, rf_tcp_state(fd));
+	EXPECT_COUNTERS(1, 1);
+	/* Refused again: the socket is as after any refused connect(). */
+	EXPECT_EQ(-ECONNREFUSED, rf_connect(fd, variant->family, variant->addr,
+					    RF_PORT, NULL));
+	EXPECT_COUNTERS(2, 2);
+	rf_expect_reusable(_metadata, fd, variant->family, variant->addr, RF_PORT);
+}
+
+TEST_F_TIMEOUT(refuse, nonblocking, RF_TIMEOUT)
+{
+	struct pollfd pfd;
+	long long us;
+	int fd, lfd;
+
+	ASSERT_EQ(0, rf_set_refuse(1));
+	fd = rf_sock(_metadata, variant->family, SOCK_NONBLOCK);
+	ASSERT_EQ(0, rf_bind(fd, variant->family, variant->addr, RF_PORT));
+	/* Not EINPROGRESS: the SYN never leaves. */
+	EXPECT_EQ(-ECONNREFUSED, rf_connect(fd, variant->family, variant->addr,
+					    RF_PORT, &us));
+	EXPECT_FAST(us, "non-blocking connect()");
+	EXPECT_EQ(0, rf_sock_error(fd));
+	pfd.fd = fd;
+	pfd.events = POLLIN | POLLOUT;
+	EXPECT_EQ(1, poll(&pfd, 1, 0));
+	EXPECT_FALSE(pfd.revents & POLLERR) TH_LOG("POLLERR after the refusal");
+	EXPECT_COUNTERS(1, 1);
+
+	/* Non-blocking connect() to a listener still works on that socket. */
+	lfd = rf_listener(_metadata, variant->family, variant->addr, RF_OTHER_PORT);
+	EXPECT_EQ(-EINPROGRESS, rf_connect(fd, variant->family, variant->addr,
+					   RF_OTHER_PORT, NULL));
+	pfd.events = POLLOUT;
+	EXPECT_EQ(1, poll(&pfd, 1, 10000));
+	EXPECT_EQ(0, rf_sock_error(fd));
+	EXPECT_EQ(TCP_ESTABLISHED, rf_tcp_state(fd));
+	close(lfd);
+	close(fd);
+	EXPECT_COUNTERS(1, 1);
+}
+
+/*
+ * The kernel hands out the destination port as the source: with a one-port
+ * ip_local_port_range, an unbound socket connecting to that port always
+ * gets it. The autobound port is released at once.
+ */
+TEST_F_TIMEOUT(refuse, ephemeral_port, RF_TIMEOUT)
+{
+	char range[32];
+	long long us;
+	int fd, fd2;
+
+	snprintf(range, sizeof(range), "%d %d\n", RF_PORT, RF_PORT);
+	ASSERT_EQ(0, rf_write_file(RF_PORTS, range));
+	ASSERT_EQ(0, rf_set_refuse(1));
+	fd = rf_sock(_metadata, variant->family, 0);
+	EXPECT_EQ(-ECONNREFUSED, rf_connect(fd, variant->family, variant->addr,
+					    RF_PORT, &us));
+	EXPECT_FAST(us, "connect() from an ephemeral port");
+	/* Not an RST from a closed port: the counters prove it was us. */
+	EXPECT_COUNTERS(1, 1);
+
+	/* Released while fd is still open. */
+	fd2 = rf_sock(_metadata, variant->family, 0);
+	EXPECT_EQ(0, rf_bind(fd2, variant->family, variant->addr, RF_PORT))
+		TH_LOG("autobound port not released: %s", strerror(errno));
+	close(fd2);
+	rf_expect_reusable(_metadata, fd, variant->family, variant->addr, RF_PORT);
+	EXPECT_COUNTERS(1, 1);
+}
+
+/*
+ * The accidental race: clients retrying a port inside a small
+ * ip_local_port_range with nothing listening. With refuse=1 a bounded loop
+ * never ends up connected (and the race is hit: refused > 0); with 0 the
+ * same loop self-connects.
+ */
+#define RF_RACE_LO	40000	/* even: connect() prefers even ports */
+#define RF_RACE_TRIES	400
+
+static int rf_race(struct __test_metadata *_metadata, int family,
+		   const char *addr, int *connected)
+{
+	int i, fd, err, self = 0;
+
+	*connected = 0;
+	for (i = 0; i < RF_RACE_TRIES; i++) {
+		fd = rf_sock(_metadata, family, 0);
+		err = rf_connect(fd, family, addr, RF_RACE_LO, NULL);
+		if (!err) {
+			(*connected)++;
+			self += rf_is_self(fd);
+		}
+		close(fd);
+		if (self)
+			break;
+		if (err && err != -ECONNREFUSED) {
+			TH_LOG("try %d: unexpected %s", i, strerror(-err));
+			return -1;
+		}
+	}
+	return self;
+}
+
+TEST_F_TIMEOUT(refuse, ephemeral_race, RF_TIMEOUT)
+{
+	long long attempts, refused;
+	int connected, nself;
+	char range[32];
+
+	snprintf(range, sizeof(range), "%d %d\n", RF_RACE_LO, RF_RACE_LO + 7);
+	ASSERT_EQ(0, rf_write_file(RF_PORTS, range));
+
+	ASSERT_EQ(0, rf_set_refuse(1));
+	nself = rf_race(_metadata, variant->family, variant->addr, &connected);
+	EXPECT_EQ(0, nself);
+	EXPECT_EQ(0, connected) TH_LOG("%d connect()s succeeded with refuse=1", connected);
+	ASSERT_EQ(0, rf_counters(&attempts, &refused));
+	EXPECT_LT(0, refused) TH_LOG("the loop never drew the destination port");
+	EXPECT_EQ(attempts, refused);
+	TH_LOG("refuse=1: %d tries, %lld self-connects refused", RF_RACE_TRIES, refused);
+
+	ASSERT_EQ(0, rf_set_refuse(0));
+	nself = rf_race(_metadata, variant->family, variant->addr, &connected);
+	EXPECT_EQ(1, nself) TH_LOG("refuse=0: no self-connect in %d tries", RF_RACE_TRIES);
+	EXPECT_COUNTERS(attempts, refused);
+}
+
+/* TCP Fast Open: sendto(MSG_FASTOPEN) connects and sends in one call. */
+TEST_F_TIMEOUT(refuse, tfo_sendto, RF_TIMEOUT)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	long long t0, us;
+	ssize_t n;
+	int fd;
+
+	ASSERT_EQ(0, rf_set_refuse(1));
+	fd = rf_sock(_metadata, variant->family, 0);
+	ASSERT_EQ(0, rf_bind(fd, variant->family, variant->addr, RF_PORT));
+	len = rf_sockaddr(variant->family, variant->addr, RF_PORT, &ss);
+	t0 = rf_now_us();
+	n = sendto(fd, "hello", 5, MSG_FASTOPEN, (struct sockaddr *)&ss, len);
+	us = rf_now_us() - t0;
+	EXPECT_EQ(-1, n);
+	EXPECT_EQ(ECONNREFUSED, errno) TH_LOG("sendto: %s", strerror(errno));
+	EXPECT_FAST(us, "sendto(MSG_FASTOPEN)");
+	EXPECT_COUNTERS(1, 1);
+	rf_expect_reusable(_metadata, fd, variant->family, variant->addr, RF_PORT);
+}
+
+/*
+ * tcp_fastopen=5 (client, no cookie needed): the SYN carries the data, and
+ * when that SYN is refused tcp_send_syn_data() sends a plain one; one
+ * connect, counted once.
+ */
+TEST_F_TIMEOUT(refuse, tfo_sendto_syn_data, RF_TIMEOUT)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	long long t0, us;
+	ssize_t n;
+	int fd;
+
+	ASSERT_EQ(0, rf_write_file(RF_TFO, "5"));
+	ASSERT_EQ(0, rf_set_refuse(1));
+	fd = rf_sock(_metadata, variant->family, 0);
+	ASSERT_EQ(0, rf_bind(fd, variant->family, variant->addr, RF_PORT));
+	len = rf_sockaddr(variant->family, variant->addr, RF_PORT, &ss);
+	t0 = rf_now_us();
+	n = sendto(fd, "hello", 5, MSG_FASTOPEN, (struct sockaddr *)&ss, len);
+	us = rf_now_us() - t0;
+	EXPECT_EQ(-1, n);
+	EXPECT_EQ(ECONNREFUSED, errno) TH_LOG("sendto: %s", strerror(errno));
+	EXPECT_FAST(us, "sendto(MSG_FASTOPEN) with SYN data");
+	EXPECT_COUNTERS(1, 1);
+	rf_expect_reusable(_metadata, fd, variant->family, variant->addr, RF_PORT);
+}
+
+/* TCP_FASTOPEN_CONNECT without a cookie: connect() sends the SYN. */
+TEST_F_TIMEOUT(refuse, tfo_connect, RF_TIMEOUT)
+{
+	long long us;
+	int fd, one = 1;
+
+	ASSERT_EQ(0, rf_set_refuse(1));
+	fd = rf_sock(_metadata, variant->family, 0);
+	ASSERT_EQ(0, setsockopt(fd, IPPROTO_TCP, TCP_FASTOPEN_CONNECT, &one, sizeof(one)));
+	ASSERT_EQ(0, rf_bind(fd, variant->family, variant->addr, RF_PORT));
+	EXPECT_EQ(-ECONNREFUSED, rf_connect(fd, variant->family, variant->addr,
+					    RF_PORT, &us));
+	EXPECT_FAST(us, "connect() with TCP_FASTOPEN_CONNECT");
+	EXPECT_COUNTERS(1, 1);
+	rf_expect_reusable(_metadata, fd, variant->family, variant->addr, RF_PORT);
+}
+
+/*
+ * TCP_FASTOPEN_CONNECT when no cookie is needed (tcp_fastopen=5):
+ * connect() returns 0 at once and the first write() sends the SYN. That
+ * write() fails with ECONNREFUSED, and a later connect() and write() to a
+ * listener work.
+ */
+TEST_F_TIMEOUT(refuse, tfo_connect_deferred, RF_TIMEOUT)
+{
+	int fd, lfd, afd, one = 1;
+	long long t0, us;
+	char buf[8];
+	ssize_t n;
+
+	ASSERT_EQ(0, rf_write_file(RF_TFO, "5"));
+	ASSERT_EQ(0, rf_set_refuse(1));
+	fd = rf_sock(_metadata, variant->family, 0);
+	ASSERT_EQ(0, setsockopt(fd, IPPROTO_TCP, TCP_FASTOPEN_CONNECT, &one, sizeof(one)));
+	ASSERT_EQ(0, rf_bind(fd, variant->family, variant->addr, RF_PORT));
+	ASSERT_EQ(0, rf_connect(fd, variant->family, variant->addr, RF_PORT, NULL))
+		TH_LOG("deferred connect() should return 0 and send nothing");
+	EXPECT_COUNTERS(0, 0);
+	t0 = rf_now_us();
+	n = write(fd, "hello", 5);
+	us = rf_now_us() - t0;
+	EXPECT_EQ(-1, n);
+	EXPECT_EQ(ECONNREFUSED, errno) TH_LOG("write: %s", strerror(errno));
+	EXPECT_FAST(us, "write() after a deferred TCP_FASTOPEN_CONNECT");
+	EXPECT_EQ(0, rf_sock_error(fd));
+	EXPECT_COUNTERS(1, 1);
+
+	lfd = rf_listener(_metadata, variant->family, variant->addr, RF_OTHER_PORT);
+	EXPECT_EQ(0, rf_connect(fd, variant->family, variant->addr, RF_OTHER_PORT, NULL));
+	EXPECT_EQ(5, write(fd, "hello", 5)) TH_LOG("write: %s", strerror(errno));
+	afd = accept(lfd, NULL, NULL);
+	ASSERT_LE(0, afd);
+	EXPECT_EQ(5, read(afd, buf, 5));
+	close(afd);
+	close(lfd);
+	close(fd);
+	EXPECT_COUNTERS(1, 1);
+}
+
+/*
+ * The kernel's own 6.1 selftest net/sk_bind_sendto_listen.c: two sockets
+ * bound to the wildcard:20000 with SO_REUSEADDR, each sendto(MSG_FASTOPEN)
+ * the wildcard:20000, which reaches loopback. With refuse=0 the first
+ * connects to itself, as there; with 1 both are refused and the second
+ * still listens.
+ */
+static void rf_sk_bind_sendto_listen(struct __test_metadata *_metadata,
+				     const FIXTURE_VARIANT(refuse) *variant,
+				     int port, bool refuse)
+{
+	struct sockaddr_storage bind_addr, dst;
+	socklen_t blen, dlen;
+	int fd1, fd2, one = 1;
+	ssize_t n;
+
+	blen = rf_sockaddr(variant->family, variant->any, port, &bind_addr);
+	dlen = rf_sockaddr(variant->family, variant->any_dst, port, &dst);
+	ASSERT_NE(0, blen);
+	ASSERT_NE(0, dlen);
+
+	fd1 = rf_sock(_metadata, variant->family, 0);
+	ASSERT_EQ(0, setsockopt(fd1, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)));
+	ASSERT_EQ(0, bind(fd1, (struct sockaddr *)&bind_addr, blen));
+	n = sendto(fd1, NULL, 0, MSG_FASTOPEN, (struct sockaddr *)&dst, dlen);
+	if (refuse) {
+		EXPECT_EQ(-1, n);
+		EXPECT_EQ(ECONNREFUSED, errno) TH_LOG("sendto fd1: %s", strerror(errno));
+	} else {
+		EXPECT_EQ(0, n) TH_LOG("sendto fd1: %s", strerror(errno));
+		EXPECT_TRUE(rf_is_self(fd1));
+	}
+
+	fd2 = rf_sock(_metadata, variant->family, 0);
+	ASSERT_EQ(0, setsockopt(fd2, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)));
+	ASSERT_EQ(0, bind(fd2, (struct sockaddr *)&bind_addr, blen));
+	n = sendto(fd2, NULL, 0, MSG_FASTOPEN, (struct sockaddr *)&dst, dlen);
+	EXPECT_EQ(-1, n);
+	if (refuse)
+		EXPECT_EQ(ECONNREFUSED, errno) TH_LOG("sendto fd2: %s", strerror(errno));
+	EXPECT_EQ(0, listen(fd2, 0)) TH_LOG("listen: %s", strerror(errno));
+	close(fd2);
+	close(fd1);
+}
+
+TEST_F_TIMEOUT(refuse, sk_bind_sendto_listen, RF_TIMEOUT)
+{
+	rf_sk_bind_sendto_listen(_metadata, variant, 20000, false);
+	EXPECT_COUNTERS(0, 0);
+	ASSERT_EQ(0, rf_set_refuse(1));
+	rf_sk_bind_sendto_listen(_metadata, variant, 20001, true);
+	EXPECT_COUNTERS(2, 2);
+}
+
+/* Distinct sockets: equal ports on different addresses, and a listener. */
+TEST_F_TIMEOUT(refuse, distinct_sockets, RF_TIMEOUT)
+{
+	int lfd, fd, afd;
+
+	ASSERT_EQ(0, rf_set_refuse(1));
+
+	lfd = rf_listener(_metadata, variant->family, variant->other, RF_PORT);
+	fd = rf_sock(_metadata, variant->family, 0);
+	ASSERT_EQ(0, rf_bind(fd, variant->family, variant->addr, RF_PORT));
+	EXPECT_EQ(0, rf_connect(fd, variant->family, variant->other, RF_PORT, NULL))
+		TH_LOG("%s:%d -> %s:%d refused", variant->addr, RF_PORT,
+		       variant->other, RF_PORT);
+	afd = accept(lfd, NULL, NULL);
+	EXPECT_LE(0, afd);
+	close(afd);
+	close(fd);
+	close(lfd);
+
+	lfd = rf_listener(_metadata, variant->family, variant->addr, RF_PORT);
+	fd = rf_sock(_metadata, variant->family, 0);
+	EXPECT_EQ(0, rf_connect(fd, variant->family, variant->addr, RF_PORT, NULL));
+	close(fd);
+	close(lfd);
+	EXPECT_COUNTERS(0, 0);
+}
+
+/*
+ * A true simultaneous open: two namespaces joined by a veth pair with a
+ * netem delay, so that the two SYNs cross. Both have refuse=1; both
+ * connect()s succeed and neither is counted.
+ */
+static int rf_veth_setup(const FIXTURE_VARIANT(refuse) *variant, int end,
+			 const char *dev)
+{
+	if (rf_sh("ip %saddr add %s/%s dev %s%s", variant->veth_cmd,
+		  rf_ipaddr(variant->veth[end]), variant->veth_cidr, dev,
+		  *variant->veth_cmd ? " nodad" : ""))
+		return -1;
+	if (rf_sh("ip link set %s up", dev))
+		return -1;
+	return rf_sh("tc qdisc add dev %s root netem delay 500ms", dev);
+}
+
+/* Bind to veth[end]:RF_PORT; on 'g' connect to the other end. 0: connected. */
+static int rf_simult_side(const FIXTURE_VARIANT(refuse) *variant, int end,
+			  int fd)
+{
+	const char *peer = variant->veth[!end];
+
+	return rf_connect(fd, variant->family, peer, RF_PORT, NULL);
+}
+
+TEST_F_TIMEOUT(refuse, simultaneous_open, RF_TIMEOUT)
+{
+	long long attempts, refused;
+	struct rf_child c;
+	char buf[4];
+	int fd, err, st;
+
+	ASSERT_EQ(0, rf_set_refuse(1));
+	ASSERT_EQ(0, rf_child_start(&c));
+	if (!c.pid) {
+		/* B: own namespace, end 1 of the veth. */
+		if (rf_new_netns() || rf_set_refuse(1) || rf_send(c.from[1], 'n'))
+			RF_DIE(10);
+		if (rf_recv(c.to[0]) != 'v' || rf_veth_setup(variant, 1, "scv1"))
+			RF_DIE(11);
+		fd = socket(variant->family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd < 0 || rf_bind(fd, variant->family, variant->veth[1], RF_PORT))
+			RF_DIE(12);
+		if (rf_send(c.from[1], 'r') || rf_recv(c.to[0]) != 'g')
+			RF_DIE(13);
+		if (rf_simult_side(variant, 1, fd))
+			RF_DIE(14);
+		if (write(fd, "B", 1) != 1 || read(fd, buf, 1) != 1 || buf[0] != 'A')
+			RF_DIE(15);
+		if (rf_counters(&attempts, &refused) || attempts || refused ||
+		    rf_read_long(RF_SYSCTL) != 1)
+			RF_DIE(16);
+		_exit(0);
+	}
+	ASSERT_EQ('n', rf_recv(c.from[0]));
+	ASSERT_EQ(0, rf_sh("ip link add scv0 type veth peer name scv1 netns %d", c.pid));
+	ASSERT_EQ(0, rf_veth_setup(variant, 0, "scv0"));
+	fd = rf_sock(_metadata, variant->family, 0);
+	ASSERT_EQ(0, rf_bind(fd, variant->family, variant->veth[0], RF_PORT));
+	ASSERT_EQ(0, rf_send(c.to[1], 'v'));
+	ASSERT_EQ('r', rf_recv(c.from[0]));
+	ASSERT_EQ(0, rf_send(c.to[1], 'g'));
+	err = rf_simult_side(variant, 0, fd);
+	EXPECT_EQ(0, err) TH_LOG("A's connect(): %s", strerror(-err));
+	if (!err) {
+		EXPECT_EQ(1, write(fd, "A", 1));
+		EXPECT_EQ(1, read(fd, buf, 1));
+		EXPECT_EQ('B', buf[0]);
+	}
+	st = rf_child_wait(&c);
+	EXPECT_EQ(0, st) TH_LOG("B failed at step %d (14: connect)", st);
+	close(fd);
+	EXPECT_COUNTERS(0, 0);
+}
+
+/* Each namespace has its own value and counters. */
+TEST_F_TIMEOUT(refuse, per_netns, RF_TIMEOUT)
+{
+	struct rf_child c;
+	long long us;
+	int fd, st;
+
+	ASSERT_EQ(0, rf_set_refuse(1));
+	ASSERT_EQ(0, rf_child_start(&c));
+	if (!c.pid) {
+		/* A fresh namespace: 0, and a self-connect works there. */
+		if (rf_new_netns() || rf_read_long(RF_SYSCTL) != 0)
+			RF_DIE(10);
+		fd = socket(variant->family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd < 0 || rf_bind(fd, variant->family, variant->addr, RF_PORT))
+			RF_DIE(11);
+		if (rf_connect(fd, variant->family, variant->addr, RF_PORT, NULL) ||
+		    !rf_is_self(fd))
+			RF_DIE(12);
+		close(fd);
+		/* Its own 1 refuses there, its own 0 does not touch A's 1. */
+		if (rf_set_refuse(1))
+			RF_DIE(13);
+		fd = socket(variant->family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd < 0 || rf_bind(fd, variant->family, variant->addr, RF_PORT + 1))
+			RF_DIE(14);
+		if (rf_connect(fd, variant->family, variant->addr, RF_PORT + 1, NULL) !=
+		    -ECONNREFUSED)
+			RF_DIE(15);
+		close(fd);
+		if (rf_set_refuse(0) || rf_send(c.from[1], 'd') || rf_recv(c.to[0]) != 'q')
+			RF_DIE(16);
+		_exit(0);
+	}
+	ASSERT_EQ('d', rf_recv(c.from[0]));
+	EXPECT_EQ(1, rf_read_long(RF_SYSCTL));
+	EXPECT_COUNTERS(0, 0);
+	fd = rf_sock(_metadata, variant->family, 0);
+	ASSERT_EQ(0, rf_bind(fd, variant->family, variant->addr, RF_PORT));
+	EXPECT_EQ(-ECONNREFUSED, rf_connect(fd, variant->family, variant->addr,
+					    RF_PORT, &us));
+	close(fd);
+	EXPECT_COUNTERS(1, 1);
+	ASSERT_EQ(0, rf_send(c.to[1], 'q'));
+	st = rf_child_wait(&c);
+	EXPECT_EQ(0, st) TH_LOG("child failed at step %d", st);
+}
+
+/* Only 0 and 1: anything else is EINVAL and leaves the value alone. */
+TEST_F_TIMEOUT(refuse, bad_values, RF_TIMEOUT)
+{
+	static const char * const bad[] = {
+		"2", "-1", "256", "abc", "1x", "4294967297",
+	};
+	unsigned int i;
+	int v;
+
+	for (v = 0; v <= 1; v++) {
+		ASSERT_EQ(0, rf_set_refuse(v));
+		for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			EXPECT_EQ(-EINVAL, rf_write_file(RF_SYSCTL, bad[i]))
+				TH_LOG("writing \"%s\"", bad[i]);
+			EXPECT_EQ(v, rf_read_long(RF_SYSCTL))
+				TH_LOG("value changed by \"%s\"", bad[i]);
+		}
+	}
+	ASSERT_EQ(0, rf_set_refuse(1));
+	EXPECT_EQ(0, rf_write_file(RF_SYSCTL, "1"));	/* same value */
+	EXPECT_EQ(1, rf_read_long(RF_SYSCTL));
+	EXPECT_EQ(0, rf_write_file(RF_SYSCTL, "0\n"));
+	EXPECT_EQ(0, rf_read_long(RF_SYSCTL));
+}
+
+/* Drop CAP_NET_ADMIN from the effective set; keep the uid. */
+static int rf_drop_net_admin(void)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[2];
+
+	if (syscall(SYS_capget, &hdr, data))
+		return -1;
+	data[CAP_NET_ADMIN / 32].effective &= ~(1U << (CAP_NET_ADMIN % 32));
+	data[CAP_NET_ADMIN / 32].permitted &= ~(1U << (CAP_NET_ADMIN % 32));
+	return syscall(SYS_capset, &hdr, data);
+}
+
+/*
+ * Writing needs CAP_NET_ADMIN over the namespace's user namespace: not an
+ * unprivileged uid (EACCES), not uid 0 without the capability (EPERM), not
+ * the root of a child user namespace (EPERM); yes the owner of a namespace
+ * made in its own user namespace.
+ */
+TEST_F_TIMEOUT(refuse, unprivileged, RF_TIMEOUT)
+{
+	struct rf_child c;
+	int st, ret;
+
+	/* An unprivileged uid cannot even open it for writing. */
+	ASSERT_EQ(0, rf_child_start(&c));
+	if (!c.pid) {
+		if (setgroups(0, NULL) || setgid(RF_NOBODY) || setuid(RF_NOBODY))
+			RF_DIE(10);
+		ret = rf_read_long(RF_SYSCTL);
+		if (ret) {
+			fprintf(stderr, "# read as uid %d: %d\n", RF_NOBODY, ret);
+			RF_DIE(11);
+		}
+		if (rf_write_file(RF_SYSCTL, "1") != -EACCES)
+			RF_DIE(12);
+		_exit(0);
+	}
+	st = rf_child_wait(&c);
+	EXPECT_EQ(0, st) TH_LOG("uid %d: step %d (12: write not EACCES)", RF_NOBODY, st);
+
+	/* uid 0 without CAP_NET_ADMIN. */
+	ASSERT_EQ(0, rf_child_start(&c));
+	if (!c.pid) {
+		if (rf_drop_net_admin())
+			RF_DIE(10);
+		if (rf_write_file(RF_SYSCTL, "1") != -EPERM)
+			RF_DIE(11);
+		_exit(0);
+	}
+	st = rf_child_wait(&c);
+	EXPECT_EQ(0, st) TH_LOG("no CAP_NET_ADMIN: step %d (11: write not EPERM)", st);
+
+	/* Root of a child user namespace: no capability over this netns. */
+	ASSERT_EQ(0, rf_child_start(&c));
+	if (!c.pid) {
+		if (unshare(CLONE_NEWUSER))
+			RF_DIE(10);
+		if (rf_write_file(RF_SYSCTL, "1") != -EPERM)
+			RF_DIE(11);
+		/* Its own network namespace is its to set. */
+		if (rf_new_netns())
+			RF_DIE(12);
+		if (rf_write_file(RF_SYSCTL, "1") || rf_read_long(RF_SYSCTL) != 1)
+			RF_DIE(13);
+		_exit(0);
+	}
+	st = rf_child_wait(&c);
+	EXPECT_EQ(0, st) TH_LOG("child user namespace: step %d", st);
+	EXPECT_EQ(0, rf_read_long(RF_SYSCTL));
+}
+
+/*
+ * The counters in the /proc/selfconn header and one log line per refusal:
+ * refused self-connect ADDR:PORT comm=COMM pid=PID uid=UID netns=INODE
+ */
+static bool rf_kmsg_find(int kfd, const char *want)
+{
+	char rec[2048];
+	long long end = rf_now_us() + 2000000;
+	ssize_t n;
+
+	while (rf_now_us() < end) {
+		n = read(kfd, rec, sizeof(rec) - 1);
+		if (n < 0 && errno == EAGAIN) {
+			usleep(10000);
+			continue;
+		}
+		if (n < 0 && errno == EPIPE)	/* overwritten: go on */
+			continue;
+		if (n <= 0)
+			return false;
+		rec[n] = '\0';
+		if (strstr(rec, want))
+			return true;
+	}
+	return false;
+}
+
+TEST_F_TIMEOUT(refuse, counters_and_log, RF_TIMEOUT)
+{
+	char addr[80], want[256], comm[32] = "";
+	struct stat nst;
+	int fd, kfd, i;
+	FILE *f;
+
+	EXPECT_COUNTERS(0, 0);
+	ASSERT_EQ(0, rf_set_refuse(1));
+	EXPECT_COUNTERS(0, 0);
+
+	f = fopen("/proc/self/comm", "re");
+	ASSERT_NE(NULL, f);
+	ASSERT_NE(NULL, fgets(comm, sizeof(comm), f));
+	fclose(f);
+	comm[strcspn(comm, "\n")] = '\0';
+	ASSERT_EQ(0, stat("/proc/self/ns/net", &nst));
+
+	kfd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	ASSERT_LE(0, kfd) TH_LOG("/dev/kmsg: %s", strerror(errno));
+	ASSERT_LE(0, lseek(kfd, 0, SEEK_END));
+	/* Start a fresh ratelimit window: earlier tests refused too. */
+	usleep(RF_RATELIMIT_US);
+
+	fd = rf_sock(_metadata, variant->family, 0);
+	ASSERT_EQ(0, rf_bind(fd, variant->family, variant->addr, RF_PORT));
+	EXPECT_EQ(-ECONNREFUSED, rf_connect(fd, variant->family, variant->addr,
+					    RF_PORT, NULL));
+	close(fd);
+	EXPECT_COUNTERS(1, 1);
+	snprintf(want, sizeof(want),
+		 "selfconn: refused self-connect %s comm=%s pid=%d uid=0 netns=%lu\n",
+		 rf_addrstr(variant->family, variant->addr, RF_PORT, addr, sizeof(addr)),
+		 comm, getpid(), (unsigned long)nst.st_ino);
+	EXPECT_TRUE(rf_kmsg_find(kfd, want)) TH_LOG("no log line: %s", want);
+	close(kfd);
+
+	/* Each refusal counts; a listener's connections do not. */
+	for (i = 0; i < 3; i++) {
+		fd = rf_sock(_metadata, variant->family, SOCK_NONBLOCK);
+		ASSERT_EQ(0, rf_bind(fd, variant->family, variant->addr, RF_PORT));
+		EXPECT_EQ(-ECONNREFUSED, rf_connect(fd, variant->family,
+						    variant->addr, RF_PORT, NULL));
+		close(fd);
+	}
+	EXPECT_COUNTERS(4, 4);
+	ASSERT_EQ(0, rf_set_refuse(0));
+	EXPECT_COUNTERS(4, 4);
+}
+
+/*
+ * rmmod with refuse=1 in several namespaces, each refusing self-connects
+ * in a loop while it happens; then insmod: the hooks are gone, every namespace is back at 0.
+ * refuse_default=1 sets every namespace, existing and new; other values
+ * are EINVAL.
+ */
+#define RF_NS	3
+
+TEST_F_TIMEOUT(refuse, module_reload, RF_TIMEOUT)
+{
+	struct rf_child c[RF_NS];
+	const char *ko = rf_ko();
+	int i, fd, ret, st;
+
+	if (!ko)
+		SKIP(return, "SELFCONN_KO not set or not readable");
+	ASSERT_EQ(0, rf_set_refuse(1));
+	for (i = 0; i < RF_NS; i++) {
+		ASSERT_EQ(0, rf_child_start(&c[i]));
+		if (!c[i].pid) {
+			int n = 0, cfd;
+
+			if (rf_new_netns() || rf_set_refuse(1) || rf_send(c[i].from[1], 'u'))
+				RF_DIE(10);
+			/* Self-connects refused until rmmod, then they work. */
+			for (;;) {
+				struct pollfd p = { .fd = c[i].to[0], .events = POLLIN };
+
+				cfd = socket(variant->family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+				if (cfd < 0 || rf_bind(cfd, variant->family,
+						       variant->addr, RF_PORT + n % 8))
+					RF_DIE(11);
+				ret = rf_connect(cfd, variant->family, variant->addr,
+						 RF_PORT + n % 8, NULL);
+				close(cfd);
+				n++;
+				if (ret && ret != -ECONNREFUSED)
+					RF_DIE(12);
+				/* Connected: the hooks are gone, rmmod is under way. */
+				if (!ret || poll(&p, 1, 0) == 1)
+					break;
+				usleep(1000);
+			}
+			if (rf_recv(c[i].to[0]) != 'x')
+				RF_DIE(13);
+			/* After rmmod: no hook is left behind. */
+			cfd = socket(variant->family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+			if (cfd < 0 || rf_bind(cfd, variant->family, variant->addr, RF_PORT + 9))
+				RF_DIE(14);
+			if (rf_connect(cfd, variant->family, variant->addr, RF_PORT + 9, NULL) ||
+			    !rf_is_self(cfd))
+				RF_DIE(15);
+			close(cfd);
+			if (rf_send(c[i].from[1], 'y') || rf_recv(c[i].to[0]) != 'z')
+				RF_DIE(16);
+			/* After insmod: this namespace is at 0. */
+			if (rf_read_long(RF_SYSCTL) != 0)
+				RF_DIE(17);
+			_exit(0);
+		}
+		ASSERT_EQ('u', rf_recv(c[i].from[0]));
+	}
+	usleep(200000);
+
+	ret = rf_module_unload();
+	ASSERT_EQ(0, ret) TH_LOG("delete_module(%s): %s", RF_MODNAME, strerror(-ret));
+	EXPECT_EQ(-ENOENT, rf_read_long(RF_SYSCTL));
+	for (i = 0; i < RF_NS; i++) {
+		EXPECT_EQ(0, rf_send(c[i].to[1], 'x'));
+		EXPECT_EQ('y', rf_recv(c[i].from[0]));
+	}
+	ret = rf_module_load(ko, "");
+	ASSERT_EQ(0, ret) TH_LOG("finit_module(%s): %s", ko, strerror(-ret));
+	EXPECT_EQ(0, rf_read_long(RF_SYSCTL));
+	EXPECT_COUNTERS(0, 0);
+	for (i = 0; i < RF_NS; i++) {
+		EXPECT_EQ(0, rf_send(c[i].to[1], 'z'));
+		st = rf_child_wait(&c[i]);
+		EXPECT_EQ(0, st) TH_LOG("namespace %d: step %d", i, st);
+	}
+
+	/* refuse_default: only 0 or 1. */
+	ASSERT_EQ(0, rf_module_unload());
+	EXPECT_EQ(-EINVAL, rf_module_load(ko, "refuse_default=2"));
+	ASSERT_EQ(0, rf_module_load(ko, "refuse_default=1"));
+	EXPECT_EQ(1, rf_read_long(RF_PARAM));
+	EXPECT_EQ(1, rf_read_long(RF_SYSCTL)) TH_LOG("existing namespace");
+	fd = rf_sock(_metadata, variant->family, 0);
+	ASSERT_EQ(0, rf_bind(fd, variant->family, variant->addr, RF_PORT));
+	EXPECT_EQ(-ECONNREFUSED, rf_connect(fd, variant->family, variant->addr,
+					    RF_PORT, NULL));
+	close(fd);
+	EXPECT_COUNTERS(1, 1);
+	ASSERT_EQ(0, rf_child_start(&c[0]));
+	if (!c[0].pid)
+		_exit(rf_new_netns() || rf_read_long(RF_SYSCTL) != 1);
+	EXPECT_EQ(0, rf_child_wait(&c[0])) TH_LOG("a new namespace is not at 1");
+	EXPECT_EQ(-EINVAL, rf_write_file(RF_PARAM, "2"));
+	EXPECT_EQ(0, rf_write_file(RF_PARAM, "0"));
+	ASSERT_EQ(0, rf_child_start(&c[0]));
+	if (!c[0].pid)
+		_exit(rf_new_netns() || rf_read_long(RF_SYSCTL) != 0);
+	EXPECT_EQ(0, rf_child_wait(&c[0])) TH_LOG("a new namespace is not at 0");
+
+	ASSERT_EQ(0, rf_module_unload());
+	ASSERT_EQ(0, rf_module_load(ko, ""));
+	EXPECT_EQ(0, rf_read_long(RF_SYSCTL));
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,124 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# The seed's reproducer with net.selfconn.refuse=1: `ncat 127.0.0.1 P -p P`
+# (and `ncat ::1 P -p P`) fails at once with "Connection refused", leaves no
+# row in /proc/selfconn and is counted; with refuse=0 it connects to itself.
+#
+# Runs in a network namespace of its own (unshare -n). busybox or dash sh.
+# Prints TAP; exits 0 (pass), 1 (fail) or 4 (skip), as kselftest expects.
+
+PORT=18082
+SYSCTL=/proc/sys/net/selfconn/refuse
+ksft_skip=4
+
+if [ -z "$SELFCONN_REFUSE_NETNS" ] && command -v unshare >/dev/null 2>&1 &&
+	unshare -n true 2>/dev/null; then
+	SELFCONN_REFUSE_NETNS=1 exec unshare -n sh "$0" "$@"
+fi
+
+echo "TAP version 13"
+
+if ! command -v ncat >/dev/null 2>&1; then
+	echo "1..0 # SKIP ncat not installed"
+	exit $ksft_skip
+fi
+if [ ! -w $SYSCTL ]; then
+	echo "1..0 # SKIP $SYSCTL missing or not writable: load selfconn.ko, run as root"
+	exit $ksft_skip
+fi
+if [ -z "$SELFCONN_REFUSE_NETNS" ]; then
+	echo "1..0 # SKIP needs a network namespace of its own (unshare -n)"
+	exit $ksft_skip
+fi
+ip link set lo up 2>/dev/null || ifconfig lo up
+
+echo "1..7"
+failed=0
+n=0
+ok() {
+	n=$((n + 1))
+	echo "ok $n $*"
+}
+not_ok() {
+	n=$((n + 1))
+	failed=1
+	echo "not ok $n $*"
+}
+
+tmp=$(mktemp -d) || exit 1
+trap 'rm -rf "$tmp"' EXIT
+
+# attempts= and refused= of the /proc/selfconn header, as "A R".
+counters() {
+	head -n 1 /proc/selfconn | tr ' ' '\n' |
+		sed -n 's/^attempts=//p; s/^refused=//p' | tr '\n' ' ' | sed 's/ $//'
+}
+
+# Milliseconds since boot, from /proc/uptime (centiseconds).
+now_ms() {
+	awk '{ printf "%d\n", $1 * 1000 }' /proc/uptime
+}
+
+[ "$(cat $SYSCTL)" = 0 ] && ok "a new namespace starts at refuse=0" ||
+	not_ok "a new namespace starts at refuse=0 (reads $(cat $SYSCTL))"
+
+echo 1 >$SYSCTL
+[ "$(cat $SYSCTL)" = 1 ] && ok "echo 1 > $SYSCTL" || not_ok "echo 1 > $SYSCTL"
+
+# ncat ADDR P -p P must fail with "Connection refused" within a second.
+# $1: address, $2: the address column of /proc/selfconn
+refused() {
+	addr=$1 col=$2
+	t0=$(now_ms)
+	# stdin from /dev/null: a connected ncat would exit at EOF too, with 0
+	timeout 10 ncat "$addr" $PORT -p $PORT </dev/null >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	ms=$(($(now_ms) - t0))
+	echo "# ncat $addr $PORT -p $PORT: exit $rc in ${ms} ms: $(head -n 1 "$tmp/err")"
+	if [ $rc -ne 0 ] && grep -q "Connection refused" "$tmp/err" &&
+		[ $ms -lt 1000 ] && ! grep -qF " $col " /proc/selfconn; then
+		ok "ncat $addr $PORT -p $PORT: Connection refused in ${ms} ms"
+	else
+		not_ok "ncat $addr $PORT -p $PORT: Connection refused within a second, not listed"
+		sed 's/^/#   | /' /proc/selfconn
+	fi
+}
+
+refused 127.0.0.1 "127.0.0.1:$PORT"
+c=$(counters)
+[ "$c" = "1 1" ] && ok "counted: attempts=1 refused=1" ||
+	not_ok "counted: attempts=1 refused=1 (got '$c')"
+
+if [ -e /proc/net/if_inet6 ]; then
+	refused ::1 "[::1]:$PORT"
+	c=$(counters)
+	[ "$c" = "2 2" ] && ok "counted: attempts=2 refused=2" ||
+		not_ok "counted: attempts=2 refused=2 (got '$c')"
+else
+	ok "# SKIP no IPv6"
+	ok "# SKIP no IPv6"
+fi
+
+# refuse=0: the same command connects to itself again.
+echo 0 >$SYSCTL
+mkfifo "$tmp/in"
+ncat 127.0.0.1 $PORT -p $PORT <"$tmp/in" >/dev/null 2>"$tmp/err" &
+pid=$!
+exec 3>"$tmp/in"
+i=0
+while [ $i -lt 100 ] && ! grep -q "^inet 127.0.0.1:$PORT ESTAB " /proc/selfconn; do
+	sleep 0.1
+	i=$((i + 1))
+done
+if grep -q "^inet 127.0.0.1:$PORT ESTAB " /proc/selfconn; then
+	ok "refuse=0: ncat connects to itself again"
+else
+	not_ok "refuse=0: ncat connects to itself again"
+	sed 's/^/# ncat: /' "$tmp/err"
+fi
+kill $pid 2>/dev/null
+wait $pid 2>/dev/null
+exec 3>&-
+
+exit $failed
