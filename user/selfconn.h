@@ -30,6 +30,10 @@ struct sc_command {
 int sc_connect_main(const char *prog, int argc, char **argv);
 void sc_connect_usage(FILE *out, const char *prog);
 
+/* port.c */
+int sc_port_main(const char *prog, int argc, char **argv);
+void sc_port_usage(FILE *out, const char *prog);
+
 /* util.c */
 const char *sc_errname(int err);
 void sc_err(const char *prog, const char *cmd, int err, const char *fmt, ...)

@@ -1,0 +1,313 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * selfconn port PORT [--json]
+ *
+ * Who occupies TCP port PORT in this network namespace: the report of
+ * /proc/selfconn for that port, read through a per-descriptor query (open
+ * the file read-write, write the port, read from offset 0). That needs no
+ * privilege and leaves the namespace's watched ports alone.
+ *
+ * Every report line is "port P SECTION", then positional fields and
+ * key=value fields; --json keeps that split: "args" holds the positional
+ * fields in order, "fields" the key=value ones, integers as numbers.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "selfconn.h"
+
+#define CMD "port"
+#define PROC_PATH "/proc/selfconn"
+#define JSON_SCHEMA 1
+
+struct port_opts {
+	uint16_t port;
+	int json;
+};
+
+void sc_port_usage(FILE *out, const char *prog)
+{
+	fprintf(out,
+		"Usage: %s " CMD " PORT [--json]\n"
+		"\n"
+		"Show who occupies TCP port PORT in this network namespace: the bind\n"
+		"buckets (bhash, bhash2) and their owners, the listeners, the\n"
+		"established-hash entries on either side, and whether bind() and an\n"
+		"autobinding connect() could take PORT now. It is the report of\n"
+		PROC_PATH " for one port, read through a per-descriptor query:\n"
+		"no privilege needed, the watched ports are left alone.\n"
+		"\n"
+		"  PORT        1 to 65535\n"
+		"  --json      one JSON object instead of the report's text:\n"
+		"              {\"schema\":1,\"port\":PORT,\"lines\":[{\"section\":S,\n"
+		"              \"args\":[positional fields],\"fields\":{key:value}}, ...]}\n"
+		"              with integer values as JSON numbers\n"
+		"  -h, --help  this help\n"
+		"\n"
+		"Exit status: 0 done, 1 error (e.g. selfconn.ko not loaded), 64 bad usage.\n",
+		prog);
+}
+
+static int parse_args(const char *prog, int argc, char **argv, struct port_opts *o)
+{
+	const char *port = NULL;
+	int i, opts_done = 0;
+
+	memset(o, 0, sizeof(*o));
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (!opts_done && sc_is_help(a))
+			return 1;
+		if (!opts_done && !strcmp(a, "--")) {
+			opts_done = 1;
+		} else if (!opts_done && !strcmp(a, "--json")) {
+			o->json = 1;
+		} else if (!opts_done && a[0] == '-' && a[1]) {
+			sc_usage_err(prog, CMD, "unknown option '%s'", a);
+			return -1;
+		} else if (port) {
+			sc_usage_err(prog, CMD, "too many arguments");
+			return -1;
+		} else {
+			port = a;
+		}
+	}
+	if (!port) {
+		sc_usage_err(prog, CMD, "PORT missing");
+		return -1;
+	}
+	if (sc_parse_port(port, &o->port)) {
+		sc_usage_err(prog, CMD, "'%s' is not a port (1 to 65535)", port);
+		return -1;
+	}
+	return 0;
+}
+
+/* Read fd to EOF into a NUL-terminated buffer: 0 or an errno. */
+static int read_all(int fd, char **out)
+{
+	size_t len = 0, cap = 16384;
+	char *buf = malloc(cap), *nb;
+	ssize_t n;
+
+	if (!buf)
+		return ENOMEM;
+	for (;;) {
+		if (cap - len < 4096) {
+			nb = realloc(buf, cap *= 2);
+			if (!nb) {
+				free(buf);
+				return ENOMEM;
+			}
+			buf = nb;
+		}
+		n = read(fd, buf + len, cap - len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			n = errno;
+			free(buf);
+			return (int)n;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	buf[len] = '\0';
+	*out = buf;
+	return 0;
+}
+
+/* The report of port through a query; *text is malloc'd. Exit status. */
+static int query(const char *prog, uint16_t port, char **text)
+{
+	char cmd[8];
+	int fd, n, err;
+
+	fd = open(PROC_PATH, O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		err = errno;
+		sc_err(prog, CMD, err, "open %s%s", PROC_PATH,
+		       err == ENOENT ? " (is selfconn.ko loaded?)" : "");
+		return SC_EXIT_FAIL;
+	}
+	n = snprintf(cmd, sizeof(cmd), "%u\n", port);
+	if (write(fd, cmd, (size_t)n) != n) {
+		sc_err(prog, CMD, errno, "query port %u on %s", port, PROC_PATH);
+		close(fd);
+		return SC_EXIT_FAIL;
+	}
+	err = read_all(fd, text);
+	close(fd);
+	if (err) {
+		sc_err(prog, CMD, err, "read %s", PROC_PATH);
+		return SC_EXIT_FAIL;
+	}
+	return SC_EXIT_OK;
+}
+
+/* "# port P" first, then only "port P ..." lines, each ending in '\n'. */
+static int valid_report(const char *text, uint16_t port)
+{
+	char head[16], pfx[16];
+	size_t hl, pl;
+	const char *p, *nl;
+
+	hl = (size_t)snprintf(head, sizeof(head), "# port %u\n", port);
+	pl = (size_t)snprintf(pfx, sizeof(pfx), "port %u ", port);
+	if (strncmp(text, head, hl))
+		return 0;
+	for (p = text + hl; *p; p = nl + 1) {
+		nl = strchr(p, '\n');
+		if (!nl || strncmp(p, pfx, pl))
+			return 0;
+	}
+	return 1;
+}
+
+static void json_string(FILE *out, const char *s, size_t n)
+{
+	size_t i;
+
+	fputc('"', out);
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == '"' || c == '\\')
+			fprintf(out, "\\%c", c);
+		else if (c < 0x20 || c == 0x7f)
+			fprintf(out, "\\u%04x", c);
+		else
+			fputc(c, out);
+	}
+	fputc('"', out);
+}
+
+/* A JSON integer: -?(0|[1-9][0-9]*), at most 18 digits. */
+static int is_int(const char *s, size_t n)
+{
+	size_t i = (n && s[0] == '-') ? 1 : 0;
+
+	if (i == n || n - i > 18 || (s[i] == '0' && n - i > 1))
+		return 0;
+	for (; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+	return 1;
+}
+
+static void json_value(FILE *out, const char *s, size_t n)
+{
+	if (is_int(s, n))
+		fwrite(s, 1, n, out);
+	else
+		json_string(out, s, n);
+}
+
+/* The next space-separated token of [*p, end): its start and length. */
+static int next_token(const char **p, const char *end, const char **tok, size_t *len)
+{
+	const char *sp;
+
+	if (*p >= end)
+		return 0;
+	sp = memchr(*p, ' ', (size_t)(end - *p));
+	*tok = *p;
+	*len = (size_t)((sp ? sp : end) - *p);
+	*p = sp ? sp + 1 : end;
+	return 1;
+}
+
+/* Positional fields (want_kv 0) or key=value ones (1) of [p, end). */
+static void json_fields(FILE *out, const char *p, const char *end, int want_kv)
+{
+	const char *tok, *eq;
+	size_t len;
+	int first = 1;
+
+	while (next_token(&p, end, &tok, &len)) {
+		eq = memchr(tok, '=', len);
+		if ((eq && eq != tok) != want_kv)
+			continue;
+		fputs(first ? "" : ",", out);
+		first = 0;
+		if (!want_kv) {
+			json_string(out, tok, len);
+			continue;
+		}
+		json_string(out, tok, (size_t)(eq - tok));
+		fputc(':', out);
+		json_value(out, eq + 1, len - (size_t)(eq - tok) - 1);
+	}
+}
+
+/* One report line, "port P SECTION rest", as a JSON object. */
+static void json_line(FILE *out, const char *line, const char *end)
+{
+	const char *p = line, *tok, *section = line;
+	size_t len, slen = 0;
+
+	next_token(&p, end, &tok, &len);	/* "port" */
+	next_token(&p, end, &tok, &len);	/* P */
+	next_token(&p, end, &section, &slen);
+	fputs("{\"section\":", out);
+	json_string(out, section, slen);
+	fputs(",\"args\":[", out);
+	json_fields(out, p, end, 0);
+	fputs("],\"fields\":{", out);
+	json_fields(out, p, end, 1);
+	fputs("}}", out);
+}
+
+static void print_json(FILE *out, uint16_t port, const char *text)
+{
+	const char *p = strchr(text, '\n') + 1, *nl;
+	int first = 1;
+
+	fprintf(out, "{\"schema\":%d,\"port\":%u,\"lines\":[", JSON_SCHEMA, port);
+	for (; *p; p = nl + 1) {
+		nl = strchr(p, '\n');
+		fputs(first ? "\n" : ",\n", out);
+		first = 0;
+		json_line(out, p, nl);
+	}
+	fputs("\n]}\n", out);
+}
+
+int sc_port_main(const char *prog, int argc, char **argv)
+{
+	struct port_opts o;
+	char *text = NULL;
+	int ret;
+
+	ret = parse_args(prog, argc, argv, &o);
+	if (ret > 0)
+		sc_port_usage(stdout, prog);
+	if (ret)
+		return ret > 0 ? SC_EXIT_OK : SC_EXIT_USAGE;
+	ret = query(prog, o.port, &text);
+	if (ret)
+		return ret;
+	if (!valid_report(text, o.port)) {
+		sc_err(prog, CMD, 0, "%s did not give a report of port %u "
+		       "(a selfconn.ko without per-port reports?)", PROC_PATH, o.port);
+		free(text);
+		return SC_EXIT_FAIL;
+	}
+	if (o.json)
+		print_json(stdout, o.port, text);
+	else
+		fputs(text, stdout);
+	free(text);
+	if (fflush(stdout) || ferror(stdout)) {
+		sc_err(prog, CMD, errno, "write");
+		return SC_EXIT_FAIL;
+	}
+	return SC_EXIT_OK;
+}
