@@ -375,6 +375,14 @@ static int pr_fail(struct pr_file *f, int lineno, const char *why, const char *l
 	return -1;
 }
 
+/* The line last added to the last report (for errors). */
+static const char *pr_last_line(const struct pr_file *f)
+{
+	const struct pr_report *r = &f->rep[f->nrep - 1];
+
+	return r->n ? r->lines[r->n - 1].text : "";
+}
+
 /*
  * Split f->text into reports. Lines before the first "# port" (the
  * listing's header and rows) are not checked here; after it, every line
@@ -407,7 +415,7 @@ static int pr_parse(struct pr_file *f)
 			if (!f->nrep)
 				ret = pr_fail(f, lineno, "report line before '# port'", line);
 			else if ((why = pr_add_line(&f->rep[f->nrep - 1], line)))
-				ret = pr_fail(f, lineno, why, f->rep[f->nrep - 1].lines[f->rep[f->nrep - 1].n - 1].text);
+				ret = pr_fail(f, lineno, why, pr_last_line(f));
 		}
 		cur = f->nrep ? &f->rep[f->nrep - 1] : NULL;
 	}
@@ -527,7 +535,8 @@ struct pr_match {
 #define PR_M(sec, ...) \
 	(&(const struct pr_match){ .section = (sec), .pos = { __VA_ARGS__ } })
 #define PR_MK(sec, k, v, ...) \
-	(&(const struct pr_match){ .section = (sec), .key = (k), .val = (v), .pos = { __VA_ARGS__ } })
+	(&(const struct pr_match){ .section = (sec), .key = (k), .val = (v), \
+				   .pos = { __VA_ARGS__ } })
 
 static bool pr_matches(const struct pr_line *l, const struct pr_match *m)
 {
@@ -1186,9 +1195,11 @@ TEST_F_TIMEOUT(port, via_connect_bind_bind0_listen, PR_TIMEOUT)
 	r = &f.rep[0];
 	pr_addr(fam, addr, PR_PORT, a);
 	pr_expect(_metadata, pr_section(r, "bhash"), "fastreuse=-1 fastreuseport=-1 owners=2");
-	l = pr_one(_metadata, r, PR_MK("bhash-owner", "inode", pr_ino(c1, ino[0]), variant->fam, a, "ESTAB"));
+	pr_ino(c1, ino[0]);
+	pr_ino(c2, ino[1]);
+	l = pr_one(_metadata, r, PR_MK("bhash-owner", "inode", ino[0], variant->fam, a, "ESTAB"));
 	pr_expect(_metadata, l, "reuseaddr=0 reuseport=0 via=connect");
-	l = pr_one(_metadata, r, PR_MK("bhash-owner", "inode", pr_ino(c2, ino[1]), variant->fam, a, "ESTAB"));
+	l = pr_one(_metadata, r, PR_MK("bhash-owner", "inode", ino[1], variant->fam, a, "ESTAB"));
 	pr_expect(_metadata, l, "via=connect");
 	pr_one(_metadata, r, PR_MK("ehash-local", "inode", ino[0], variant->fam, a,
 			 pr_addr(fam, addr, PR_PEER, peer), "ESTAB"));
@@ -1256,7 +1267,8 @@ TEST_F_TIMEOUT(port, reuseaddr_group, PR_TIMEOUT)
 	r = &f.rep[0];
 	pr_expect(_metadata, pr_section(r, "bhash"), "fastreuse=1 fastreuseport=0 owners=2");
 	for (i = 0; i < 2; i++) {
-		l = pr_one(_metadata, r, PR_MK("bhash-owner", "inode", ino[i], variant->fam, a, "UNCONN"));
+		l = pr_one(_metadata, r, PR_MK("bhash-owner", "inode", ino[i],
+					       variant->fam, a, "UNCONN"));
 		pr_expect(_metadata, l, "reuseaddr=1 reuseport=0 via=bind");
 		pr_expect(_metadata, l, variant->v6only);
 	}
@@ -1300,7 +1312,8 @@ TEST_F_TIMEOUT(port, reuseport_group, PR_TIMEOUT)
 	r = &f.rep[0];
 	pr_expect(_metadata, pr_section(r, "bhash"), "fastreuse=0 fastreuseport=1 owners=2");
 	for (i = 0; i < 2; i++) {
-		l = pr_one(_metadata, r, PR_MK("bhash-owner", "inode", ino[i], variant->fam, a, "LISTEN"));
+		l = pr_one(_metadata, r, PR_MK("bhash-owner", "inode", ino[i],
+					       variant->fam, a, "LISTEN"));
 		pr_expect(_metadata, l, "reuseaddr=0 reuseport=1 uid=0 via=bind");
 		pr_one(_metadata, r, PR_MK("listener", "inode", ino[i], variant->fam, a, "LISTEN"));
 	}
@@ -1327,7 +1340,8 @@ TEST_F_TIMEOUT(port, self_connect, PR_TIMEOUT)
 
 	pr_query(_metadata, PR_PORT, &f);
 	r = &f.rep[0];
-	pr_expect(_metadata, pr_one(_metadata, r, PR_MK("bhash-owner", "inode", ino, variant->fam, a, "ESTAB")), "via=bind");
+	pr_expect(_metadata, pr_one(_metadata, r, PR_MK("bhash-owner", "inode", ino,
+							variant->fam, a, "ESTAB")), "via=bind");
 	pr_one(_metadata, r, PR_MK("ehash-local", "inode", ino, variant->fam, a, a, "ESTAB"));
 	pr_one(_metadata, r, PR_MK("ehash-remote", "inode", ino, variant->fam, a, a, "ESTAB"));
 	pr_expect_summary(_metadata, r, "bhash_owners=1 listeners=0 ehash_local=1 ehash_remote=1");
@@ -1668,7 +1682,8 @@ TEST_F_TIMEOUT(verdict, connect_then_bind_reuseaddr, PR_TIMEOUT)
 	pr_autobind_setup(_metadata, variant->family, variant->addr, PR_REUSEADDR);
 	pr_bound(_metadata, variant->family, variant->bind, PR_PORT, PR_REUSEADDR);
 	pr_query(_metadata, PR_PORT, &f);
-	pr_expect(_metadata, pr_section(&f.rep[0], "bhash"), "fastreuse=-1 fastreuseport=0 owners=2");
+	pr_expect(_metadata, pr_section(&f.rep[0], "bhash"),
+		  "fastreuse=-1 fastreuseport=0 owners=2");
 	pr_free(&f);
 	PR_VERDICTS("EADDRINUSE", "ok", "no", "bound-by-bind", false);
 }
@@ -1763,9 +1778,10 @@ TEST_F_TIMEOUT(verdict, reserved_port, PR_TIMEOUT)
 /* IPV6_V6ONLY on [::]:P and 0.0.0.0:P: both listen. */
 TEST_F_TIMEOUT(ns, v6only_and_v4_share_port, PR_TIMEOUT)
 {
-	char i6[24], i4[24];
 	const struct pr_report *r;
+	const struct pr_line *l;
 	struct pr_file f = {};
+	char i6[24], i4[24];
 	int s6, s4;
 
 	PR_BEGIN();
@@ -1773,10 +1789,14 @@ TEST_F_TIMEOUT(ns, v6only_and_v4_share_port, PR_TIMEOUT)
 	s4 = pr_listener(_metadata, AF_INET, "0.0.0.0", PR_PORT, 0);
 	pr_query(_metadata, PR_PORT, &f);
 	r = &f.rep[0];
-	pr_expect(_metadata, pr_one(_metadata, r, PR_MK("bhash-owner", "inode", pr_ino(s6, i6), "inet6", "[::]:18084",
-			"LISTEN")), "v6only=1 via=bind");
-	pr_expect(_metadata, pr_one(_metadata, r, PR_MK("bhash-owner", "inode", pr_ino(s4, i4), "inet", "0.0.0.0:18084",
-			"LISTEN")), "v6only=0 via=bind");
+	pr_ino(s6, i6);
+	pr_ino(s4, i4);
+	l = pr_one(_metadata, r, PR_MK("bhash-owner", "inode", i6,
+				       "inet6", "[::]:18084", "LISTEN"));
+	pr_expect(_metadata, l, "v6only=1 via=bind");
+	l = pr_one(_metadata, r, PR_MK("bhash-owner", "inode", i4,
+				       "inet", "0.0.0.0:18084", "LISTEN"));
+	pr_expect(_metadata, l, "v6only=0 via=bind");
 	pr_expect(_metadata, pr_one(_metadata, r, PR_M("bhash2", "inet6", "[::]:18084")),
 		  "owners=1");
 	pr_expect(_metadata, pr_one(_metadata, r, PR_M("bhash2", "inet", "0.0.0.0:18084")),
@@ -1802,8 +1822,10 @@ TEST_F_TIMEOUT(ns, v6_any_takes_v4, PR_TIMEOUT)
 	ASSERT_EQ(EADDRINUSE, err) TH_LOG("bind 0.0.0.0 next to [::]: %s", pr_errname(err));
 	pr_query(_metadata, PR_PORT, &f);
 	r = &f.rep[0];
-	pr_expect(_metadata, pr_one(_metadata, r, PR_MK("bhash-owner", "inode", pr_ino(s6, i6), "inet6", "[::]:18084",
-			"LISTEN")), "v6only=0");
+	pr_ino(s6, i6);
+	pr_expect(_metadata, pr_one(_metadata, r, PR_MK("bhash-owner", "inode", i6,
+							"inet6", "[::]:18084", "LISTEN")),
+		  "v6only=0");
 	pr_expect(_metadata, pr_verdict(r, "bind"), "result=EADDRINUSE");
 	ASSERT_STREQ(i6, pr_kv(pr_verdict(r, "bind"), "inode"));
 	pr_expect_summary(_metadata, r, "bhash_owners=1 bhash2_buckets=1 listeners=1");
@@ -1833,11 +1855,15 @@ TEST_F_TIMEOUT(ns, v4_and_v6_loopback, PR_TIMEOUT)
 	r = &f.rep[0];
 	pr_one(_metadata, r, PR_MK("listener", "inode", pr_ino(s4, i4), "inet", "127.0.0.1:18084"));
 	pr_one(_metadata, r, PR_MK("listener", "inode", pr_ino(s6, i6), "inet6", "[::1]:18084"));
-	pr_expect(_metadata, pr_one(_metadata, r, PR_MK("bhash-owner", "inode", pr_ino(a, ia), "inet", "127.0.0.1:18084",
-			"ESTAB")), "via=accept");
-	pr_one(_metadata, r, PR_MK("ehash-local", "inode", ia, "inet", "127.0.0.1:18084", c4, "ESTAB"));
-	pr_one(_metadata, r, PR_MK("ehash-remote", "inode", pr_ino(c, ic), "inet6", c6, "[::ffff:127.0.0.1]:18084",
-				  "ESTAB"));
+	pr_ino(a, ia);
+	pr_ino(c, ic);
+	pr_expect(_metadata, pr_one(_metadata, r, PR_MK("bhash-owner", "inode", ia,
+							"inet", "127.0.0.1:18084", "ESTAB")),
+		  "via=accept");
+	pr_one(_metadata, r, PR_MK("ehash-local", "inode", ia,
+				   "inet", "127.0.0.1:18084", c4, "ESTAB"));
+	pr_one(_metadata, r, PR_MK("ehash-remote", "inode", ic,
+				   "inet6", c6, "[::ffff:127.0.0.1]:18084", "ESTAB"));
 	pr_expect_summary(_metadata, r, "bhash_owners=3 bhash2_buckets=2 listeners=2 "
 			  "ehash_local=1 ehash_remote=1");
 	pr_free(&f);
@@ -2018,7 +2044,8 @@ TEST_F_TIMEOUT(ns, query_descriptor, PR_TIMEOUT)
 	pr_read_parse(_metadata, fd, &f);
 	ASSERT_EQ(1, f.nrep);
 	ASSERT_EQ(PR_PORT, f.rep[0].port);
-	ASSERT_EQ(0, strncmp(f.text, "# port 18084\nport 18084 bhash none\n", 35)) pr_dump(_metadata);
+	ASSERT_EQ(0, strncmp(f.text, "# port 18084\nport 18084 bhash none\n", 35))
+		pr_dump(_metadata);
 
 	/* at EOF a write is not at offset 0 */
 	EXPECT_EQ(-1, write(fd, "18086", 5));
@@ -2247,6 +2274,201 @@ TEST_F_TIMEOUT(ns, own_userns_may_watch, PR_TIMEOUT)
 	pr_parse_child(_metadata, res.text, PR_PORT, &f);
 	pr_free(&f);
 	pr_expect_watched(_metadata, (const int[]){ 80 }, 1);
+}
+
+/* ---- the companion: selfconn port P [--json] ---- */
+
+/* Run argv with stdout into *out (malloc'd): the exit status, or -1. */
+static int pr_run(char *const argv[], char **out)
+{
+	int pfd[2], status;
+	size_t len;
+	pid_t pid;
+
+	*out = NULL;
+	if (pipe2(pfd, O_CLOEXEC))
+		return -1;
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (!pid) {
+		dup2(pfd[1], STDOUT_FILENO);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	close(pfd[1]);
+	if (pr_read_fd(pfd[0], out, &len))
+		*out = NULL;
+	close(pfd[0]);
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+/* A JSON syntax check: the end of the value at p, or NULL. */
+static const char *js_value(const char *p, int depth);
+
+static const char *js_ws(const char *p)
+{
+	while (*p == ' ' || *p == '\n' || *p == '\t' || *p == '\r')
+		p++;
+	return p;
+}
+
+static const char *js_string(const char *p)
+{
+	int i;
+
+	if (*p++ != '"')
+		return NULL;
+	for (; *p != '"'; p++) {
+		if ((unsigned char)*p < 0x20)
+			return NULL;
+		if (*p != '\\')
+			continue;
+		p++;
+		if (*p == 'u') {
+			for (i = 1; i <= 4; i++)
+				if (!strchr("0123456789abcdefABCDEF", p[i]) || !p[i])
+					return NULL;
+			p += 4;
+		} else if (!*p || !strchr("\"\\/bfnrt", *p)) {
+			return NULL;
+		}
+	}
+	return p + 1;
+}
+
+static const char *js_number(const char *p)
+{
+	const char *start;
+
+	p += *p == '-';
+	start = p;
+	if (*p == '0')
+		return p + 1;
+	while (*p >= '0' && *p <= '9')
+		p++;
+	return p > start ? p : NULL;
+}
+
+/* Members of an object (obj) or elements of an array, up to close. */
+static const char *js_list(const char *p, char close, bool obj, int depth)
+{
+	p = js_ws(p + 1);
+	if (*p == close)
+		return p + 1;
+	for (;;) {
+		if (obj) {
+			p = js_string(js_ws(p));
+			if (!p || *(p = js_ws(p)) != ':')
+				return NULL;
+			p++;
+		}
+		p = js_value(p, depth + 1);
+		if (!p)
+			return NULL;
+		p = js_ws(p);
+		if (*p == close)
+			return p + 1;
+		if (*p++ != ',')
+			return NULL;
+	}
+}
+
+static const char *js_value(const char *p, int depth)
+{
+	p = js_ws(p);
+	if (depth > 16)
+		return NULL;
+	if (*p == '{')
+		return js_list(p, '}', true, depth);
+	if (*p == '[')
+		return js_list(p, ']', false, depth);
+	if (*p == '"')
+		return js_string(p);
+	if (!strncmp(p, "true", 4) || !strncmp(p, "null", 4))
+		return p + 4;
+	if (!strncmp(p, "false", 5))
+		return p + 5;
+	return js_number(p);
+}
+
+static bool js_valid(const char *s)
+{
+	const char *end = js_value(s, 0);
+
+	return end && !*js_ws(end);
+}
+
+static int pr_count_str(const char *s, const char *needle)
+{
+	int n = 0;
+
+	for (; (s = strstr(s, needle)); s++)
+		n++;
+	return n;
+}
+
+/*
+ * selfconn port P prints the same bytes as a query; --json is valid JSON
+ * with one object per report line, positional fields in "args",
+ * key=value ones in "fields", integers as numbers; bad usage exits 64.
+ * Neither touches the watched ports.
+ */
+TEST_F_TIMEOUT(ns, companion_port, PR_TIMEOUT)
+{
+	const char *bin = getenv("SELFCONN_BIN");
+	char *out, want[256], ino[24];
+	struct pr_file f = {};
+	int l, c, st;
+
+	PR_BEGIN();
+	if (!bin || access(bin, X_OK))
+		SKIP(return, "no companion: set SELFCONN_BIN");
+	l = pr_listener(_metadata, AF_INET, "127.0.0.1", PR_PORT, 0);
+	c = pr_connected(_metadata, AF_INET, "127.0.0.1", PR_PORT, 0);
+	pr_accept(_metadata, l, pr_local_port(c));
+	pr_query(_metadata, PR_PORT, &f);
+
+	st = pr_run((char *const[]){ (char *)bin, "port", "18084", NULL }, &out);
+	ASSERT_EQ(0, st);
+	ASSERT_NE(NULL, out);
+	if (strcmp(out, f.text))
+		TH_LOG("selfconn port 18084 printed:\n%s", out);
+	ASSERT_STREQ(f.text, out);
+	free(out);
+
+	st = pr_run((char *const[]){ (char *)bin, "port", "--json", "18084", NULL }, &out);
+	ASSERT_EQ(0, st);
+	ASSERT_NE(NULL, out);
+	if (!js_valid(out))
+		TH_LOG("not JSON:\n%s", out);
+	ASSERT_TRUE(js_valid(out));
+	ASSERT_EQ(0, strncmp(out, "{\"schema\":1,\"port\":18084,\"lines\":[", 34))
+		TH_LOG("%s", out);
+	ASSERT_EQ(f.rep[0].n, pr_count_str(out, "{\"section\":")) TH_LOG("%s", out);
+	snprintf(want, sizeof(want), "{\"section\":\"listener\",\"args\":[\"inet\","
+		 "\"127.0.0.1:18084\",\"LISTEN\"],\"fields\":{\"backlog\":16,"
+		 "\"accept_queue\":0,\"syn_recv\":0,"
+		 "\"inode\":%s}}", pr_ino(l, ino));
+	ASSERT_NE(NULL, strstr(out, want)) TH_LOG("no '%s' in:\n%s", want, out);
+	ASSERT_NE(NULL, strstr(out, "{\"section\":\"verdict\",\"args\":[\"bind\",\"blocker\","
+			       "\"inet\",\"127.0.0.1:18084\",\"ESTAB\"],"
+			       "\"fields\":{\"result\":\"EADDRINUSE\","))
+		TH_LOG("%s", out);
+	free(out);
+
+	ASSERT_EQ(64, pr_run((char *const[]){ (char *)bin, "port", NULL }, &out));
+	free(out);
+	ASSERT_EQ(64, pr_run((char *const[]){ (char *)bin, "port", "0", NULL }, &out));
+	free(out);
+	ASSERT_EQ(64, pr_run((char *const[]){ (char *)bin, "port", "65536", NULL }, &out));
+	free(out);
+	ASSERT_EQ(64, pr_run((char *const[]){ (char *)bin, "port", "80", "--nope", NULL }, &out));
+	free(out);
+	pr_expect_watched(_metadata, NULL, 0);
+	pr_free(&f);
 }
 
 TEST_HARNESS_MAIN
