@@ -12,7 +12,16 @@ frag=$here/debug.config
 key=$( (cat "$frag"; stat -c '%s %Y' "$tarball") | sha256sum | cut -c1-12)
 out=$cache/debug-$key
 
+# Builds for other fragments are stale.
+prune_others() {
+	local d
+	for d in "$cache"/debug-*; do
+		[ "$d" = "$out" ] || rm -rf "$d"
+	done
+}
+
 if [ -f "$out/.selfconn-done" ]; then
+	prune_others
 	echo "$out"
 	exit 0
 fi
@@ -49,4 +58,5 @@ log "building debug kernel (KASAN, lockdep, kmemleak): about 4 minutes on 2 core
 }
 log "debug kernel built in $(( $(date +%s) - start )) s"
 touch "$out/.selfconn-done"
+prune_others
 echo "$out"
