@@ -175,6 +175,7 @@ write_conf() {
 main() {
 	parse_args "$@"
 	root=$(mktemp -d)
+	chmod 755 "$root"	# mktemp -d makes 0700: unprivileged tests must traverse /
 	trap 'rm -rf "$root"' EXIT
 	add_base
 	add_host_tools

@@ -89,10 +89,12 @@ static unsigned long selfconn_ino(struct sock *sk)
 static const char *selfconn_via(const struct sock *sk,
 				const struct inet_bind_bucket *tb, bool listener)
 {
-	bool port_locked = sk->sk_userlocks & SOCK_BINDPORT_LOCK;
+	bool port_locked;
 
+	/* sk_userlocks lies beyond struct inet_timewait_sock: test first. */
 	if (selfconn_is_tw(sk))
 		return "-";
+	port_locked = sk->sk_userlocks & SOCK_BINDPORT_LOCK;
 	if (sk->sk_state == TCP_LISTEN)
 		return port_locked ? "bind" : "listen";
 	if (listener || READ_ONCE(sk->sk_max_ack_backlog))
