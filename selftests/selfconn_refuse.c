@@ -625,6 +625,31 @@ TEST_F_TIMEOUT(refuse, default_allows, RF_TIMEOUT)
 	close(fd);
 }
 
+/*
+ * A self-connect made before refuse=1 is left alone: the hook only looks at
+ * SYNs, and an ESTABLISHED socket sends none. It keeps talking to itself.
+ */
+TEST_F_TIMEOUT(refuse, existing_left_alone, RF_TIMEOUT)
+{
+	char buf[80], c = 0;
+	int fd;
+
+	fd = rf_sock(_metadata, variant->family, 0);
+	ASSERT_EQ(0, rf_bind(fd, variant->family, variant->addr, RF_PORT));
+	ASSERT_EQ(0, rf_connect(fd, variant->family, variant->addr, RF_PORT, NULL));
+	ASSERT_TRUE(rf_is_self(fd));
+	ASSERT_EQ(0, rf_set_refuse(1));
+	EXPECT_EQ(1, write(fd, "x", 1));
+	EXPECT_EQ(1, read(fd, &c, 1));
+	EXPECT_EQ('x', c);
+	EXPECT_EQ(TCP_ESTABLISHED, rf_tcp_state(fd));
+	EXPECT_TRUE(rf_listed(rf_addrstr(variant->family, variant->addr,
+					 RF_PORT, buf, sizeof(buf))));
+	/* Counted only when a SYN goes out with the hook registered. */
+	EXPECT_COUNTERS(0, 0);
+	close(fd);
+}
+
 /* nc ADDR P -p P: a blocking socket bound to the port it connects to. */
 TEST_F_TIMEOUT(refuse, blocking, RF_TIMEOUT)
 {
