@@ -6,6 +6,7 @@
 #   make check           both QEMU lanes (distro kernel and debug kernel)
 #   make check-host      the selftests against the running kernel (root)
 #   make demo            boot a guest, make a self-connect, cat /proc/selfconn
+#   make bench           boot a guest, time reads of /proc/selfconn (BENCH_ARGS="N ROUNDS")
 
 # The running kernel's build tree; on a host without one (no module support),
 # the newest installed Debian linux-headers-*-amd64.
@@ -18,7 +19,7 @@ KDIR ?= $(or $(wildcard /lib/modules/$(KVER)/build),\
 CACHE ?= $(CURDIR)/.cache
 KSFT_DIR ?= $(CACHE)/linux-source-6.1/tools/testing/selftests
 
-.PHONY: all module user selftests check check-host demo clean ksft-src checkpatch sparse
+.PHONY: all module user selftests check check-host demo bench clean ksft-src checkpatch sparse
 
 all: module user selftests
 
@@ -43,6 +44,9 @@ check-host: all
 
 demo:
 	lane/demo.sh
+
+bench:
+	lane/demo.sh lane/guest-bench
 
 # /proc/selfconn is mode 0666 on purpose: a read-write descriptor is how an
 # unprivileged reader queries one port; changing shared state checks

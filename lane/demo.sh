@@ -1,17 +1,27 @@
 #!/bin/bash
 # make demo: build selfconn, boot the Debian kernel in QEMU, make
 # self-connects in the guest and show /proc/selfconn.
+# make bench: the same guest runs lane/guest-bench instead (the read-cost
+# benchmark of the selftests), with BENCH_ARGS="N ROUNDS" passed to it.
+# Usage: demo.sh [GUEST_SCRIPT]   (default lane/guest-demo)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 main() {
-	local dir=$CACHE/lanes/demo start
+	local script=${1:-lane/guest-demo} dir start tests=()
+	dir=$CACHE/lanes/$(basename "$script" | sed 's/^guest-//')
+	case "${BENCH_ARGS:-}" in *[!0-9\ ]*) echo "BENCH_ARGS: numbers only" >&2; exit 64 ;; esac
 	cd "$ROOT"
 	lane/deps.sh
 	mkdir -p "$dir"
 	timed "building the module and the companion" build_demo "$dir" || exit 1
-	lane/mkinitramfs.sh --ko "$dir/selfconn.ko" --user "$(user_binary)" \
-		--kver "$(distro_kver)" --demo lane/guest-demo "$dir/initramfs.cpio.gz"
+	if [ "$script" != lane/guest-demo ]; then
+		timed "building the selftests" make -C "$ROOT" selftests >"$dir/build-tests.log" 2>&1 ||
+			{ cat "$dir/build-tests.log"; exit 1; }
+		tests=(--tests "$ROOT/selftests" --ksft-dir "$KSFT_DIR")
+	fi
+	BENCH_ARGS=${BENCH_ARGS:-} lane/mkinitramfs.sh --ko "$dir/selfconn.ko" --user "$(user_binary)" \
+		--kver "$(distro_kver)" "${tests[@]}" --demo "$script" "$dir/initramfs.cpio.gz"
 	start=$(date +%s)
 	log "booting $(distro_kernel) in QEMU (about 10 s)"
 	GUEST_APPEND=selfconn_lane=demo lane/run-guest.sh "$(distro_kernel)" \

@@ -168,6 +168,7 @@ write_conf() {
 	{
 		echo "TEST_TIMEOUT=$test_timeout"
 		[ -n "$demo" ] && echo "HAVE_DEMO=1"
+		[ -n "${BENCH_ARGS:-}" ] && echo "BENCH_ARGS='$BENCH_ARGS'"
 		true
 	} >"$root/lane/conf"
 }
