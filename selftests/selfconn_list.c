@@ -35,6 +35,7 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
+#include "selfconn_lib.h"
 
 #define SC_PROC		"/proc/selfconn"
 #define SC_MODNAME	"selfconn"
@@ -463,71 +464,6 @@ static bool sc_wait_count(struct __test_metadata *_metadata,
 
 /* ---- sockets ---- */
 
-static socklen_t sc_sockaddr(int family, const char *addr, int port,
-			     struct sockaddr_storage *ss)
-{
-	memset(ss, 0, sizeof(*ss));
-	if (family == AF_INET) {
-		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
-
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons(port);
-		if (inet_pton(AF_INET, addr, &sin->sin_addr) != 1)
-			return 0;
-		return sizeof(*sin);
-	}
-	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
-
-	sin6->sin6_family = AF_INET6;
-	sin6->sin6_port = htons(port);
-	if (inet_pton(AF_INET6, addr, &sin6->sin6_addr) != 1)
-		return 0;
-	return sizeof(*sin6);
-}
-
-/* The address column as ss writes it. */
-static const char *sc_addrstr(int family, const char *addr, int port,
-			      char *buf, size_t len)
-{
-	if (family == AF_INET)
-		snprintf(buf, len, "%s:%d", addr, port);
-	else
-		snprintf(buf, len, "[%s]:%d", addr, port);
-	return buf;
-}
-
-/* bind(), retrying while a just-added IPv6 address is still tentative. */
-static int sc_bind(int fd, int family, const char *addr, int port)
-{
-	struct sockaddr_storage ss;
-	socklen_t len = sc_sockaddr(family, addr, port, &ss);
-	int i;
-
-	if (!len) {
-		errno = EINVAL;
-		return -1;
-	}
-	for (i = 0; i < 250; i++) {
-		if (!bind(fd, (struct sockaddr *)&ss, len))
-			return 0;
-		if (errno != EADDRNOTAVAIL)
-			return -1;
-		usleep(20000);
-	}
-	return -1;
-}
-
-static int sc_tcp_state(int fd)
-{
-	struct tcp_info ti;
-	socklen_t len = sizeof(ti);
-
-	memset(&ti, 0, sizeof(ti));
-	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len))
-		return -1;
-	return ti.tcpi_state;
-}
-
 /*
  * A socket connected to itself at addr:port, owned by uid (the socket inode
  * takes its creator's fsuid); asserts it is ESTABLISHED.
@@ -544,9 +480,9 @@ static int sc_self_connect_uid(struct __test_metadata *_metadata, int family,
 	fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	ASSERT_EQ(0, setresuid(-1, euid, -1));
 	ASSERT_LE(0, fd) TH_LOG("socket: %s", strerror(errno));
-	ASSERT_EQ(0, sc_bind(fd, family, addr, port))
+	ASSERT_EQ(0, sct_bind(fd, family, addr, port))
 		TH_LOG("bind %s:%d: %s", addr, port, strerror(errno));
-	len = sc_sockaddr(family, addr, port, &ss);
+	len = sct_sockaddr(family, addr, port, &ss);
 	ASSERT_EQ(0, connect(fd, (struct sockaddr *)&ss, len))
 		TH_LOG("connect %s:%d to itself: %s", addr, port, strerror(errno));
 	ASSERT_EQ(0, getsockname(fd, (struct sockaddr *)&local, &llen));
@@ -554,7 +490,7 @@ static int sc_self_connect_uid(struct __test_metadata *_metadata, int family,
 	ASSERT_EQ(llen, plen);
 	ASSERT_EQ(0, memcmp(&local, &peer, llen))
 		TH_LOG("%s:%d: local and peer address differ", addr, port);
-	ASSERT_EQ(TCP_ESTABLISHED, sc_tcp_state(fd));
+	ASSERT_EQ(TCP_ESTABLISHED, sct_tcp_state(fd));
 	return fd;
 }
 
@@ -572,7 +508,7 @@ static int sc_listener(struct __test_metadata *_metadata, int family,
 	fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)));
-	ASSERT_EQ(0, sc_bind(fd, family, addr, port))
+	ASSERT_EQ(0, sct_bind(fd, family, addr, port))
 		TH_LOG("bind %s:%d: %s", addr, port, strerror(errno));
 	ASSERT_EQ(0, listen(fd, 16));
 	return fd;
@@ -588,9 +524,9 @@ static int sc_client(struct __test_metadata *_metadata, int family,
 
 	fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, sc_bind(fd, family, laddr, lport))
+	ASSERT_EQ(0, sct_bind(fd, family, laddr, lport))
 		TH_LOG("bind %s:%d: %s", laddr, lport, strerror(errno));
-	len = sc_sockaddr(family, raddr, rport, &ss);
+	len = sct_sockaddr(family, raddr, rport, &ss);
 	ASSERT_EQ(0, connect(fd, (struct sockaddr *)&ss, len))
 		TH_LOG("connect %s:%d -> %s:%d: %s", laddr, lport, raddr,
 		       rport, strerror(errno));
@@ -628,25 +564,6 @@ static int sc_count_tw(void)
 
 /* ---- namespaces and the module ---- */
 
-static int sc_lo_up(void)
-{
-	struct ifreq ifr;
-	int fd, ret;
-
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -1;
-	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
-	ret = ioctl(fd, SIOCGIFFLAGS, &ifr);
-	if (!ret) {
-		ifr.ifr_flags |= IFF_UP;
-		ret = ioctl(fd, SIOCSIFFLAGS, &ifr);
-	}
-	close(fd);
-	return ret;
-}
-
 /* struct in6_ifreq of <linux/ipv6.h>, which clashes with <netinet/in.h> */
 struct sc_in6_ifreq {
 	struct in6_addr addr;
@@ -670,73 +587,6 @@ static int sc_add_addr6(const char *addr)
 	ret = ioctl(fd, SIOCSIFADDR, &ifr);
 	close(fd);
 	return ret;
-}
-
-/* A fresh network namespace with lo up (127.0.0.0/8 and ::1). */
-static int sc_new_netns(void)
-{
-	if (unshare(CLONE_NEWNET))
-		return -1;
-	return sc_lo_up();
-}
-
-static unsigned long sc_taint(void)
-{
-	unsigned long v = 0;
-	FILE *f = fopen("/proc/sys/kernel/tainted", "re");
-
-	if (f) {
-		if (fscanf(f, "%lu", &v) != 1)
-			v = 0;
-		fclose(f);
-	}
-	return v;
-}
-
-/* Taints that mean the kernel complained: M B D W L (bad MCE, bad page,
- * oops, warning, soft lockup). Loading the module itself taints O and E.
- */
-#define SC_BAD_TAINTS ((1UL << 4) | (1UL << 5) | (1UL << 7) | (1UL << 9) | (1UL << 14))
-
-static bool sc_module_loaded(void)
-{
-	return access(SC_PROC, F_OK) == 0;
-}
-
-static int sc_module_unload(void)
-{
-	int i;
-
-	for (i = 0; i < 200; i++) {
-		if (!syscall(SYS_delete_module, SC_MODNAME, O_NONBLOCK))
-			return 0;
-		if (errno != EAGAIN && errno != EBUSY)
-			return -errno;
-		usleep(25000);
-	}
-	return -errno;
-}
-
-static int sc_module_load(const char *ko)
-{
-	int fd, ret, err;
-
-	if (!ko)
-		return -ENOENT;
-	fd = open(ko, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	ret = syscall(SYS_finit_module, fd, "", 0);
-	err = errno;
-	close(fd);
-	return ret ? -err : 0;
-}
-
-static const char *sc_ko(void)
-{
-	const char *ko = getenv("SELFCONN_KO");
-
-	return ko && *ko && !access(ko, R_OK) ? ko : NULL;
 }
 
 /* ---- the fixture ---- */
@@ -779,28 +629,21 @@ FIXTURE_VARIANT_ADD(selfconn, v4mapped) {
 
 FIXTURE_SETUP(selfconn)
 {
-	int fd;
-
 	self->orig_netns = -1;
-	self->taint = sc_taint();
+	self->taint = sct_taint();
 	if (geteuid()) {
 		self->skipped = true;
 		SKIP(return, "needs root (network namespaces, module reload)");
 	}
-	ASSERT_TRUE(sc_module_loaded())
+	ASSERT_TRUE(sct_module_loaded())
 		TH_LOG("%s missing: load selfconn.ko first", SC_PROC);
-	if (variant->family == AF_INET6) {
-		fd = socket(AF_INET6, SOCK_STREAM, 0);
-		if (fd < 0 && errno == EAFNOSUPPORT) {
-			self->skipped = true;
-			SKIP(return, "no IPv6 in this kernel");
-		}
-		ASSERT_LE(0, fd);
-		close(fd);
+	if (variant->family == AF_INET6 && sct_ipv6_missing()) {
+		self->skipped = true;
+		SKIP(return, "no IPv6 in this kernel");
 	}
 	self->orig_netns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 	ASSERT_LE(0, self->orig_netns);
-	ASSERT_EQ(0, sc_new_netns()) TH_LOG("new netns: %s", strerror(errno));
+	ASSERT_EQ(0, sct_new_netns()) TH_LOG("new netns: %s", strerror(errno));
 	if (variant->add_other)
 		ASSERT_EQ(0, sc_add_addr6(variant->other))
 			TH_LOG("add %s to lo: %s", variant->other, strerror(errno));
@@ -811,8 +654,8 @@ FIXTURE_TEARDOWN(selfconn)
 	unsigned long bad;
 
 	/* Whatever a reload test did, leave the module loaded. */
-	if (!self->skipped && !sc_module_loaded()) {
-		int ret = sc_module_load(sc_ko());
+	if (!self->skipped && !sct_module_loaded()) {
+		int ret = sct_module_load(sct_module_ko(), "");
 
 		/* no TH_LOG after EXPECT here: after a failed ASSERT the
 		 * harness would print it even when the EXPECT holds
@@ -821,7 +664,7 @@ FIXTURE_TEARDOWN(selfconn)
 			TH_LOG("reloading %s: %s", SC_MODNAME, strerror(-ret));
 		EXPECT_EQ(0, ret);
 	}
-	bad = sc_taint() & ~self->taint & SC_BAD_TAINTS;
+	bad = sct_taint() & ~self->taint & SCT_BAD_TAINTS;
 	if (bad)
 		TH_LOG("kernel tainted during the test (new taint bits 0x%lx): see dmesg", bad);
 	EXPECT_EQ(0UL, bad);
@@ -859,7 +702,7 @@ TEST_F_TIMEOUT(selfconn, established, SC_TIMEOUT)
 	fd = sc_self_connect(_metadata, variant->family, variant->addr, 18082);
 	sc_read(_metadata, &t);
 	sc_expect_row(_metadata, &t, variant->fam,
-		      sc_addrstr(variant->family, variant->addr, 18082, a, sizeof(a)),
+		      sct_addrstr(variant->family, variant->addr, 18082, a, sizeof(a)),
 		      "ESTAB", geteuid(), sc_inode(_metadata, fd));
 	EXPECT_EQ(1, t.nrows);
 	close(fd);
@@ -878,7 +721,7 @@ TEST_F_TIMEOUT(selfconn, uid_is_owner, SC_TIMEOUT)
 				 18083, SC_TEST_UID);
 	sc_read(_metadata, &t);
 	sc_expect_row(_metadata, &t, variant->fam,
-		      sc_addrstr(variant->family, variant->addr, 18083, a, sizeof(a)),
+		      sct_addrstr(variant->family, variant->addr, 18083, a, sizeof(a)),
 		      "ESTAB", SC_TEST_UID, sc_inode(_metadata, fd));
 	close(fd);
 	sc_table_free(&t);
@@ -912,8 +755,8 @@ TEST_F_TIMEOUT(selfconn, uid_in_reader_userns, SC_TIMEOUT)
 	pid_t pid;
 
 	SC_SKIP_IF_SKIPPED();
-	sc_addrstr(variant->family, variant->addr, 18086, au, sizeof(au));
-	sc_addrstr(variant->family, variant->addr, 18087, ar, sizeof(ar));
+	sct_addrstr(variant->family, variant->addr, 18086, au, sizeof(au));
+	sct_addrstr(variant->family, variant->addr, 18087, ar, sizeof(ar));
 	fu = sc_self_connect_uid(_metadata, variant->family, variant->addr,
 				 18086, SC_TEST_UID);
 	fr = sc_self_connect_uid(_metadata, variant->family, variant->addr,
@@ -1003,7 +846,7 @@ TEST_F_TIMEOUT(selfconn, time_wait, SC_TIMEOUT)
 	int fd;
 
 	SC_SKIP_IF_SKIPPED();
-	sc_addrstr(variant->family, variant->addr, 18084, a, sizeof(a));
+	sct_addrstr(variant->family, variant->addr, 18084, a, sizeof(a));
 	fd = sc_self_connect(_metadata, variant->family, variant->addr, 18084);
 	ASSERT_EQ(0, close(fd));
 
@@ -1092,7 +935,7 @@ TEST_F_TIMEOUT(selfconn, distractors, SC_TIMEOUT)
 	s = sc_self_connect(_metadata, fam, addr, P4);
 	sc_read(_metadata, &t);
 	sc_expect_row(_metadata, &t, variant->fam,
-		      sc_addrstr(fam, addr, P4, a, sizeof(a)), "ESTAB",
+		      sct_addrstr(fam, addr, P4, a, sizeof(a)), "ESTAB",
 		      geteuid(), sc_inode(_metadata, s));
 	EXPECT_EQ(1, t.nrows);
 	close(s);
@@ -1124,7 +967,7 @@ TEST_F_TIMEOUT(selfconn, mixed_states, SC_TIMEOUT)
 	for (i = 0; i < 5; i++) {
 		const struct sc_row *r;
 
-		sc_addrstr(variant->family, variant->addr, 18100 + i, a, sizeof(a));
+		sct_addrstr(variant->family, variant->addr, 18100 + i, a, sizeof(a));
 		r = sc_find(&t, variant->fam, a);
 		ASSERT_NE(NULL, r) TH_LOG("%s missing", a);
 		EXPECT_EQ(1, sc_count(&t, NULL, a, NULL));
@@ -1155,8 +998,8 @@ TEST_F_TIMEOUT(selfconn, netns_isolation, SC_TIMEOUT)
 	int fa, fb, ns_a;
 
 	SC_SKIP_IF_SKIPPED();
-	sc_addrstr(variant->family, variant->addr, PA, aa, sizeof(aa));
-	sc_addrstr(variant->family, variant->addr, PB, ab, sizeof(ab));
+	sct_addrstr(variant->family, variant->addr, PA, aa, sizeof(aa));
+	sct_addrstr(variant->family, variant->addr, PB, ab, sizeof(ab));
 
 	/* A: the fixture's namespace */
 	fa = sc_self_connect(_metadata, variant->family, variant->addr, PA);
@@ -1164,7 +1007,7 @@ TEST_F_TIMEOUT(selfconn, netns_isolation, SC_TIMEOUT)
 	ASSERT_LE(0, ns_a);
 
 	/* B: another fresh one */
-	ASSERT_EQ(0, sc_new_netns());
+	ASSERT_EQ(0, sct_new_netns());
 	fb = sc_self_connect(_metadata, variant->family, variant->addr, PB);
 	sc_read(_metadata, &t);
 	sc_expect_row(_metadata, &t, variant->fam, ab, "ESTAB", geteuid(),
@@ -1219,7 +1062,7 @@ static void sc_expect_many(struct __test_metadata *_metadata,
 	for (i = from; i < to; i++) {
 		const struct sc_row *r;
 
-		sc_addrstr(family, addr, SC_MANY_BASE + i, a, sizeof(a));
+		sct_addrstr(family, addr, SC_MANY_BASE + i, a, sizeof(a));
 		r = sc_find(t, fam, a);
 		ASSERT_NE(NULL, r) TH_LOG("%s %s not listed", fam, a);
 		ASSERT_EQ(1, sc_count(t, NULL, a, NULL)) TH_LOG("%s listed twice", a);
@@ -1327,7 +1170,7 @@ TEST_F_TIMEOUT(selfconn, reload_keeps_sockets, SC_TIMEOUT)
 {
 	unsigned long long ino[3];
 	struct sc_table t = {};
-	const char *ko = sc_ko();
+	const char *ko = sct_module_ko();
 	int fd[3], i, ret;
 	char a[96];
 
@@ -1342,21 +1185,21 @@ TEST_F_TIMEOUT(selfconn, reload_keeps_sockets, SC_TIMEOUT)
 	close(fd[2]);
 	ASSERT_TRUE(sc_wait_count(_metadata, &t, variant->fam, NULL, "TIME-WAIT", 1));
 
-	ret = sc_module_unload();
+	ret = sct_module_unload();
 	ASSERT_EQ(0, ret) TH_LOG("delete_module(%s): %s", SC_MODNAME, strerror(-ret));
 	EXPECT_EQ(-1, open(SC_PROC, O_RDONLY | O_CLOEXEC));
 	EXPECT_EQ(ENOENT, errno) TH_LOG("%s still there after rmmod", SC_PROC);
-	ret = sc_module_load(ko);
+	ret = sct_module_load(ko, "");
 	ASSERT_EQ(0, ret) TH_LOG("finit_module(%s): %s", ko, strerror(-ret));
 
 	sc_read(_metadata, &t);
 	ASSERT_EQ(3, t.nrows);
 	for (i = 0; i < 2; i++)
 		sc_expect_row(_metadata, &t, variant->fam,
-			      sc_addrstr(variant->family, variant->addr, 18120 + i,
+			      sct_addrstr(variant->family, variant->addr, 18120 + i,
 					 a, sizeof(a)),
 			      "ESTAB", geteuid(), ino[i]);
-	sc_addrstr(variant->family, variant->addr, 18122, a, sizeof(a));
+	sct_addrstr(variant->family, variant->addr, 18122, a, sizeof(a));
 	EXPECT_EQ(1, sc_count(&t, variant->fam, a, "TIME-WAIT"));
 	close(fd[0]);
 	close(fd[1]);
@@ -1371,7 +1214,7 @@ TEST_F_TIMEOUT(selfconn, reload_keeps_sockets, SC_TIMEOUT)
 TEST_F_TIMEOUT(selfconn, reader_across_rmmod, SC_TIMEOUT)
 {
 	struct sc_table t = {};
-	const char *ko = sc_ko();
+	const char *ko = sct_module_ko();
 	int s, mid, fresh, ret;
 	char buf[64], a[96];
 	ssize_t n;
@@ -1387,7 +1230,7 @@ TEST_F_TIMEOUT(selfconn, reader_across_rmmod, SC_TIMEOUT)
 	fresh = open(SC_PROC, O_RDONLY | O_CLOEXEC);
 	ASSERT_LE(0, fresh);
 
-	ret = sc_module_unload();
+	ret = sct_module_unload();
 	ASSERT_EQ(0, ret) TH_LOG("delete_module(%s) with a reader open: %s",
 				 SC_MODNAME, strerror(-ret));
 
@@ -1401,11 +1244,11 @@ TEST_F_TIMEOUT(selfconn, reader_across_rmmod, SC_TIMEOUT)
 	EXPECT_EQ(0, close(fresh));
 	EXPECT_EQ(-1, open(SC_PROC, O_RDONLY | O_CLOEXEC));
 
-	ret = sc_module_load(ko);
+	ret = sct_module_load(ko, "");
 	ASSERT_EQ(0, ret) TH_LOG("finit_module(%s): %s", ko, strerror(-ret));
 	sc_read(_metadata, &t);
 	sc_expect_row(_metadata, &t, variant->fam,
-		      sc_addrstr(variant->family, variant->addr, 18130, a, sizeof(a)),
+		      sct_addrstr(variant->family, variant->addr, 18130, a, sizeof(a)),
 		      "ESTAB", geteuid(), sc_inode(_metadata, s));
 	close(s);
 	sc_table_free(&t);
@@ -1418,7 +1261,7 @@ TEST_F_TIMEOUT(selfconn, reader_across_rmmod, SC_TIMEOUT)
  */
 TEST_F_TIMEOUT(selfconn, reload_while_reading, SC_TIMEOUT)
 {
-	const char *ko = sc_ko();
+	const char *ko = sct_module_ko();
 	struct sc_table t = {};
 	int s, stop[2], status, i, ret;
 	char a[96];
@@ -1428,7 +1271,7 @@ TEST_F_TIMEOUT(selfconn, reload_while_reading, SC_TIMEOUT)
 	if (!ko)
 		SKIP(return, "SELFCONN_KO not set or not readable");
 	s = sc_self_connect(_metadata, variant->family, variant->addr, 18140);
-	sc_addrstr(variant->family, variant->addr, 18140, a, sizeof(a));
+	sct_addrstr(variant->family, variant->addr, 18140, a, sizeof(a));
 	ASSERT_EQ(0, pipe(stop));
 
 	pid = fork();
@@ -1485,11 +1328,11 @@ TEST_F_TIMEOUT(selfconn, reload_while_reading, SC_TIMEOUT)
 
 	for (i = 0; i < 5; i++) {
 		usleep(100000);
-		ret = sc_module_unload();
+		ret = sct_module_unload();
 		if (ret)
 			break;
 		usleep(50000);
-		ret = sc_module_load(ko);
+		ret = sct_module_load(ko, "");
 		if (ret)
 			break;
 	}

@@ -38,6 +38,7 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
+#include "selfconn_lib.h"
 
 #define PR_PROC		"/proc/selfconn"
 #define PR_RANGE	"/proc/sys/net/ipv4/ip_local_port_range"
@@ -636,25 +637,6 @@ static void pr_expect_summary(struct __test_metadata *_metadata,
 
 enum { PR_REUSEADDR = 1, PR_REUSEPORT = 2, PR_V6ONLY = 4 };
 
-static socklen_t pr_sockaddr(int family, const char *addr, int port,
-			     struct sockaddr_storage *ss)
-{
-	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
-	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
-
-	memset(ss, 0, sizeof(*ss));
-	if (family == AF_INET) {
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons(port);
-		inet_pton(AF_INET, addr, &sin->sin_addr);
-		return sizeof(*sin);
-	}
-	sin6->sin6_family = AF_INET6;
-	sin6->sin6_port = htons(port);
-	inet_pton(AF_INET6, addr, &sin6->sin6_addr);
-	return sizeof(*sin6);
-}
-
 /* "127.0.0.1:P" or "[::1]:P", as the report writes addresses. */
 static const char *pr_addr(int family, const char *addr, int port, char *buf)
 {
@@ -715,7 +697,7 @@ static int pr_socket(struct __test_metadata *_metadata, int family, int flags)
 static int pr_try_bind(int fd, int family, const char *addr, int port)
 {
 	struct sockaddr_storage ss;
-	socklen_t len = pr_sockaddr(family, addr, port, &ss);
+	socklen_t len = sct_sockaddr(family, addr, port, &ss);
 
 	return bind(fd, (struct sockaddr *)&ss, len) ? errno : 0;
 }
@@ -724,7 +706,7 @@ static int pr_try_bind(int fd, int family, const char *addr, int port)
 static int pr_try_connect(int fd, int family, const char *addr, int port)
 {
 	struct sockaddr_storage ss;
-	socklen_t len = pr_sockaddr(family, addr, port, &ss);
+	socklen_t len = sct_sockaddr(family, addr, port, &ss);
 
 	return connect(fd, (struct sockaddr *)&ss, len) ? errno : 0;
 }
@@ -906,33 +888,6 @@ static void pr_expect_watched(struct __test_metadata *_metadata, const int *port
 
 /* ---- namespaces ---- */
 
-static int pr_lo_up(void)
-{
-	struct ifreq ifr;
-	int fd, ret;
-
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -1;
-	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
-	ret = ioctl(fd, SIOCGIFFLAGS, &ifr);
-	if (!ret) {
-		ifr.ifr_flags |= IFF_UP;
-		ret = ioctl(fd, SIOCSIFFLAGS, &ifr);
-	}
-	close(fd);
-	return ret;
-}
-
-/* A fresh network namespace with lo up. */
-static int pr_new_netns(void)
-{
-	if (unshare(CLONE_NEWNET))
-		return -1;
-	return pr_lo_up();
-}
-
 /* Why this test cannot run here, or NULL. */
 static const char *pr_cannot_run(void)
 {
@@ -952,7 +907,7 @@ static const char *pr_cannot_run(void)
 static void pr_setup(struct __test_metadata *_metadata)
 {
 	ASSERT_EQ(0, access(PR_PROC, F_OK)) TH_LOG("%s missing: load selfconn.ko first", PR_PROC);
-	ASSERT_EQ(0, pr_new_netns()) TH_LOG("new netns: %s", strerror(errno));
+	ASSERT_EQ(0, sct_new_netns()) TH_LOG("new netns: %s", strerror(errno));
 }
 
 /* Per address family: the tests' sockets use addr, any is the wildcard. */
@@ -1389,7 +1344,7 @@ TEST_F_TIMEOUT(port, two_namespaces, PR_TIMEOUT)
 
 	nsA = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 	ASSERT_LE(0, nsA);
-	ASSERT_EQ(0, pr_new_netns());
+	ASSERT_EQ(0, sct_new_netns());
 	lB = pr_listener(_metadata, fam, variant->addr, PR_PORT, PR_REUSEPORT);
 	cB = pr_connected(_metadata, fam, variant->addr, PR_PORT, 0);
 	aB = pr_accept(_metadata, lB, pr_local_port(cB));

@@ -39,6 +39,7 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
+#include "selfconn_lib.h"
 
 #ifndef TCP_FASTOPEN_CONNECT
 #define TCP_FASTOPEN_CONNECT	30
@@ -189,32 +190,6 @@ static bool rf_listed(const char *addr)
 	return found;
 }
 
-static int rf_lo_up(void)
-{
-	struct ifreq ifr;
-	int fd, ret;
-
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -1;
-	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
-	ret = ioctl(fd, SIOCGIFFLAGS, &ifr);
-	if (!ret) {
-		ifr.ifr_flags |= IFF_UP;
-		ret = ioctl(fd, SIOCSIFFLAGS, &ifr);
-	}
-	close(fd);
-	return ret;
-}
-
-static int rf_new_netns(void)
-{
-	if (unshare(CLONE_NEWNET))
-		return -1;
-	return rf_lo_up();
-}
-
 /* Run a shell command (ip, tc): 0 if it exited 0. */
 static int rf_sh(const char *fmt, ...)
 {
@@ -231,66 +206,12 @@ static int rf_sh(const char *fmt, ...)
 
 /* ---- sockets ---- */
 
-static socklen_t rf_sockaddr(int family, const char *addr, int port,
-			     struct sockaddr_storage *ss)
-{
-	memset(ss, 0, sizeof(*ss));
-	if (family == AF_INET) {
-		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
-
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons(port);
-		if (inet_pton(AF_INET, addr, &sin->sin_addr) != 1)
-			return 0;
-		return sizeof(*sin);
-	}
-	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
-
-	sin6->sin6_family = AF_INET6;
-	sin6->sin6_port = htons(port);
-	if (inet_pton(AF_INET6, addr, &sin6->sin6_addr) != 1)
-		return 0;
-	return sizeof(*sin6);
-}
-
-/* The address column of /proc/selfconn (and of the log line). */
-static const char *rf_addrstr(int family, const char *addr, int port,
-			      char *buf, size_t len)
-{
-	if (family == AF_INET)
-		snprintf(buf, len, "%s:%d", addr, port);
-	else
-		snprintf(buf, len, "[%s]:%d", addr, port);
-	return buf;
-}
-
-/* bind(), retrying while a just-added IPv6 address is still tentative. */
-static int rf_bind(int fd, int family, const char *addr, int port)
-{
-	struct sockaddr_storage ss;
-	socklen_t len = rf_sockaddr(family, addr, port, &ss);
-	int i;
-
-	if (!len) {
-		errno = EINVAL;
-		return -1;
-	}
-	for (i = 0; i < 250; i++) {
-		if (!bind(fd, (struct sockaddr *)&ss, len))
-			return 0;
-		if (errno != EADDRNOTAVAIL)
-			return -1;
-		usleep(20000);
-	}
-	return -1;
-}
-
 /* connect(): 0 or -errno, and how long it took. */
 static int rf_connect(int fd, int family, const char *addr, int port,
 		      long long *us)
 {
 	struct sockaddr_storage ss;
-	socklen_t len = rf_sockaddr(family, addr, port, &ss);
+	socklen_t len = sct_sockaddr(family, addr, port, &ss);
 	long long t0 = rf_now_us();
 	int ret;
 
@@ -314,7 +235,7 @@ static int rf_listener(struct __test_metadata *_metadata, int family,
 	int fd = rf_sock(_metadata, family, 0), one = 1;
 
 	ASSERT_EQ(0, setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)));
-	ASSERT_EQ(0, rf_bind(fd, family, addr, port))
+	ASSERT_EQ(0, sct_bind(fd, family, addr, port))
 		TH_LOG("bind %s:%d: %s", addr, port, strerror(errno));
 	ASSERT_EQ(0, listen(fd, 16));
 	return fd;
@@ -339,17 +260,6 @@ static bool rf_is_self(int fd)
 	    getpeername(fd, (struct sockaddr *)&peer, &plen))
 		return false;
 	return llen == plen && !memcmp(&local, &peer, llen);
-}
-
-static int rf_tcp_state(int fd)
-{
-	struct tcp_info ti;
-	socklen_t len = sizeof(ti);
-
-	memset(&ti, 0, sizeof(ti));
-	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len))
-		return -1;
-	return ti.tcpi_state;
 }
 
 /* A refused connect() took @us: well under a second. */
@@ -381,67 +291,16 @@ static void rf_expect_reusable(struct __test_metadata *_metadata, int fd,
 	close(lfd);
 	close(fd);
 
-	EXPECT_FALSE(rf_listed(rf_addrstr(family, addr, port, buf, sizeof(buf))))
+	EXPECT_FALSE(rf_listed(sct_addrstr(family, addr, port, buf, sizeof(buf))))
 		TH_LOG("%s listed after a refused self-connect", buf);
 	nfd = rf_sock(_metadata, family, 0);
-	EXPECT_EQ(0, rf_bind(nfd, family, addr, port))
+	EXPECT_EQ(0, sct_bind(nfd, family, addr, port))
 		TH_LOG("port %d not released: bind: %s", port, strerror(errno));
 	EXPECT_EQ(0, listen(nfd, 1));
 	close(nfd);
 }
 
 /* ---- the module ---- */
-
-static bool rf_module_loaded(void)
-{
-	return access(RF_PROC, F_OK) == 0;
-}
-
-static int rf_module_unload(void)
-{
-	int i;
-
-	for (i = 0; i < 200; i++) {
-		if (!syscall(SYS_delete_module, RF_MODNAME, O_NONBLOCK))
-			return 0;
-		if (errno != EAGAIN && errno != EBUSY)
-			return -errno;
-		usleep(25000);
-	}
-	return -errno;
-}
-
-static int rf_module_load(const char *ko, const char *params)
-{
-	int fd, ret, err;
-
-	if (!ko)
-		return -ENOENT;
-	fd = open(ko, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	ret = syscall(SYS_finit_module, fd, params, 0);
-	err = errno;
-	close(fd);
-	return ret ? -err : 0;
-}
-
-static const char *rf_ko(void)
-{
-	const char *ko = getenv("SELFCONN_KO");
-
-	return ko && *ko && !access(ko, R_OK) ? ko : NULL;
-}
-
-static unsigned long rf_taint(void)
-{
-	long v = rf_read_long("/proc/sys/kernel/tainted");
-
-	return v > 0 ? v : 0;
-}
-
-/* M B D W L: bad MCE, bad page, oops, warning, soft lockup. */
-#define RF_BAD_TAINTS ((1UL << 4) | (1UL << 5) | (1UL << 7) | (1UL << 9) | (1UL << 14))
 
 /* ---- child processes (no ASSERT in them: they report by exit code) ---- */
 
@@ -563,25 +422,18 @@ static const char *rf_ipaddr(const char *addr)
 
 FIXTURE_SETUP(refuse)
 {
-	int fd;
-
-	self->taint = rf_taint();
+	self->taint = sct_taint();
 	if (geteuid()) {
 		self->skipped = true;
 		SKIP(return, "needs root (network namespaces, module reload)");
 	}
-	ASSERT_TRUE(rf_module_loaded())
+	ASSERT_TRUE(sct_module_loaded())
 		TH_LOG("%s missing: load selfconn.ko first", RF_PROC);
-	if (variant->family == AF_INET6) {
-		fd = socket(AF_INET6, SOCK_STREAM, 0);
-		if (fd < 0 && errno == EAFNOSUPPORT) {
-			self->skipped = true;
-			SKIP(return, "no IPv6 in this kernel");
-		}
-		ASSERT_LE(0, fd);
-		close(fd);
+	if (variant->family == AF_INET6 && sct_ipv6_missing()) {
+		self->skipped = true;
+		SKIP(return, "no IPv6 in this kernel");
 	}
-	ASSERT_EQ(0, rf_new_netns()) TH_LOG("new netns: %s", strerror(errno));
+	ASSERT_EQ(0, sct_new_netns()) TH_LOG("new netns: %s", strerror(errno));
 	if (variant->add_other)
 		ASSERT_EQ(0, rf_sh("ip -6 addr add %s/128 dev lo nodad", variant->other));
 	ASSERT_EQ(0, rf_read_long(RF_SYSCTL))
@@ -593,8 +445,8 @@ FIXTURE_TEARDOWN(refuse)
 	unsigned long bad;
 
 	/* Whatever the reload test did, leave the module loaded, default 0. */
-	if (!self->skipped && !rf_module_loaded()) {
-		int ret = rf_module_load(rf_ko(), "");
+	if (!self->skipped && !sct_module_loaded()) {
+		int ret = sct_module_load(sct_module_ko(), "");
 
 		if (ret)
 			TH_LOG("reloading %s: %s", RF_MODNAME, strerror(-ret));
@@ -602,7 +454,7 @@ FIXTURE_TEARDOWN(refuse)
 	}
 	if (!self->skipped && rf_read_long(RF_PARAM) > 0)
 		EXPECT_EQ(0, rf_write_file(RF_PARAM, "0"));
-	bad = rf_taint() & ~self->taint & RF_BAD_TAINTS;
+	bad = sct_taint() & ~self->taint & SCT_BAD_TAINTS;
 	if (bad)
 		TH_LOG("kernel tainted during the test (new taint bits 0x%lx): see dmesg", bad);
 	EXPECT_EQ(0UL, bad);
@@ -616,10 +468,10 @@ TEST_F_TIMEOUT(refuse, default_allows, RF_TIMEOUT)
 
 	EXPECT_COUNTERS(0, 0);
 	fd = rf_sock(_metadata, variant->family, 0);
-	ASSERT_EQ(0, rf_bind(fd, variant->family, variant->addr, RF_PORT));
+	ASSERT_EQ(0, sct_bind(fd, variant->family, variant->addr, RF_PORT));
 	ASSERT_EQ(0, rf_connect(fd, variant->family, variant->addr, RF_PORT, NULL));
 	EXPECT_TRUE(rf_is_self(fd));
-	EXPECT_TRUE(rf_listed(rf_addrstr(variant->family, variant->addr,
+	EXPECT_TRUE(rf_listed(sct_addrstr(variant->family, variant->addr,
 					 RF_PORT, buf, sizeof(buf))));
 	EXPECT_COUNTERS(0, 0);
 	close(fd);
@@ -635,15 +487,15 @@ TEST_F_TIMEOUT(refuse, existing_left_alone, RF_TIMEOUT)
 	int fd;
 
 	fd = rf_sock(_metadata, variant->family, 0);
-	ASSERT_EQ(0, rf_bind(fd, variant->family, variant->addr, RF_PORT));
+	ASSERT_EQ(0, sct_bind(fd, variant->family, variant->addr, RF_PORT));
 	ASSERT_EQ(0, rf_connect(fd, variant->family, variant->addr, RF_PORT, NULL));
 	ASSERT_TRUE(rf_is_self(fd));
 	ASSERT_EQ(0, rf_set_refuse(1));
 	EXPECT_EQ(1, write(fd, "x", 1));
 	EXPECT_EQ(1, read(fd, &c, 1));
 	EXPECT_EQ('x', c);
-	EXPECT_EQ(TCP_ESTABLISHED, rf_tcp_state(fd));
-	EXPECT_TRUE(rf_listed(rf_addrstr(variant->family, variant->addr,
+	EXPECT_EQ(TCP_ESTABLISHED, sct_tcp_state(fd));
+	EXPECT_TRUE(rf_listed(sct_addrstr(variant->family, variant->addr,
 					 RF_PORT, buf, sizeof(buf))));
 	/* Counted only when a SYN goes out with the hook registered. */
 	EXPECT_COUNTERS(0, 0);
@@ -659,12 +511,12 @@ TEST_F_TIMEOUT(refuse, blocking, RF_TIMEOUT)
 	ASSERT_EQ(0, rf_set_refuse(1));
 	ASSERT_EQ(1, rf_read_long(RF_SYSCTL));
 	fd = rf_sock(_metadata, variant->family, 0);
-	ASSERT_EQ(0, rf_bind(fd, variant->family, variant->addr, RF_PORT));
+	ASSERT_EQ(0, sct_bind(fd, variant->family, variant->addr, RF_PORT));
 	EXPECT_EQ(-ECONNREFUSED, rf_connect(fd, variant->family, variant->addr,
 					    RF_PORT, &us));
 	EXPECT_FAST(us, "blocking connect()");
 	EXPECT_EQ(0, rf_sock_error(fd)) TH_LOG("a pending error is left");
-	EXPECT_EQ(TCP_CLOSE, rf_tcp_state(fd));
+	EXPECT_EQ(TCP_CLOSE, sct_tcp_state(fd));
 	EXPECT_COUNTERS(1, 1);
 	/* Refused again: the socket is as after any refused connect(). */
 	EXPECT_EQ(-ECONNREFUSED, rf_connect(fd, variant->family, variant->addr,
@@ -681,7 +533,7 @@ TEST_F_TIMEOUT(refuse, nonblocking, RF_TIMEOUT)
 
 	ASSERT_EQ(0, rf_set_refuse(1));
 	fd = rf_sock(_metadata, variant->family, SOCK_NONBLOCK);
-	ASSERT_EQ(0, rf_bind(fd, variant->family, variant->addr, RF_PORT));
+	ASSERT_EQ(0, sct_bind(fd, variant->family, variant->addr, RF_PORT));
 	/* Not EINPROGRESS: the SYN never leaves. */
 	EXPECT_EQ(-ECONNREFUSED, rf_connect(fd, variant->family, variant->addr,
 					    RF_PORT, &us));
@@ -700,7 +552,7 @@ TEST_F_TIMEOUT(refuse, nonblocking, RF_TIMEOUT)
 	pfd.events = POLLOUT;
 	EXPECT_EQ(1, poll(&pfd, 1, 10000));
 	EXPECT_EQ(0, rf_sock_error(fd));
-	EXPECT_EQ(TCP_ESTABLISHED, rf_tcp_state(fd));
+	EXPECT_EQ(TCP_ESTABLISHED, sct_tcp_state(fd));
 	close(lfd);
 	close(fd);
 	EXPECT_COUNTERS(1, 1);
@@ -729,7 +581,7 @@ TEST_F_TIMEOUT(refuse, ephemeral_port, RF_TIMEOUT)
 
 	/* Released while fd is still open. */
 	fd2 = rf_sock(_metadata, variant->family, 0);
-	EXPECT_EQ(0, rf_bind(fd2, variant->family, variant->addr, RF_PORT))
+	EXPECT_EQ(0, sct_bind(fd2, variant->family, variant->addr, RF_PORT))
 		TH_LOG("autobound port not released: %s", strerror(errno));
 	close(fd2);
 	rf_expect_reusable(_metadata, fd, variant->family, variant->addr, RF_PORT);
@@ -804,8 +656,8 @@ TEST_F_TIMEOUT(refuse, tfo_sendto, RF_TIMEOUT)
 
 	ASSERT_EQ(0, rf_set_refuse(1));
 	fd = rf_sock(_metadata, variant->family, 0);
-	ASSERT_EQ(0, rf_bind(fd, variant->family, variant->addr, RF_PORT));
-	len = rf_sockaddr(variant->family, variant->addr, RF_PORT, &ss);
+	ASSERT_EQ(0, sct_bind(fd, variant->family, variant->addr, RF_PORT));
+	len = sct_sockaddr(variant->family, variant->addr, RF_PORT, &ss);
 	t0 = rf_now_us();
 	n = sendto(fd, "hello", 5, MSG_FASTOPEN, (struct sockaddr *)&ss, len);
 	us = rf_now_us() - t0;
@@ -832,8 +684,8 @@ TEST_F_TIMEOUT(refuse, tfo_sendto_syn_data, RF_TIMEOUT)
 	ASSERT_EQ(0, rf_write_file(RF_TFO, "5"));
 	ASSERT_EQ(0, rf_set_refuse(1));
 	fd = rf_sock(_metadata, variant->family, 0);
-	ASSERT_EQ(0, rf_bind(fd, variant->family, variant->addr, RF_PORT));
-	len = rf_sockaddr(variant->family, variant->addr, RF_PORT, &ss);
+	ASSERT_EQ(0, sct_bind(fd, variant->family, variant->addr, RF_PORT));
+	len = sct_sockaddr(variant->family, variant->addr, RF_PORT, &ss);
 	t0 = rf_now_us();
 	n = sendto(fd, "hello", 5, MSG_FASTOPEN, (struct sockaddr *)&ss, len);
 	us = rf_now_us() - t0;
@@ -853,7 +705,7 @@ TEST_F_TIMEOUT(refuse, tfo_connect, RF_TIMEOUT)
 	ASSERT_EQ(0, rf_set_refuse(1));
 	fd = rf_sock(_metadata, variant->family, 0);
 	ASSERT_EQ(0, setsockopt(fd, IPPROTO_TCP, TCP_FASTOPEN_CONNECT, &one, sizeof(one)));
-	ASSERT_EQ(0, rf_bind(fd, variant->family, variant->addr, RF_PORT));
+	ASSERT_EQ(0, sct_bind(fd, variant->family, variant->addr, RF_PORT));
 	EXPECT_EQ(-ECONNREFUSED, rf_connect(fd, variant->family, variant->addr,
 					    RF_PORT, &us));
 	EXPECT_FAST(us, "connect() with TCP_FASTOPEN_CONNECT");
@@ -878,7 +730,7 @@ TEST_F_TIMEOUT(refuse, tfo_connect_deferred, RF_TIMEOUT)
 	ASSERT_EQ(0, rf_set_refuse(1));
 	fd = rf_sock(_metadata, variant->family, 0);
 	ASSERT_EQ(0, setsockopt(fd, IPPROTO_TCP, TCP_FASTOPEN_CONNECT, &one, sizeof(one)));
-	ASSERT_EQ(0, rf_bind(fd, variant->family, variant->addr, RF_PORT));
+	ASSERT_EQ(0, sct_bind(fd, variant->family, variant->addr, RF_PORT));
 	ASSERT_EQ(0, rf_connect(fd, variant->family, variant->addr, RF_PORT, NULL))
 		TH_LOG("deferred connect() should return 0 and send nothing");
 	EXPECT_COUNTERS(0, 0);
@@ -919,8 +771,8 @@ static void rf_sk_bind_sendto_listen(struct __test_metadata *_metadata,
 	int fd1, fd2, one = 1;
 	ssize_t n;
 
-	blen = rf_sockaddr(variant->family, variant->any, port, &bind_addr);
-	dlen = rf_sockaddr(variant->family, variant->any_dst, port, &dst);
+	blen = sct_sockaddr(variant->family, variant->any, port, &bind_addr);
+	dlen = sct_sockaddr(variant->family, variant->any_dst, port, &dst);
 	ASSERT_NE(0, blen);
 	ASSERT_NE(0, dlen);
 
@@ -966,7 +818,7 @@ TEST_F_TIMEOUT(refuse, distinct_sockets, RF_TIMEOUT)
 
 	lfd = rf_listener(_metadata, variant->family, variant->other, RF_PORT);
 	fd = rf_sock(_metadata, variant->family, 0);
-	ASSERT_EQ(0, rf_bind(fd, variant->family, variant->addr, RF_PORT));
+	ASSERT_EQ(0, sct_bind(fd, variant->family, variant->addr, RF_PORT));
 	EXPECT_EQ(0, rf_connect(fd, variant->family, variant->other, RF_PORT, NULL))
 		TH_LOG("%s:%d -> %s:%d refused", variant->addr, RF_PORT,
 		       variant->other, RF_PORT);
@@ -1021,12 +873,12 @@ TEST_F_TIMEOUT(refuse, simultaneous_open, RF_TIMEOUT)
 	ASSERT_EQ(0, rf_child_start(&c));
 	if (!c.pid) {
 		/* B: own namespace, end 1 of the veth. */
-		if (rf_new_netns() || rf_set_refuse(1) || rf_send(c.from[1], 'n'))
+		if (sct_new_netns() || rf_set_refuse(1) || rf_send(c.from[1], 'n'))
 			RF_DIE(10);
 		if (rf_recv(c.to[0]) != 'v' || rf_veth_setup(variant, 1, "scv1"))
 			RF_DIE(11);
 		fd = socket(variant->family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (fd < 0 || rf_bind(fd, variant->family, variant->veth[1], RF_PORT))
+		if (fd < 0 || sct_bind(fd, variant->family, variant->veth[1], RF_PORT))
 			RF_DIE(12);
 		if (rf_send(c.from[1], 'r') || rf_recv(c.to[0]) != 'g')
 			RF_DIE(13);
@@ -1043,7 +895,7 @@ TEST_F_TIMEOUT(refuse, simultaneous_open, RF_TIMEOUT)
 	ASSERT_EQ(0, rf_sh("ip link add scv0 type veth peer name scv1 netns %d", c.pid));
 	ASSERT_EQ(0, rf_veth_setup(variant, 0, "scv0"));
 	fd = rf_sock(_metadata, variant->family, 0);
-	ASSERT_EQ(0, rf_bind(fd, variant->family, variant->veth[0], RF_PORT));
+	ASSERT_EQ(0, sct_bind(fd, variant->family, variant->veth[0], RF_PORT));
 	ASSERT_EQ(0, rf_send(c.to[1], 'v'));
 	ASSERT_EQ('r', rf_recv(c.from[0]));
 	ASSERT_EQ(0, rf_send(c.to[1], 'g'));
@@ -1071,10 +923,10 @@ TEST_F_TIMEOUT(refuse, per_netns, RF_TIMEOUT)
 	ASSERT_EQ(0, rf_child_start(&c));
 	if (!c.pid) {
 		/* A fresh namespace: 0, and a self-connect works there. */
-		if (rf_new_netns() || rf_read_long(RF_SYSCTL) != 0)
+		if (sct_new_netns() || rf_read_long(RF_SYSCTL) != 0)
 			RF_DIE(10);
 		fd = socket(variant->family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (fd < 0 || rf_bind(fd, variant->family, variant->addr, RF_PORT))
+		if (fd < 0 || sct_bind(fd, variant->family, variant->addr, RF_PORT))
 			RF_DIE(11);
 		if (rf_connect(fd, variant->family, variant->addr, RF_PORT, NULL) ||
 		    !rf_is_self(fd))
@@ -1084,7 +936,7 @@ TEST_F_TIMEOUT(refuse, per_netns, RF_TIMEOUT)
 		if (rf_set_refuse(1))
 			RF_DIE(13);
 		fd = socket(variant->family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (fd < 0 || rf_bind(fd, variant->family, variant->addr, RF_PORT + 1))
+		if (fd < 0 || sct_bind(fd, variant->family, variant->addr, RF_PORT + 1))
 			RF_DIE(14);
 		if (rf_connect(fd, variant->family, variant->addr, RF_PORT + 1, NULL) !=
 		    -ECONNREFUSED)
@@ -1098,7 +950,7 @@ TEST_F_TIMEOUT(refuse, per_netns, RF_TIMEOUT)
 	EXPECT_EQ(1, rf_read_long(RF_SYSCTL));
 	EXPECT_COUNTERS(0, 0);
 	fd = rf_sock(_metadata, variant->family, 0);
-	ASSERT_EQ(0, rf_bind(fd, variant->family, variant->addr, RF_PORT));
+	ASSERT_EQ(0, sct_bind(fd, variant->family, variant->addr, RF_PORT));
 	EXPECT_EQ(-ECONNREFUSED, rf_connect(fd, variant->family, variant->addr,
 					    RF_PORT, &us));
 	close(fd);
@@ -1196,7 +1048,7 @@ TEST_F_TIMEOUT(refuse, unprivileged, RF_TIMEOUT)
 		if (rf_write_file(RF_SYSCTL, "1") != -EPERM)
 			RF_DIE(11);
 		/* Its own network namespace is its to set. */
-		if (rf_new_netns())
+		if (sct_new_netns())
 			RF_DIE(12);
 		if (rf_write_file(RF_SYSCTL, "1") || rf_read_long(RF_SYSCTL) != 1)
 			RF_DIE(13);
@@ -1259,14 +1111,14 @@ TEST_F_TIMEOUT(refuse, counters_and_log, RF_TIMEOUT)
 	usleep(RF_RATELIMIT_US);
 
 	fd = rf_sock(_metadata, variant->family, 0);
-	ASSERT_EQ(0, rf_bind(fd, variant->family, variant->addr, RF_PORT));
+	ASSERT_EQ(0, sct_bind(fd, variant->family, variant->addr, RF_PORT));
 	EXPECT_EQ(-ECONNREFUSED, rf_connect(fd, variant->family, variant->addr,
 					    RF_PORT, NULL));
 	close(fd);
 	EXPECT_COUNTERS(1, 1);
 	snprintf(want, sizeof(want),
 		 "selfconn: refused self-connect %s comm=%s pid=%d uid=0 netns=%lu\n",
-		 rf_addrstr(variant->family, variant->addr, RF_PORT, addr, sizeof(addr)),
+		 sct_addrstr(variant->family, variant->addr, RF_PORT, addr, sizeof(addr)),
 		 comm, getpid(), (unsigned long)nst.st_ino);
 	EXPECT_TRUE(rf_kmsg_find(kfd, want)) TH_LOG("no log line: %s", want);
 	close(kfd);
@@ -1274,7 +1126,7 @@ TEST_F_TIMEOUT(refuse, counters_and_log, RF_TIMEOUT)
 	/* Each refusal counts; a listener's connections do not. */
 	for (i = 0; i < 3; i++) {
 		fd = rf_sock(_metadata, variant->family, SOCK_NONBLOCK);
-		ASSERT_EQ(0, rf_bind(fd, variant->family, variant->addr, RF_PORT));
+		ASSERT_EQ(0, sct_bind(fd, variant->family, variant->addr, RF_PORT));
 		EXPECT_EQ(-ECONNREFUSED, rf_connect(fd, variant->family,
 						    variant->addr, RF_PORT, NULL));
 		close(fd);
@@ -1295,7 +1147,7 @@ TEST_F_TIMEOUT(refuse, counters_and_log, RF_TIMEOUT)
 TEST_F_TIMEOUT(refuse, module_reload, RF_TIMEOUT)
 {
 	struct rf_child c[RF_NS];
-	const char *ko = rf_ko();
+	const char *ko = sct_module_ko();
 	int i, fd, ret, st;
 
 	if (!ko)
@@ -1306,14 +1158,14 @@ TEST_F_TIMEOUT(refuse, module_reload, RF_TIMEOUT)
 		if (!c[i].pid) {
 			int n = 0, cfd;
 
-			if (rf_new_netns() || rf_set_refuse(1) || rf_send(c[i].from[1], 'u'))
+			if (sct_new_netns() || rf_set_refuse(1) || rf_send(c[i].from[1], 'u'))
 				RF_DIE(10);
 			/* Self-connects refused until rmmod, then they work. */
 			for (;;) {
 				struct pollfd p = { .fd = c[i].to[0], .events = POLLIN };
 
 				cfd = socket(variant->family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-				if (cfd < 0 || rf_bind(cfd, variant->family,
+				if (cfd < 0 || sct_bind(cfd, variant->family,
 						       variant->addr, RF_PORT + n % 8))
 					RF_DIE(11);
 				ret = rf_connect(cfd, variant->family, variant->addr,
@@ -1331,7 +1183,7 @@ TEST_F_TIMEOUT(refuse, module_reload, RF_TIMEOUT)
 				RF_DIE(13);
 			/* After rmmod: no hook is left behind. */
 			cfd = socket(variant->family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-			if (cfd < 0 || rf_bind(cfd, variant->family, variant->addr, RF_PORT + 9))
+			if (cfd < 0 || sct_bind(cfd, variant->family, variant->addr, RF_PORT + 9))
 				RF_DIE(14);
 			if (rf_connect(cfd, variant->family, variant->addr, RF_PORT + 9, NULL) ||
 			    !rf_is_self(cfd))
@@ -1348,14 +1200,14 @@ TEST_F_TIMEOUT(refuse, module_reload, RF_TIMEOUT)
 	}
 	usleep(200000);
 
-	ret = rf_module_unload();
+	ret = sct_module_unload();
 	ASSERT_EQ(0, ret) TH_LOG("delete_module(%s): %s", RF_MODNAME, strerror(-ret));
 	EXPECT_EQ(-ENOENT, rf_read_long(RF_SYSCTL));
 	for (i = 0; i < RF_NS; i++) {
 		EXPECT_EQ(0, rf_send(c[i].to[1], 'x'));
 		EXPECT_EQ('y', rf_recv(c[i].from[0]));
 	}
-	ret = rf_module_load(ko, "");
+	ret = sct_module_load(ko, "");
 	ASSERT_EQ(0, ret) TH_LOG("finit_module(%s): %s", ko, strerror(-ret));
 	EXPECT_EQ(0, rf_read_long(RF_SYSCTL));
 	EXPECT_COUNTERS(0, 0);
@@ -1366,30 +1218,30 @@ TEST_F_TIMEOUT(refuse, module_reload, RF_TIMEOUT)
 	}
 
 	/* refuse_default: only 0 or 1. */
-	ASSERT_EQ(0, rf_module_unload());
-	EXPECT_EQ(-EINVAL, rf_module_load(ko, "refuse_default=2"));
-	ASSERT_EQ(0, rf_module_load(ko, "refuse_default=1"));
+	ASSERT_EQ(0, sct_module_unload());
+	EXPECT_EQ(-EINVAL, sct_module_load(ko, "refuse_default=2"));
+	ASSERT_EQ(0, sct_module_load(ko, "refuse_default=1"));
 	EXPECT_EQ(1, rf_read_long(RF_PARAM));
 	EXPECT_EQ(1, rf_read_long(RF_SYSCTL)) TH_LOG("existing namespace");
 	fd = rf_sock(_metadata, variant->family, 0);
-	ASSERT_EQ(0, rf_bind(fd, variant->family, variant->addr, RF_PORT));
+	ASSERT_EQ(0, sct_bind(fd, variant->family, variant->addr, RF_PORT));
 	EXPECT_EQ(-ECONNREFUSED, rf_connect(fd, variant->family, variant->addr,
 					    RF_PORT, NULL));
 	close(fd);
 	EXPECT_COUNTERS(1, 1);
 	ASSERT_EQ(0, rf_child_start(&c[0]));
 	if (!c[0].pid)
-		_exit(rf_new_netns() || rf_read_long(RF_SYSCTL) != 1);
+		_exit(sct_new_netns() || rf_read_long(RF_SYSCTL) != 1);
 	EXPECT_EQ(0, rf_child_wait(&c[0])) TH_LOG("a new namespace is not at 1");
 	EXPECT_EQ(-EINVAL, rf_write_file(RF_PARAM, "2"));
 	EXPECT_EQ(0, rf_write_file(RF_PARAM, "0"));
 	ASSERT_EQ(0, rf_child_start(&c[0]));
 	if (!c[0].pid)
-		_exit(rf_new_netns() || rf_read_long(RF_SYSCTL) != 0);
+		_exit(sct_new_netns() || rf_read_long(RF_SYSCTL) != 0);
 	EXPECT_EQ(0, rf_child_wait(&c[0])) TH_LOG("a new namespace is not at 0");
 
-	ASSERT_EQ(0, rf_module_unload());
-	ASSERT_EQ(0, rf_module_load(ko, ""));
+	ASSERT_EQ(0, sct_module_unload());
+	ASSERT_EQ(0, sct_module_load(ko, ""));
 	EXPECT_EQ(0, rf_read_long(RF_SYSCTL));
 }
 
