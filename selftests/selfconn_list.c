@@ -843,7 +843,7 @@ TEST_F_TIMEOUT(selfconn, time_wait, SC_TIMEOUT)
 	const struct sc_row *r;
 	long long t1;
 	char a[96];
-	int fd;
+	int fd, i;
 
 	SC_SKIP_IF_SKIPPED();
 	sct_addrstr(variant->family, variant->addr, 18084, a, sizeof(a));
@@ -861,17 +861,24 @@ TEST_F_TIMEOUT(selfconn, time_wait, SC_TIMEOUT)
 	EXPECT_GE(SC_TW_MAX_MS, r->timer_ms);
 	t1 = r->timer_ms;
 
-	/* The timer counts down. */
-	usleep(1200000);
-	sc_read(_metadata, &t);
-	r = sc_find(&t, variant->fam, a);
-	ASSERT_NE(NULL, r);
-	ASSERT_STREQ("TIME-WAIT", r->state);
-	EXPECT_LT(r->timer_ms, t1) TH_LOG("timer_ms did not go down: %lld then %lld",
-					   t1, r->timer_ms);
-	EXPECT_LE(r->timer_ms, t1 - 1000)
-		TH_LOG("timer_ms went down by less than 1 s in 1.2 s: %lld then %lld",
-		       t1, r->timer_ms);
+	/*
+	 * The timer counts down. A segment that reaches the timewait socket
+	 * re-arms it (tcp_timewait_state_process() -> inet_twsk_reschedule()):
+	 * on a slow guest the self-connect's own retransmitted FIN can, so one
+	 * interval in three must show the countdown.
+	 */
+	for (i = 0; i < 3; i++) {
+		usleep(1200000);
+		sc_read(_metadata, &t);
+		r = sc_find(&t, variant->fam, a);
+		ASSERT_NE(NULL, r);
+		ASSERT_STREQ("TIME-WAIT", r->state);
+		TH_LOG("timer_ms %lld, 1.2 s later %lld", t1, r->timer_ms);
+		if (r->timer_ms <= t1 - 1000)
+			break;
+		t1 = r->timer_ms;
+	}
+	EXPECT_GT(3, i) TH_LOG("timer_ms never went down by 1 s in 1.2 s");
 	sc_table_free(&t);
 }
 
