@@ -45,8 +45,10 @@ int sc_parse_uint(const char *s, unsigned long max, unsigned long *out);
 int sc_parse_addr(const char *s, uint16_t port, struct sockaddr_storage *ss,
 		  socklen_t *len);
 void sc_format_addr(const struct sockaddr *sa, char *buf, size_t len);
+void sc_format_host(const struct sockaddr *sa, char *buf, size_t len);
 const char *sc_family_name(int family);
 const char *sc_tcp_state_name(int state);
 int sc_is_help(const char *arg);
+int sc_read_all(int fd, char **out);
 
 #endif
