@@ -8,6 +8,8 @@
 static const struct sc_command sc_commands[] = {
 	{ "connect", "make a TCP socket connect to itself",
 	  sc_connect_main, sc_connect_usage },
+	{ "list", "list self-connected sockets with their processes",
+	  sc_list_main, sc_list_usage },
 	{ "port", "show who occupies a TCP port (bind, connect verdicts)",
 	  sc_port_main, sc_port_usage },
 };
