@@ -10,6 +10,8 @@ static const struct sc_command sc_commands[] = {
 	  sc_connect_main, sc_connect_usage },
 	{ "list", "list self-connected sockets with their processes",
 	  sc_list_main, sc_list_usage },
+	{ "race", "reproduce the accidental self-connect of connect() without bind()",
+	  sc_race_main, sc_race_usage },
 	{ "port", "show who occupies a TCP port (bind, connect verdicts)",
 	  sc_port_main, sc_port_usage },
 };
@@ -33,8 +35,9 @@ static void usage(FILE *out, const char *prog)
 			sc_commands[i].summary);
 	fprintf(out,
 		"\n"
-		"Exit status: 0 done, 1 error, 2 connection refused (connect),\n"
-		"64 bad usage.\n");
+		"Exit status: 0 done, 1 error, 2 connection refused (connect) or no\n"
+		"self-connect within --max (race), 64 bad usage; list --check: 0 none,\n"
+		"1 a self-connect exists, 3 unknown. See '%s COMMAND --help'.\n", prog);
 }
 
 int main(int argc, char **argv)

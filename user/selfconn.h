@@ -15,7 +15,7 @@
 enum {
 	SC_EXIT_OK = 0,		/* done (connect: the self-connect was made) */
 	SC_EXIT_FAIL = 1,	/* any other error */
-	SC_EXIT_REFUSED = 2,	/* connect: ECONNREFUSED */
+	SC_EXIT_REFUSED = 2,	/* connect: ECONNREFUSED; race: none in --max */
 	SC_EXIT_FOUND = 1,	/* list --check: a self-connect exists */
 	SC_EXIT_UNKNOWN = 3,	/* list --check: could not find out */
 	SC_EXIT_USAGE = 64,	/* bad command line (EX_USAGE) */
@@ -39,6 +39,10 @@ void sc_port_usage(FILE *out, const char *prog);
 /* list.c */
 int sc_list_main(const char *prog, int argc, char **argv);
 void sc_list_usage(FILE *out, const char *prog);
+
+/* race.c */
+int sc_race_main(const char *prog, int argc, char **argv);
+void sc_race_usage(FILE *out, const char *prog);
 
 /* util.c */
 const char *sc_errname(int err);
