@@ -12,6 +12,8 @@ static const struct sc_command sc_commands[] = {
 	  sc_list_main, sc_list_usage },
 	{ "race", "reproduce the accidental self-connect of connect() without bind()",
 	  sc_race_main, sc_race_usage },
+	{ "reuse", "the 4-tuple rule: shared local ports, EADDRNOTAVAIL, EADDRINUSE",
+	  sc_reuse_main, sc_reuse_usage },
 	{ "port", "show who occupies a TCP port (bind, connect verdicts)",
 	  sc_port_main, sc_port_usage },
 };
