@@ -14,6 +14,8 @@ static const struct sc_command sc_commands[] = {
 	  sc_race_main, sc_race_usage },
 	{ "reuse", "the 4-tuple rule: shared local ports, EADDRNOTAVAIL, EADDRINUSE",
 	  sc_reuse_main, sc_reuse_usage },
+	{ "simopen", "a simultaneous open of two sockets (private netns, netem)",
+	  sc_simopen_main, sc_simopen_usage },
 	{ "port", "show who occupies a TCP port (bind, connect verdicts)",
 	  sc_port_main, sc_port_usage },
 };

@@ -48,6 +48,10 @@ void sc_race_usage(FILE *out, const char *prog);
 int sc_reuse_main(const char *prog, int argc, char **argv);
 void sc_reuse_usage(FILE *out, const char *prog);
 
+/* simopen.c */
+int sc_simopen_main(const char *prog, int argc, char **argv);
+void sc_simopen_usage(FILE *out, const char *prog);
+
 /* util.c */
 const char *sc_errname(int err);
 void sc_err(const char *prog, const char *cmd, int err, const char *fmt, ...)
