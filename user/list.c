@@ -144,7 +144,7 @@ static int load_rows(const char *prog, const struct list_opts *o,
 	memset(t, 0, sizeof(*t));
 	if (!o->diag)
 		fprintf(stderr, "%s %s: %s missing (selfconn.ko not loaded): self-connects "
-			"found through sock_diag (inet_diag) instead; the port report "
+			"found through sock_diag (inet_diag) instead; the bhash report "
 			"(%s port) needs the module\n", prog, CMD, SC_PROC_PATH, prog);
 	err = sc_diag_selfconns(t, msg, sizeof(msg));
 	if (err) {
