@@ -3,7 +3,8 @@
 #
 # The companion's other subcommands: `selfconn list` (--check, --json, and
 # its sock_diag fallback without the module), `race`, `reuse` and `simopen`,
-# each on its normal path and its failure path; usage errors exit 64.
+# each on its normal path and its failure path; usage errors exit 64; every
+# --json output is valid JSON (checked by selfconn_json_valid, built here).
 #
 # The binary: $SELFCONN_BIN, else selfconn in PATH, else ../user/selfconn.
 # Runs in a network namespace of its own (unshare -n), where it shrinks
@@ -41,7 +42,7 @@ ip link set lo up 2>/dev/null || ifconfig lo up
 echo "$RANGE" >/proc/sys/net/ipv4/ip_local_port_range
 echo "# companion: $bin; in a fresh network namespace, ip_local_port_range $RANGE"
 
-echo "1..20"
+echo "1..22"
 failed=0
 n=0
 ok() {
@@ -109,6 +110,19 @@ same() {
 	return 1
 }
 
+# valid_json FILE: FILE is one JSON value
+jv=$here/selfconn_json_valid
+valid_json() {
+	if [ ! -x "$jv" ]; then
+		echo "# $jv missing: make selftests"
+		return 1
+	fi
+	"$jv" <"$1" 2>"$tmp/jv.err" && return 0
+	sed 's/^/#   /' "$tmp/jv.err"
+	show
+	return 1
+}
+
 # The rows of `selfconn list` (from line 3), TIME-WAIT timers blanked.
 rows() {
 	tail -n +3 "$1" | awk '$3 == "TIME-WAIT" || $6 != "-" { $6 = "T" } { print }'
@@ -140,13 +154,21 @@ for args in "list --bogus" "list extra" "race --max" "race --max 0" "race --max 
 done
 check "usage errors exit 64 with a message on stderr" $bad
 
+# the checker itself tells valid from invalid
+printf '{"a":[1,-2.5e3,"\\u00e9\\n",true,null],"b":{}}\n' >"$tmp/good.json"
+printf '{"a":1,}\n' >"$tmp/bad.json"
+valid_json "$tmp/good.json" && ! "$jv" <"$tmp/bad.json" 2>/dev/null
+check "selfconn_json_valid accepts valid JSON and rejects a trailing comma" $?
+
 # --- list -------------------------------------------------------------------
 
 run 0 list --check &&
 	expect "$tmp/out" '^# selfconn list v1 source=proc rows=0( |$)' \
 		'^# family address state uid inode timer_ms users$' &&
-	[ "$(wc -l <"$tmp/out")" = 2 ]
-check "list --check without a self-connect: exit 0, no rows" $?
+	[ "$(wc -l <"$tmp/out")" = 2 ] &&
+	run 0 list --json && valid_json "$tmp/out" &&
+	expect "$tmp/out" '^\{"schema":1,"source":"proc","header":\{"rows":0,.*"rows":\[\]\}$'
+check "list --check without a self-connect: exit 0, no rows; --json empty" $?
 
 # held self-connects: IPv4, IPv6, IPv4-mapped
 held() {	# held ARG-ADDR PORT: a self-connect held by a companion
@@ -178,7 +200,7 @@ run 1 list --check &&
 		'^inet6 \[::ffff:127\.0\.0\.1\]:18103 ESTAB 0 [1-9][0-9]* - [0-9]+/selfconn$'
 check "list --check with self-connects: exit 1, rows with pid/command" $?
 
-run 0 list --json &&
+run 0 list --json && valid_json "$tmp/out" &&
 	expect "$tmp/out" '^\{"schema":1,"source":"proc","header":\{"rows":3,' \
 		"^\\{\"family\":\"inet\",\"address\":\"127\\.0\\.0\\.1\",\"port\":18101,\"state\":\"ESTAB\",\"uid\":0,\"inode\":$ino,\"timer_ms\":null,\"users\":\\[\\{\"pid\":$first,\"comm\":\"selfconn\"\\}\\]\\},?\$" \
 		'^\{"family":"inet6","address":"::ffff:127\.0\.0\.1","port":18103,' \
@@ -202,6 +224,11 @@ run 1 list --check && cp "$tmp/out" "$tmp/proc.list" &&
 	rows "$tmp/proc.list" >"$tmp/a" && rows "$tmp/diag.list" >"$tmp/b" &&
 	same "$tmp/a" "$tmp/b"
 check "list --diag (sock_diag) finds the rows /proc/selfconn lists" $?
+
+run 0 list --json --diag && valid_json "$tmp/out" &&
+	expect "$tmp/out" '^\{"schema":1,"source":"sock_diag","header":\{\},"rows":\[$' \
+		'^\{"family":"inet6","address":"::1","port":18102,"state":"ESTAB",'
+check "list --json --diag: valid, source sock_diag" $?
 
 if [ -z "$SELFCONN_KO" ] || [ ! -r "$SELFCONN_KO" ]; then
 	ok "# SKIP list without the module: SELFCONN_KO not set"
@@ -242,7 +269,7 @@ p6=$(other 40100)
 plisten=$(other 40150)
 prefuse=$(other 40120)
 
-run 0 race ::1 "$p6" --max 5000 --json &&
+run 0 race ::1 "$p6" --max 5000 --json && valid_json "$tmp/out" &&
 	expect "$tmp/out" '^\{"schema":1,"command":"race","address":"::1","port":'"$p6"',"range":\[40000,40199\],"max":5000,"attempts":[0-9]+,"refused":[0-9]+,"elapsed_ms":[0-9]+,"self_connect":true,"state":"ESTAB"\}$'
 check "race ::1 $p6 --json: self_connect true" $?
 
@@ -287,7 +314,7 @@ run 0 reuse &&
 	[ "$(awk '$1 ~ /^s[123]$/ && $2 ~ /^connect/ { print $5 }' "$tmp/out" | sort -u | wc -l)" = 1 ]
 check "reuse: three connections on one port, EADDRNOTAVAIL, EADDRINUSE, NO_PORT" $?
 
-run 0 reuse ::1 --json &&
+run 0 reuse ::1 --json && valid_json "$tmp/out" &&
 	expect "$tmp/out" '^\{"schema":1,"command":"reuse","address":"::1","calls":\[$' \
 		'"step":"repeat-4-tuple","socket":"s4","call":"connect",.*"result":"EADDRNOTAVAIL","expected":"EADDRNOTAVAIL"' \
 		'^\],"as_expected":true\}$'
@@ -308,7 +335,7 @@ run 0 simopen &&
 check "simopen: both sockets ESTAB with each other, no listener" $?
 grep 'states:' "$tmp/out" | sed 's/^/# /'
 
-run 0 simopen ::1 --delay 50 --json &&
+run 0 simopen ::1 --delay 50 --json && valid_json "$tmp/out" &&
 	expect "$tmp/out" '^\{"schema":1,"command":"simopen","address":"::1","delay_ms":50,.*"state":"ESTAB"\},\{"name":"b",.*"state":"ESTAB"\}\],"data_exchanged":true,"simultaneous_open":true\}$'
 check "simopen ::1 --json: simultaneous_open true" $?
 
