@@ -42,7 +42,7 @@ ip link set lo up 2>/dev/null || ifconfig lo up
 echo "$RANGE" >/proc/sys/net/ipv4/ip_local_port_range
 echo "# companion: $bin; in a fresh network namespace, ip_local_port_range $RANGE"
 
-echo "1..22"
+echo "1..23"
 failed=0
 n=0
 ok() {
@@ -229,6 +229,23 @@ run 0 list --json --diag && valid_json "$tmp/out" &&
 	expect "$tmp/out" '^\{"schema":1,"source":"sock_diag","header":\{\},"rows":\[$' \
 		'^\{"family":"inet6","address":"::1","port":18102,"state":"ESTAB",'
 check "list --json --diag: valid, source sock_diag" $?
+
+# a /proc/selfconn it cannot parse (a truncated copy bound over it, in a
+# mount namespace of its own): an error naming the line, exit 3 with --check
+printf '# selfconn v1 rows=2\n# family address state uid inode timer_ms\ninet 127.0.0.1:1 ESTAB 0 1 -\n' >"$tmp/truncated"
+# shellcheck disable=SC2016 # expanded by the inner shell
+unshare -m sh -c 'mount --bind "$1" /proc/selfconn || exit 9
+	"$2" list --check >"$3/out" 2>"$3/err"; echo $? >"$3/rc"
+	"$2" list >/dev/null 2>&1; echo $? >"$3/rc2"' sh "$tmp/truncated" "$bin" "$tmp"
+if [ "$(cat "$tmp/rc" 2>/dev/null)" = 3 ] && [ "$(cat "$tmp/rc2" 2>/dev/null)" = 1 ] &&
+	[ ! -s "$tmp/out" ]; then
+	expect "$tmp/err" '^selfconn list: /proc/selfconn: line 4: truncated: the header announces 2 rows, found 1$'
+else
+	echo "# exit $(cat "$tmp/rc" 2>/dev/null) (--check), $(cat "$tmp/rc2" 2>/dev/null); expected 3, 1"
+	show
+	false
+fi
+check "list on a truncated /proc/selfconn: exit 3 with --check, 1 without, the line named" $?
 
 if [ -z "$SELFCONN_KO" ] || [ ! -r "$SELFCONN_KO" ]; then
 	ok "# SKIP list without the module: SELFCONN_KO not set"
