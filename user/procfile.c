@@ -224,7 +224,8 @@ int sc_proc_parse(const char *text, struct sc_table *t, char *err, size_t errlen
 			if (!*p && line == 1)
 				fail(err, errlen, 1, "empty");
 			else if (!*p)
-				fail(err, errlen, line, "truncated: the header announces %lu row%s, found %u",
+				fail(err, errlen, line,
+				     "truncated: the header announces %lu row%s, found %u",
 				     rows, rows == 1 ? "" : "s", line > 2 ? line - 3 : 0);
 			else
 				fail(err, errlen, line, "truncated: no newline at the end");

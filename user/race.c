@@ -294,8 +294,8 @@ static int race(const char *prog, const struct race_opts *o, struct race_result 
 		if (!connect(fd, (struct sockaddr *)&r->dst, r->dlen)) {
 			ret = judge(prog, fd, r) < 0 ? -1 : 0;
 			if (r->made && !o->json) {
-				printf("attempt %lu: connect(%s) from %s: ok, connected to itself\n",
-				       r->attempts, dbuf, dbuf);
+				printf("attempt %lu: connect(%s) from %s: ok, %s\n", r->attempts,
+				       dbuf, dbuf, "connected to itself");
 				fflush(stdout);
 			}
 			if (r->made && o->hold)

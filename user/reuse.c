@@ -96,7 +96,8 @@ static void endpoints(int fd, char *l, char *r, size_t len)
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
 
-	l[0] = r[0] = '\0';
+	l[0] = '\0';
+	r[0] = '\0';
 	if (!getsockname(fd, (struct sockaddr *)&ss, &sl))
 		sc_format_addr((struct sockaddr *)&ss, l, len);
 	if (!strcmp(l, "0.0.0.0:0") || !strcmp(l, "[::]:0"))
