@@ -2,6 +2,7 @@
 # make check: build selfconn, then boot it with the selftests in QEMU on
 # the Debian kernel (distro lane) and on a KASAN/lockdep/kmemleak kernel
 # built from linux-source-6.1 (debug lane). Logs: .cache/lanes/<lane>/.
+# Before the lanes, the host unit tests of the companion (make -C user test).
 # Env: LANES="distro debug", GUEST_TIMEOUT (s, per guest, default 900),
 # TEST_TIMEOUT (s, per test program in the guest; default: timeout= in
 # selftests/settings, at most 300).
@@ -138,6 +139,33 @@ run_lane() {
 	total_skip=$((total_skip + skip))
 }
 
+# The companion's host unit tests (parser, JSON writer; ASan/UBSan): no
+# guest needed. Counted like a lane, from the same kind of record.
+unit_tests() {
+	local dir=$CACHE/unit t rc pass fail skip start
+	start=$(date +%s)
+	mkdir -p "$dir"
+	make -s -C "$ROOT/user" tests || build_failed "host unit tests build (make -C user tests)"
+	: >"$dir/record"
+	for t in $(make -s --no-print-directory -C "$ROOT/user" list-tests); do
+		echo "# selfconn-lane: run $t" >>"$dir/record"
+		rc=0
+		(cd "$ROOT/user" && "./$t") >>"$dir/record" 2>&1 || rc=$?
+		echo "# selfconn-lane: $t exit=$rc" >>"$dir/record"
+	done
+	log "host unit tests: TAP follows"
+	cat "$dir/record"
+	read -r pass fail skip < <(count_tap "$dir/record" 2>"$dir/reasons")
+	cat "$dir/reasons"
+	local verdict=PASS
+	[ "$fail" = 0 ] || verdict=FAIL
+	summaries+=("host unit tests: $verdict: $pass passed, $fail failed, $skip skipped ($(($(date +%s) - start)) s; record in ${dir#"$ROOT"/})")
+	log "${summaries[-1]}"
+	total_pass=$((total_pass + pass))
+	total_fail=$((total_fail + fail))
+	total_skip=$((total_skip + skip))
+}
+
 initramfs() {
 	local out=$1
 	shift
@@ -177,6 +205,7 @@ main() {
 	timed "module for $(basename "$kdir")" build_module "$kdir" "$CACHE/lanes/distro/selfconn.ko" ||
 		build_failed "module build"
 	timed "companion and selftests" build_userspace || build_failed "user/selftests build"
+	unit_tests
 	QEMU_ACCEL=$(lane/run-guest.sh --probe)
 	export QEMU_ACCEL
 	for lane in $LANES; do

@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# The companion: `selfconn connect [ADDR] PORT [--hold SECONDS]` makes a
+# The companion: `selfconn connect [ADDR] PORT [--hold SECONDS] [--json]` makes a
 # self-connect that /proc/selfconn lists with the companion's socket inode,
 # for IPv4, IPv6 and IPv4-mapped; its usage errors exit 64, its other
 # errors 1 with the errno name on stderr.
@@ -37,7 +37,7 @@ if [ -n "$SELFCONN_USER_NETNS" ]; then
 fi
 echo "# companion: $bin"
 
-echo "1..10"
+echo "1..11"
 failed=0
 n=0
 ok() {
@@ -118,6 +118,11 @@ run 0 connect 18091 &&
 	grep -qx 'inet 127.0.0.1:18091 -> 127.0.0.1:18091 ESTAB' "$tmp/out" &&
 	wait_tw "inet 127.0.0.1:18091"
 check "selfconn connect 18091 prints the 4-tuple, then TIME-WAIT is listed" $?
+
+# --json: one object, schema 1
+run 0 connect 18096 --json &&
+	grep -qx '{"schema":1,"command":"connect","family":"inet","local":"127.0.0.1:18096","remote":"127.0.0.1:18096","state":"ESTAB"}' "$tmp/out"
+check "selfconn connect 18096 --json prints schema 1" $?
 
 # held: listed as ESTAB with the companion's own socket inode
 held() {	# held FAMILY ADDR-AS-LISTED ARG-ADDR PORT (listed literally)

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * selfconn connect [ADDR] PORT [--hold SECONDS]
+ * selfconn connect [ADDR] PORT [--hold SECONDS] [--json]
  *
  * Bind a TCP socket to ADDR:PORT and connect it to ADDR:PORT: a simultaneous
  * open with itself. Then write a message and read it back from the same
@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "json.h"
 #include "selfconn.h"
 
 #define CMD "connect"
@@ -31,12 +32,13 @@ struct connect_opts {
 	const char *addr;
 	uint16_t port;
 	unsigned long hold;	/* seconds to keep the socket open */
+	int json;
 };
 
 void sc_connect_usage(FILE *out, const char *prog)
 {
 	fprintf(out,
-		"Usage: %s " CMD " [ADDR] PORT [--hold SECONDS]\n"
+		"Usage: %s " CMD " [ADDR] PORT [--hold SECONDS] [--json]\n"
 		"\n"
 		"Bind a TCP socket to ADDR:PORT and connect it to ADDR:PORT, so that\n"
 		"it connects to itself. Write a message and read it back from the\n"
@@ -52,6 +54,9 @@ void sc_connect_usage(FILE *out, const char *prog)
 		"                  ::ffff:a.b.c.d uses an AF_INET6 socket.\n"
 		"  PORT            1 to 65535\n"
 		"  --hold SECONDS  keep the connection open that long before closing\n"
+		"  --json          one JSON object (schema 1) instead: {\"schema\":1,\n"
+		"                  \"command\":\"connect\",\"family\":F,\"local\":L,\n"
+		"                  \"remote\":R,\"state\":S}\n"
 		"  -h, --help      this help\n"
 		"\n"
 		"Exit status: 0 the self-connect was made, 2 connection refused,\n"
@@ -70,6 +75,10 @@ static int parse_args(const char *prog, int argc, char **argv,
 
 		if (!opts_done && !strcmp(a, "--")) {
 			opts_done = 1;
+			continue;
+		}
+		if (!opts_done && !strcmp(a, "--json")) {
+			o->json = 1;
 			continue;
 		}
 		if (!opts_done && !strcmp(a, "--hold")) {
@@ -154,6 +163,26 @@ static void hold(unsigned long seconds)
 		;
 }
 
+static void print_json(int family, const char *local, const char *remote, int state)
+{
+	int first = 1;
+
+	putchar('{');
+	sc_json_key(stdout, &first, "schema");
+	printf("%d", SC_JSON_SCHEMA);
+	sc_json_key(stdout, &first, "command");
+	sc_json_str(stdout, CMD);
+	sc_json_key(stdout, &first, "family");
+	sc_json_str(stdout, sc_family_name(family));
+	sc_json_key(stdout, &first, "local");
+	sc_json_str(stdout, local);
+	sc_json_key(stdout, &first, "remote");
+	sc_json_str(stdout, remote);
+	sc_json_key(stdout, &first, "state");
+	sc_json_str(stdout, sc_tcp_state_name(state));
+	fputs("}\n", stdout);
+}
+
 static int do_connect(const char *prog, const struct connect_opts *o)
 {
 	struct sockaddr_storage ss, local, peer;
@@ -210,8 +239,11 @@ static int do_connect(const char *prog, const struct connect_opts *o)
 		sc_err(prog, CMD, errno, "TCP_INFO");
 		goto fail;
 	}
-	printf("%s %s -> %s %s\n", sc_family_name(local.ss_family), lbuf, pbuf,
-	       sc_tcp_state_name(state));
+	if (o->json)
+		print_json(local.ss_family, lbuf, pbuf, state);
+	else
+		printf("%s %s -> %s %s\n", sc_family_name(local.ss_family), lbuf, pbuf,
+		       sc_tcp_state_name(state));
 	if (fflush(stdout)) {
 		sc_err(prog, CMD, errno, "stdout");
 		goto fail;

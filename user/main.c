@@ -8,6 +8,14 @@
 static const struct sc_command sc_commands[] = {
 	{ "connect", "make a TCP socket connect to itself",
 	  sc_connect_main, sc_connect_usage },
+	{ "list", "list self-connected sockets with their processes",
+	  sc_list_main, sc_list_usage },
+	{ "race", "reproduce the accidental self-connect of connect() without bind()",
+	  sc_race_main, sc_race_usage },
+	{ "reuse", "the 4-tuple rule: shared local ports, EADDRNOTAVAIL, EADDRINUSE",
+	  sc_reuse_main, sc_reuse_usage },
+	{ "simopen", "a simultaneous open of two sockets (private netns, netem)",
+	  sc_simopen_main, sc_simopen_usage },
 	{ "port", "show who occupies a TCP port (bind, connect verdicts)",
 	  sc_port_main, sc_port_usage },
 };
@@ -31,8 +39,9 @@ static void usage(FILE *out, const char *prog)
 			sc_commands[i].summary);
 	fprintf(out,
 		"\n"
-		"Exit status: 0 done, 1 error, 2 connection refused (connect),\n"
-		"64 bad usage.\n");
+		"Exit status: 0 done, 1 error, 2 connection refused (connect) or no\n"
+		"self-connect within --max (race), 64 bad usage; list --check: 0 none,\n"
+		"1 a self-connect exists, 3 unknown. See '%s COMMAND --help'.\n", prog);
 }
 
 int main(int argc, char **argv)

@@ -19,11 +19,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "json.h"
 #include "selfconn.h"
 
 #define CMD "port"
 #define PROC_PATH "/proc/selfconn"
-#define JSON_SCHEMA 1
 
 struct port_opts {
 	uint16_t port;
@@ -89,41 +89,6 @@ static int parse_args(const char *prog, int argc, char **argv, struct port_opts 
 	return 0;
 }
 
-/* Read fd to EOF into a NUL-terminated buffer: 0 or an errno. */
-static int read_all(int fd, char **out)
-{
-	size_t len = 0, cap = 16384;
-	char *buf = malloc(cap), *nb;
-	ssize_t n;
-
-	if (!buf)
-		return ENOMEM;
-	for (;;) {
-		if (cap - len < 4096) {
-			nb = realloc(buf, cap *= 2);
-			if (!nb) {
-				free(buf);
-				return ENOMEM;
-			}
-			buf = nb;
-		}
-		n = read(fd, buf + len, cap - len - 1);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			n = errno;
-			free(buf);
-			return (int)n;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	buf[len] = '\0';
-	*out = buf;
-	return 0;
-}
-
 /* The report of port through a query; *text is malloc'd. Exit status. */
 static int query(const char *prog, uint16_t port, char **text)
 {
@@ -143,7 +108,7 @@ static int query(const char *prog, uint16_t port, char **text)
 		close(fd);
 		return SC_EXIT_FAIL;
 	}
-	err = read_all(fd, text);
+	err = sc_read_all(fd, text);
 	close(fd);
 	if (err) {
 		sc_err(prog, CMD, err, "read %s", PROC_PATH);
@@ -169,45 +134,6 @@ static int valid_report(const char *text, uint16_t port)
 			return 0;
 	}
 	return 1;
-}
-
-static void json_string(FILE *out, const char *s, size_t n)
-{
-	size_t i;
-
-	fputc('"', out);
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c == '"' || c == '\\')
-			fprintf(out, "\\%c", c);
-		else if (c < 0x20 || c == 0x7f)
-			fprintf(out, "\\u%04x", c);
-		else
-			fputc(c, out);
-	}
-	fputc('"', out);
-}
-
-/* A JSON integer: -?(0|[1-9][0-9]*), at most 18 digits. */
-static int is_int(const char *s, size_t n)
-{
-	size_t i = (n && s[0] == '-') ? 1 : 0;
-
-	if (i == n || n - i > 18 || (s[i] == '0' && n - i > 1))
-		return 0;
-	for (; i < n; i++)
-		if (s[i] < '0' || s[i] > '9')
-			return 0;
-	return 1;
-}
-
-static void json_value(FILE *out, const char *s, size_t n)
-{
-	if (is_int(s, n))
-		fwrite(s, 1, n, out);
-	else
-		json_string(out, s, n);
 }
 
 /* The next space-separated token of [*p, end): its start and length. */
@@ -238,12 +164,12 @@ static void json_fields(FILE *out, const char *p, const char *end, int want_kv)
 		fputs(first ? "" : ",", out);
 		first = 0;
 		if (!want_kv) {
-			json_string(out, tok, len);
+			sc_json_string(out, tok, len);
 			continue;
 		}
-		json_string(out, tok, (size_t)(eq - tok));
+		sc_json_string(out, tok, (size_t)(eq - tok));
 		fputc(':', out);
-		json_value(out, eq + 1, len - (size_t)(eq - tok) - 1);
+		sc_json_value(out, eq + 1, len - (size_t)(eq - tok) - 1);
 	}
 }
 
@@ -257,7 +183,7 @@ static void json_line(FILE *out, const char *line, const char *end)
 	next_token(&p, end, &tok, &len);	/* P */
 	next_token(&p, end, &section, &slen);
 	fputs("{\"section\":", out);
-	json_string(out, section, slen);
+	sc_json_string(out, section, slen);
 	fputs(",\"args\":[", out);
 	json_fields(out, p, end, 0);
 	fputs("],\"fields\":{", out);
@@ -270,7 +196,7 @@ static void print_json(FILE *out, uint16_t port, const char *text)
 	const char *p = strchr(text, '\n') + 1, *nl;
 	int first = 1;
 
-	fprintf(out, "{\"schema\":%d,\"port\":%u,\"lines\":[", JSON_SCHEMA, port);
+	fprintf(out, "{\"schema\":%d,\"port\":%u,\"lines\":[", SC_JSON_SCHEMA, port);
 	for (; *p; p = nl + 1) {
 		nl = strchr(p, '\n');
 		fputs(first ? "\n" : ",\n", out);

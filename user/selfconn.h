@@ -15,7 +15,9 @@
 enum {
 	SC_EXIT_OK = 0,		/* done (connect: the self-connect was made) */
 	SC_EXIT_FAIL = 1,	/* any other error */
-	SC_EXIT_REFUSED = 2,	/* connect: ECONNREFUSED */
+	SC_EXIT_REFUSED = 2,	/* connect: ECONNREFUSED; race: none in --max */
+	SC_EXIT_FOUND = 1,	/* list --check: a self-connect exists */
+	SC_EXIT_UNKNOWN = 3,	/* list --check: could not find out */
 	SC_EXIT_USAGE = 64,	/* bad command line (EX_USAGE) */
 };
 
@@ -34,6 +36,22 @@ void sc_connect_usage(FILE *out, const char *prog);
 int sc_port_main(const char *prog, int argc, char **argv);
 void sc_port_usage(FILE *out, const char *prog);
 
+/* list.c */
+int sc_list_main(const char *prog, int argc, char **argv);
+void sc_list_usage(FILE *out, const char *prog);
+
+/* race.c */
+int sc_race_main(const char *prog, int argc, char **argv);
+void sc_race_usage(FILE *out, const char *prog);
+
+/* reuse.c */
+int sc_reuse_main(const char *prog, int argc, char **argv);
+void sc_reuse_usage(FILE *out, const char *prog);
+
+/* simopen.c */
+int sc_simopen_main(const char *prog, int argc, char **argv);
+void sc_simopen_usage(FILE *out, const char *prog);
+
 /* util.c */
 const char *sc_errname(int err);
 void sc_err(const char *prog, const char *cmd, int err, const char *fmt, ...)
@@ -45,8 +63,10 @@ int sc_parse_uint(const char *s, unsigned long max, unsigned long *out);
 int sc_parse_addr(const char *s, uint16_t port, struct sockaddr_storage *ss,
 		  socklen_t *len);
 void sc_format_addr(const struct sockaddr *sa, char *buf, size_t len);
+void sc_format_host(const struct sockaddr *sa, char *buf, size_t len);
 const char *sc_family_name(int family);
 const char *sc_tcp_state_name(int state);
 int sc_is_help(const char *arg);
+int sc_read_all(int fd, char **out);
 
 #endif

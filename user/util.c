@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "selfconn.h"
 
@@ -163,6 +164,17 @@ void sc_format_addr(const struct sockaddr *sa, char *buf, size_t len)
 	}
 }
 
+/* The address alone: 127.0.0.1, ::1 */
+void sc_format_host(const struct sockaddr *sa, char *buf, size_t len)
+{
+	const void *a = sa->sa_family == AF_INET ?
+		(const void *)&((const struct sockaddr_in *)sa)->sin_addr :
+		(const void *)&((const struct sockaddr_in6 *)sa)->sin6_addr;
+
+	if (!inet_ntop(sa->sa_family, a, buf, (socklen_t)len))
+		snprintf(buf, len, "?");
+}
+
 const char *sc_family_name(int family)
 {
 	return family == AF_INET ? "inet" : family == AF_INET6 ? "inet6" : "?";
@@ -181,4 +193,39 @@ const char *sc_tcp_state_name(int state)
 	if (state > 0 && (size_t)state < sizeof(names) / sizeof(names[0]))
 		return names[state];
 	return "UNKNOWN";
+}
+
+/* Read fd to EOF into a malloc'd NUL-terminated buffer: 0 or an errno. */
+int sc_read_all(int fd, char **out)
+{
+	size_t len = 0, cap = 16384;
+	char *buf = malloc(cap), *nb;
+	ssize_t n;
+
+	if (!buf)
+		return ENOMEM;
+	for (;;) {
+		if (cap - len < 4096) {
+			nb = realloc(buf, cap *= 2);
+			if (!nb) {
+				free(buf);
+				return ENOMEM;
+			}
+			buf = nb;
+		}
+		n = read(fd, buf + len, cap - len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			n = errno;
+			free(buf);
+			return (int)n;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	buf[len] = '\0';
+	*out = buf;
+	return 0;
 }

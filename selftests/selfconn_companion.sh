@@ -1,0 +1,370 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# The companion's other subcommands: `selfconn list` (--check, --json, and
+# its sock_diag fallback without the module), `race`, `reuse` and `simopen`,
+# each on its normal path and its failure path; usage errors exit 64; every
+# --json output is valid JSON (checked by selfconn_json_valid, built here).
+#
+# The binary: $SELFCONN_BIN, else selfconn in PATH, else ../user/selfconn.
+# Runs in a network namespace of its own (unshare -n), where it shrinks
+# ip_local_port_range so that `race` is quick. The fallback test unloads
+# the module and loads $SELFCONN_KO again (skipped without it).
+# Prints TAP; exits 0 (pass), 1 (fail) or 4 (skip).
+
+WAIT=100	# tenths of a second to wait for a state change
+RANGE="40000 40199"
+ksft_skip=4
+
+if [ -z "$SELFCONN_COMPANION_NETNS" ] && command -v unshare >/dev/null 2>&1 &&
+	unshare -n true 2>/dev/null; then
+	SELFCONN_COMPANION_NETNS=1 exec unshare -n sh "$0" "$@"
+fi
+
+echo "TAP version 13"
+
+here=$(cd "$(dirname "$0")" && pwd)
+bin=${SELFCONN_BIN:-$(command -v selfconn 2>/dev/null)}
+[ -n "$bin" ] || bin=$here/../user/selfconn
+if [ ! -x "$bin" ]; then
+	echo "1..0 # SKIP selfconn companion not found (set SELFCONN_BIN)"
+	exit $ksft_skip
+fi
+if [ ! -r /proc/selfconn ]; then
+	echo "1..0 # SKIP /proc/selfconn missing: load selfconn.ko"
+	exit $ksft_skip
+fi
+if [ -z "$SELFCONN_COMPANION_NETNS" ]; then
+	echo "1..0 # SKIP needs a network namespace of its own (unshare -n)"
+	exit $ksft_skip
+fi
+ip link set lo up 2>/dev/null || ifconfig lo up
+echo "$RANGE" >/proc/sys/net/ipv4/ip_local_port_range
+echo "# companion: $bin; in a fresh network namespace, ip_local_port_range $RANGE"
+
+echo "1..23"
+failed=0
+n=0
+ok() {
+	n=$((n + 1))
+	echo "ok $n $*"
+}
+not_ok() {
+	n=$((n + 1))
+	failed=1
+	echo "not ok $n $*"
+}
+check() {	# check DESCRIPTION CONDITION-STATUS
+	if [ "$2" = 0 ]; then ok "$1"; else not_ok "$1"; fi
+}
+dump() {
+	sed 's/^/#   | /' /proc/selfconn
+}
+show() {
+	sed 's/^/#   stdout: /' "$tmp/out"
+	sed 's/^/#   stderr: /' "$tmp/err"
+}
+
+tmp=$(mktemp -d) || exit 1
+pids=
+# shellcheck disable=SC2317 # run by the EXIT trap
+cleanup() {
+	for p in $pids; do kill "$p" 2>/dev/null; done
+	[ -e /proc/selfconn ] || [ -z "$SELFCONN_KO" ] || insmod "$SELFCONN_KO"
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+# run EXPECTED-EXIT ARGS...: runs the companion, output in $tmp/out, $tmp/err
+run() {
+	want=$1
+	shift
+	"$bin" "$@" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	if [ "$rc" != "$want" ]; then
+		echo "# selfconn $*: exit $rc, expected $want"
+		show
+		return 1
+	fi
+	return 0
+}
+
+# expect FILE REGEX...: every extended regex matches a line of FILE
+expect() {
+	f=$1
+	shift
+	for re in "$@"; do
+		if ! grep -Eq -- "$re" "$f"; then
+			echo "# no line of $(basename "$f") matches: $re"
+			show
+			return 1
+		fi
+	done
+	return 0
+}
+
+# same FILE1 FILE2: equal, or the diff shown
+same() {
+	cmp -s "$1" "$2" && return 0
+	diff "$1" "$2" | sed 's/^/#   /'
+	return 1
+}
+
+# valid_json FILE: FILE is one JSON value
+jv=$here/selfconn_json_valid
+valid_json() {
+	if [ ! -x "$jv" ]; then
+		echo "# $jv missing: make selftests"
+		return 1
+	fi
+	"$jv" <"$1" 2>"$tmp/jv.err" && return 0
+	sed 's/^/#   /' "$tmp/jv.err"
+	show
+	return 1
+}
+
+# The rows of `selfconn list` (from line 3), TIME-WAIT timers blanked.
+rows() {
+	tail -n +3 "$1" | awk '$3 == "TIME-WAIT" || $6 != "-" { $6 = "T" } { print }'
+}
+
+# --- help and usage ---------------------------------------------------------
+
+bad=0
+run 0 --help || bad=1
+for c in list race reuse simopen; do
+	grep -q "^  $c " "$tmp/out" || { echo "# selfconn --help lacks $c"; bad=1; }
+done
+for c in list race reuse simopen; do
+	run 0 "$c" --help && grep -q "^Usage: selfconn $c" "$tmp/out" &&
+		grep -q '^Exit status' "$tmp/out" || bad=1
+done
+check "--help of selfconn, list, race, reuse and simopen" $bad
+
+bad=0
+for args in "list --bogus" "list extra" "race --max" "race --max 0" "race --max x" \
+	"race 1 2 3" "race 127.0.0.1 0" "race 1.2.3 40000" "race --frob" "reuse --frob" \
+	"reuse 1 2" "reuse 1.2.3" "simopen --delay 0" "simopen --delay x" "simopen a b" \
+	"simopen 1.2.3"; do
+	# shellcheck disable=SC2086 # split on purpose
+	if ! run 64 $args || [ -s "$tmp/out" ] || ! grep -q "^selfconn " "$tmp/err"; then
+		echo "# usage error not reported for: selfconn $args"
+		bad=1
+	fi
+done
+check "usage errors exit 64 with a message on stderr" $bad
+
+# the checker itself tells valid from invalid
+printf '{"a":[1,-2.5e3,"\\u00e9\\n",true,null],"b":{}}\n' >"$tmp/good.json"
+printf '{"a":1,}\n' >"$tmp/bad.json"
+valid_json "$tmp/good.json" && ! "$jv" <"$tmp/bad.json" 2>/dev/null
+check "selfconn_json_valid accepts valid JSON and rejects a trailing comma" $?
+
+# --- list -------------------------------------------------------------------
+
+run 0 list --check &&
+	expect "$tmp/out" '^# selfconn list v1 source=proc rows=0( |$)' \
+		'^# family address state uid inode timer_ms users$' &&
+	[ "$(wc -l <"$tmp/out")" = 2 ] &&
+	run 0 list --json && valid_json "$tmp/out" &&
+	expect "$tmp/out" '^\{"schema":1,"source":"proc","header":\{"rows":0,.*"rows":\[\]\}$'
+check "list --check without a self-connect: exit 0, no rows; --json empty" $?
+
+# held self-connects: IPv4, IPv6, IPv4-mapped
+held() {	# held ARG-ADDR PORT: a self-connect held by a companion
+	"$bin" connect "$1" "$2" --hold 120 >/dev/null 2>"$tmp/held.err" &
+	pids="$pids $!"
+}
+wait_rows() {	# wait_rows N: until /proc/selfconn lists N ESTAB rows
+	i=0
+	while [ $i -lt $WAIT ]; do
+		[ "$(grep -c ' ESTAB ' /proc/selfconn)" = "$1" ] && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	dump
+	return 1
+}
+held 127.0.0.1 18101
+held ::1 18102
+held ::ffff:127.0.0.1 18103
+wait_rows 3
+# shellcheck disable=SC2086
+first=$(echo $pids | cut -d' ' -f1)
+
+ino=$(awk '$2 == "127.0.0.1:18101" { print $5 }' /proc/selfconn)
+run 1 list --check &&
+	expect "$tmp/out" '^# selfconn list v1 source=proc rows=3 .*attempts=[0-9]+' \
+		"^inet 127\\.0\\.0\\.1:18101 ESTAB 0 $ino - $first/selfconn\$" \
+		'^inet6 \[::1\]:18102 ESTAB 0 [1-9][0-9]* - [0-9]+/selfconn$' \
+		'^inet6 \[::ffff:127\.0\.0\.1\]:18103 ESTAB 0 [1-9][0-9]* - [0-9]+/selfconn$'
+check "list --check with self-connects: exit 1, rows with pid/command" $?
+
+run 0 list --json && valid_json "$tmp/out" &&
+	expect "$tmp/out" '^\{"schema":1,"source":"proc","header":\{"rows":3,' \
+		"^\\{\"family\":\"inet\",\"address\":\"127\\.0\\.0\\.1\",\"port\":18101,\"state\":\"ESTAB\",\"uid\":0,\"inode\":$ino,\"timer_ms\":null,\"users\":\\[\\{\"pid\":$first,\"comm\":\"selfconn\"\\}\\]\\},?\$" \
+		'^\{"family":"inet6","address":"::ffff:127\.0\.0\.1","port":18103,' \
+		'^\]\}$'
+check "list --json: schema 1, rows with users" $?
+
+# one of them closed: its TIME-WAIT is listed, with a timer and no user
+kill "$first"
+i=0
+while [ $i -lt $WAIT ] && ! grep -q '^inet 127.0.0.1:18101 TIME-WAIT' /proc/selfconn; do
+	sleep 0.1
+	i=$((i + 1))
+done
+run 1 list --check &&
+	expect "$tmp/out" '^inet 127\.0\.0\.1:18101 TIME-WAIT 0 0 [0-9]+ -$'
+check "list: a TIME-WAIT self-connect has a timer and no user" $?
+
+run 1 list --check && cp "$tmp/out" "$tmp/proc.list" &&
+	run 1 list --check --diag && cp "$tmp/out" "$tmp/diag.list" &&
+	expect "$tmp/diag.list" '^# selfconn list v1 source=sock_diag rows=3$' &&
+	rows "$tmp/proc.list" >"$tmp/a" && rows "$tmp/diag.list" >"$tmp/b" &&
+	same "$tmp/a" "$tmp/b"
+check "list --diag (sock_diag) finds the rows /proc/selfconn lists" $?
+
+run 0 list --json --diag && valid_json "$tmp/out" &&
+	expect "$tmp/out" '^\{"schema":1,"source":"sock_diag","header":\{\},"rows":\[$' \
+		'^\{"family":"inet6","address":"::1","port":18102,"state":"ESTAB",'
+check "list --json --diag: valid, source sock_diag" $?
+
+# a /proc/selfconn it cannot parse (a truncated copy bound over it, in a
+# mount namespace of its own): an error naming the line, exit 3 with --check
+printf '# selfconn v1 rows=2\n# family address state uid inode timer_ms\ninet 127.0.0.1:1 ESTAB 0 1 -\n' >"$tmp/truncated"
+# shellcheck disable=SC2016 # expanded by the inner shell
+unshare -m sh -c 'mount --bind "$1" /proc/selfconn || exit 9
+	"$2" list --check >"$3/out" 2>"$3/err"; echo $? >"$3/rc"
+	"$2" list >/dev/null 2>&1; echo $? >"$3/rc2"' sh "$tmp/truncated" "$bin" "$tmp"
+if [ "$(cat "$tmp/rc" 2>/dev/null)" = 3 ] && [ "$(cat "$tmp/rc2" 2>/dev/null)" = 1 ] &&
+	[ ! -s "$tmp/out" ]; then
+	expect "$tmp/err" '^selfconn list: /proc/selfconn: line 4: truncated: the header announces 2 rows, found 1$'
+else
+	echo "# exit $(cat "$tmp/rc" 2>/dev/null) (--check), $(cat "$tmp/rc2" 2>/dev/null); expected 3, 1"
+	show
+	false
+fi
+check "list on a truncated /proc/selfconn: exit 3 with --check, 1 without, the line named" $?
+
+if [ -z "$SELFCONN_KO" ] || [ ! -r "$SELFCONN_KO" ]; then
+	ok "# SKIP list without the module: SELFCONN_KO not set"
+	ok "# SKIP port without the module: SELFCONN_KO not set"
+else
+	if rmmod selfconn; then
+		run 1 list --check &&
+			expect "$tmp/out" '^# selfconn list v1 source=sock_diag rows=3$' &&
+			expect "$tmp/err" 'selfconn list: /proc/selfconn missing .*sock_diag.*bhash report.*needs the module' &&
+			rows "$tmp/out" >"$tmp/c" && same "$tmp/a" "$tmp/c"
+		check "list without the module: sock_diag finds the same self-connects" $?
+		run 1 port 18102 && expect "$tmp/err" 'selfconn\.ko loaded.*ENOENT'
+		check "port without the module: exit 1, says the module is needed" $?
+		insmod "$SELFCONN_KO" || echo "# insmod $SELFCONN_KO failed"
+	else
+		not_ok "list without the module: rmmod selfconn failed"
+		not_ok "port without the module: rmmod selfconn failed"
+	fi
+fi
+for p in $pids; do kill "$p" 2>/dev/null; done
+pids=
+
+# --- race -------------------------------------------------------------------
+
+run 0 race --max 5000 &&
+	expect "$tmp/out" '^race: connect\(\) without bind\(\) to 127\.0\.0\.1:4[01][0-9]*[02468], ip_local_port_range 40000-40199' \
+		'^attempt [0-9]+: connect\(127\.0\.0\.1:[0-9]+\) from 127\.0\.0\.1:[0-9]+: ok, connected to itself$' \
+		'^attempts=[0-9]+ refused=[0-9]+ elapsed_ms=[0-9]+ result=self-connect state=ESTAB$' &&
+	port=$(sed -n 's/^attempt [0-9]*: connect(127\.0\.0\.1:\([0-9]*\)).*/\1/p' "$tmp/out") &&
+	{ grep -q "^inet 127\\.0\\.0\\.1:$port TIME-WAIT " /proc/selfconn || { dump; false; }; }
+check "race: a self-connect within 5000 attempts, then listed as TIME-WAIT" $?
+grep '^attempts=' "$tmp/out" | sed 's/^/# /'
+# ports for the next cases, not the one that race left in TIME-WAIT
+other() {
+	if [ "$1" = "$port" ]; then echo $(($1 + 2)); else echo "$1"; fi
+}
+p6=$(other 40100)
+plisten=$(other 40150)
+prefuse=$(other 40120)
+
+run 0 race ::1 "$p6" --max 5000 --json && valid_json "$tmp/out" &&
+	expect "$tmp/out" '^\{"schema":1,"command":"race","address":"::1","port":'"$p6"',"range":\[40000,40199\],"max":5000,"attempts":[0-9]+,"refused":[0-9]+,"elapsed_ms":[0-9]+,"self_connect":true,"state":"ESTAB"\}$'
+check "race ::1 $p6 --json: self_connect true" $?
+
+run 1 race 127.0.0.1 50000 && expect "$tmp/err" 'outside ip_local_port_range'
+check "race to a port outside ip_local_port_range: exit 1, says so" $?
+
+ncat -l -k 127.0.0.1 "$plisten" >/dev/null 2>&1 &
+pids=$!
+i=0
+while [ $i -lt $WAIT ] && ! ss -Htln "sport = :$plisten" | grep -q .; do
+	sleep 0.1
+	i=$((i + 1))
+done
+run 1 race "$plisten" --max 100 && expect "$tmp/err" "something listens on 127\\.0\\.0\\.1:$plisten"
+check "race to a port someone listens on: exit 1, says so" $?
+kill $pids 2>/dev/null
+pids=
+
+if [ -w /proc/sys/net/selfconn/refuse ]; then
+	echo 1 >/proc/sys/net/selfconn/refuse
+	run 2 race "$prefuse" --max 400 &&
+		expect "$tmp/out" '^attempts=400 refused=400 elapsed_ms=[0-9]+ result=none$' &&
+		! grep -q ":$prefuse " /proc/selfconn
+	check "race with net.selfconn.refuse=1: none in 400 attempts, exit 2" $?
+	echo 0 >/proc/sys/net/selfconn/refuse
+else
+	ok "# SKIP race with net.selfconn.refuse=1: no sysctl"
+fi
+
+# --- reuse ------------------------------------------------------------------
+
+run 0 reuse &&
+	expect "$tmp/out" '^s2 bind\(127\.0\.0\.1:[0-9]+\) = ok' \
+		'^s3 connect\(127\.0\.0\.1:[0-9]+\) = ok, 127\.0\.0\.1:[0-9]+ -> 127\.0\.0\.1:[0-9]+ ESTAB$' \
+		'^s4 connect\(127\.0\.0\.1:[0-9]+\) = EADDRNOTAVAIL' \
+		'^s5 bind\(127\.0\.0\.1:[0-9]+\) = EADDRINUSE$' \
+		'^b2 bind\(127\.0\.0\.1:[0-9]+\) = EADDRINUSE$' \
+		'^n1 bind\(127\.0\.0\.1:0\) = ok, local 127\.0\.0\.1:0$' \
+		'^n1 connect\(127\.0\.0\.1:[0-9]+\) = ok, 127\.0\.0\.1:[1-9][0-9]* -> ' \
+		'^result=as-expected$' &&
+	! grep -q UNEXPECTED "$tmp/out" &&
+	[ "$(awk '$1 ~ /^s[123]$/ && $2 ~ /^connect/ { print $5 }' "$tmp/out" | sort -u | wc -l)" = 1 ]
+check "reuse: three connections on one port, EADDRNOTAVAIL, EADDRINUSE, NO_PORT" $?
+
+run 0 reuse ::1 --json && valid_json "$tmp/out" &&
+	expect "$tmp/out" '^\{"schema":1,"command":"reuse","address":"::1","calls":\[$' \
+		'"step":"repeat-4-tuple","socket":"s4","call":"connect",.*"result":"EADDRNOTAVAIL","expected":"EADDRNOTAVAIL"' \
+		'^\],"as_expected":true\}$'
+check "reuse ::1 --json: as_expected" $?
+
+run 1 reuse 192.0.2.1 && expect "$tmp/out" 'EADDRNOTAVAIL  UNEXPECTED' '^result=unexpected$'
+check "reuse on a non-local address: exit 1, the failing call named" $?
+
+# --- simopen ----------------------------------------------------------------
+
+run 0 simopen &&
+	expect "$tmp/out" '^a connect\(127\.0\.0\.1:[0-9]+\) = EINPROGRESS, SYN-SENT$' \
+		'^b connect\(127\.0\.0\.1:[0-9]+\) = EINPROGRESS, SYN-SENT$' \
+		'^a states: SYN-SENT( -> SYN-RECV)? -> ESTAB$' \
+		'^a 127\.0\.0\.1:[0-9]+ -> 127\.0\.0\.1:[0-9]+ ESTAB$' \
+		'^b 127\.0\.0\.1:[0-9]+ -> 127\.0\.0\.1:[0-9]+ ESTAB$' \
+		'^elapsed_ms=[0-9]+ result=simultaneous-open '
+check "simopen: both sockets ESTAB with each other, no listener" $?
+grep 'states:' "$tmp/out" | sed 's/^/# /'
+
+run 0 simopen ::1 --delay 50 --json && valid_json "$tmp/out" &&
+	expect "$tmp/out" '^\{"schema":1,"command":"simopen","address":"::1","delay_ms":50,.*"state":"ESTAB"\},\{"name":"b",.*"state":"ESTAB"\}\],"data_exchanged":true,"simultaneous_open":true\}$'
+check "simopen ::1 --json: simultaneous_open true" $?
+
+PATH=/nonexistent "$bin" simopen >"$tmp/out" 2>"$tmp/err"
+rc=$?
+if [ "$rc" = 1 ]; then
+	expect "$tmp/err" 'tc \(iproute2\) not found'
+else
+	echo "# exit $rc, expected 1"
+	show
+	false
+fi
+check "simopen without tc: exit 1, says so" $?
+
+exit $failed

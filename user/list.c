@@ -1,0 +1,411 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * selfconn list [--json] [--check] [--diag]
+ *
+ * The self-connected TCP sockets of this network namespace, from
+ * /proc/selfconn (or, without selfconn.ko, from sock_diag), with the
+ * processes that hold each socket: pid and command, found as ss -p finds
+ * them, through the "socket:[INODE]" links in /proc/PID/fd.
+ */
+#define _DEFAULT_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "diag.h"
+#include "json.h"
+#include "procfile.h"
+#include "selfconn.h"
+
+#define CMD "list"
+
+struct list_opts {
+	int json;
+	int check;
+	int diag;
+};
+
+struct owner {
+	size_t row;		/* index into the table's rows */
+	long pid;
+	char comm[32];
+};
+
+struct owners {
+	struct owner *v;
+	size_t n, cap;
+};
+
+void sc_list_usage(FILE *out, const char *prog)
+{
+	fprintf(out,
+		"Usage: %s " CMD " [--json] [--check] [--diag]\n"
+		"\n"
+		"List the TCP sockets of this network namespace that are connected to\n"
+		"themselves, from " SC_PROC_PATH ", with the processes holding each\n"
+		"one (pid/command, from /proc/PID/fd as ss -p does; other users'\n"
+		"processes only as root). Without selfconn.ko, the sockets come from the\n"
+		"kernel's sock_diag netlink interface (inet_diag) instead, with a note\n"
+		"on stderr: the port report (%s port) needs the module.\n"
+		"\n"
+		"  # selfconn list v1 source=proc rows=N [header fields of the module]\n"
+		"  # family address state uid inode timer_ms users\n"
+		"  inet 127.0.0.1:18082 ESTAB 0 8270 - 1234/nc\n"
+		"\n"
+		"users: PID/COMMAND[,PID/COMMAND...], '-' for none (TIME-WAIT);\n"
+		"in COMMAND, a space, ',' or unprintable byte shows as '?'.\n"
+		"\n"
+		"  --json      one JSON object (schema 1):\n"
+		"              {\"schema\":1,\"source\":\"proc\"|\"sock_diag\",\n"
+		"               \"header\":{key:value, of the module's header line},\n"
+		"               \"rows\":[{\"family\":\"inet\",\"address\":\"127.0.0.1\",\n"
+		"                 \"port\":18082,\"state\":\"ESTAB\",\"uid\":0,\"inode\":8270,\n"
+		"                 \"timer_ms\":null,\"users\":[{\"pid\":1234,\"comm\":\"nc\"}]}]}\n"
+		"  --check     for cron and monitoring: exit 1 if any self-connect exists,\n"
+		"              0 if none, 3 if that could not be found out\n"
+		"  --diag      use sock_diag even when the module is loaded\n"
+		"  -h, --help  this help\n"
+		"\n"
+		"Exit status: 0 listed, 1 error, 64 bad usage; with --check: 0 no\n"
+		"self-connect, 1 at least one, 3 error (unknown), 64 bad usage.\n",
+		prog, prog);
+}
+
+static int parse_args(const char *prog, int argc, char **argv, struct list_opts *o)
+{
+	int i;
+
+	memset(o, 0, sizeof(*o));
+	for (i = 1; i < argc; i++) {
+		if (sc_is_help(argv[i]))
+			return 1;
+		if (!strcmp(argv[i], "--json")) {
+			o->json = 1;
+		} else if (!strcmp(argv[i], "--check")) {
+			o->check = 1;
+		} else if (!strcmp(argv[i], "--diag")) {
+			o->diag = 1;
+		} else {
+			sc_usage_err(prog, CMD, "%s '%s'", argv[i][0] == '-' ?
+				     "unknown option" : "unexpected argument", argv[i]);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* The text of /proc/selfconn: 0, ENOENT if the module is not loaded, or -1. */
+static int read_proc(const char *prog, char **text)
+{
+	int fd, err;
+
+	fd = open(SC_PROC_PATH, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		err = errno;
+		if (err == ENOENT)
+			return ENOENT;
+		sc_err(prog, CMD, err, "open %s", SC_PROC_PATH);
+		return -1;
+	}
+	err = sc_read_all(fd, text);
+	close(fd);
+	if (err) {
+		sc_err(prog, CMD, err, "read %s", SC_PROC_PATH);
+		return -1;
+	}
+	return 0;
+}
+
+/* The rows: from the module, or from sock_diag. 0, or -1 after a message. */
+static int load_rows(const char *prog, const struct list_opts *o,
+		     struct sc_table *t, const char **source)
+{
+	char *text = NULL, msg[256];
+	int err = ENOENT;
+
+	if (!o->diag)
+		err = read_proc(prog, &text);
+	if (err < 0)
+		return -1;
+	if (!err) {
+		*source = "proc";
+		err = sc_proc_parse(text, t, msg, sizeof(msg));
+		free(text);
+		if (err)
+			sc_err(prog, CMD, 0, "%s: %s", SC_PROC_PATH, msg);
+		return err ? -1 : 0;
+	}
+	*source = "sock_diag";
+	memset(t, 0, sizeof(*t));
+	if (!o->diag)
+		fprintf(stderr, "%s %s: %s missing (selfconn.ko not loaded): self-connects "
+			"found through sock_diag (inet_diag) instead; the bhash report "
+			"(%s port) needs the module\n", prog, CMD, SC_PROC_PATH, prog);
+	err = sc_diag_selfconns(t, msg, sizeof(msg));
+	if (err) {
+		sc_err(prog, CMD, err, "%s", msg);
+		sc_table_free(t);
+		return -1;
+	}
+	return 0;
+}
+
+static int row_cmp(const void *a, const void *b)
+{
+	const struct sc_row *x = a, *y = b;
+	int c;
+
+	if (x->family != y->family)
+		return x->family == AF_INET ? -1 : 1;
+	c = memcmp(x->addr, y->addr, sizeof(x->addr));
+	if (c)
+		return c;
+	if (x->port != y->port)
+		return x->port < y->port ? -1 : 1;
+	return strcmp(x->state, y->state);
+}
+
+static int add_owner(struct owners *w, size_t row, long pid)
+{
+	struct owner *nv;
+	size_t i;
+
+	for (i = 0; i < w->n; i++)
+		if (w->v[i].row == row && w->v[i].pid == pid)
+			return 0;	/* the same socket on two fds */
+	if (w->n == w->cap) {
+		nv = realloc(w->v, (w->cap ? w->cap * 2 : 16) * sizeof(*nv));
+		if (!nv)
+			return -1;
+		w->v = nv;
+		w->cap = w->cap ? w->cap * 2 : 16;
+	}
+	memset(&w->v[w->n], 0, sizeof(w->v[0]));
+	w->v[w->n].row = row;
+	w->v[w->n].pid = pid;
+	w->n++;
+	return 0;
+}
+
+static void read_comm(long pid, char *buf, size_t len)
+{
+	char path[64];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%ld/comm", pid);
+	buf[0] = '\0';
+	f = fopen(path, "re");
+	if (!f)
+		return;
+	if (fgets(buf, (int)len, f))
+		buf[strcspn(buf, "\n")] = '\0';
+	fclose(f);
+}
+
+/* The sockets of one process: owners of the rows' inodes. */
+static int scan_pid(const struct sc_table *t, struct owners *w, long pid)
+{
+	char path[64], link[64];
+	unsigned long ino;
+	struct dirent *d;
+	size_t first = w->n, i;
+	ssize_t n;
+	DIR *dir;
+	int ret = 0;
+
+	snprintf(path, sizeof(path), "/proc/%ld/fd", pid);
+	dir = opendir(path);
+	if (!dir)
+		return 0;	/* gone, or not ours to see */
+	while (!ret && (d = readdir(dir))) {
+		snprintf(path, sizeof(path), "/proc/%ld/fd/%.20s", pid, d->d_name);
+		n = readlink(path, link, sizeof(link) - 1);
+		if (n <= 0)
+			continue;
+		link[n] = '\0';
+		if (sscanf(link, "socket:[%lu]", &ino) != 1 || !ino)
+			continue;
+		for (i = 0; i < t->nrows && !ret; i++)
+			if (t->rows[i].inode == ino)
+				ret = add_owner(w, i, pid);
+	}
+	closedir(dir);
+	if (w->n > first) {
+		read_comm(pid, w->v[first].comm, sizeof(w->v[0].comm));
+		for (i = first + 1; i < w->n; i++)
+			memcpy(w->v[i].comm, w->v[first].comm, sizeof(w->v[0].comm));
+	}
+	return ret;
+}
+
+static int find_owners(const struct sc_table *t, struct owners *w)
+{
+	struct dirent *d;
+	char *end;
+	long pid;
+	DIR *dir;
+	size_t i;
+	int ret = 0;
+
+	for (i = 0; i < t->nrows && !t->rows[i].inode; i++)
+		;
+	if (i == t->nrows)
+		return 0;	/* nothing to look for: no /proc walk */
+	dir = opendir("/proc");
+	if (!dir)
+		return -1;
+	while (!ret && (d = readdir(dir))) {
+		pid = strtol(d->d_name, &end, 10);
+		if (*end || pid <= 0)
+			continue;
+		ret = scan_pid(t, w, pid);
+	}
+	closedir(dir);
+	return ret;
+}
+
+static void print_comm(FILE *out, const char *s)
+{
+	for (; *s; s++)
+		fputc(*s > ' ' && *s < 0x7f && *s != ',' ? *s : '?', out);
+}
+
+static void print_text(FILE *out, const struct sc_table *t, const struct owners *w,
+		       const char *source)
+{
+	char ep[64];
+	size_t i, j;
+	int any;
+
+	fprintf(out, "# selfconn list v1 source=%s rows=%zu", source, t->nrows);
+	for (i = 0; i < t->nfields; i++)
+		if (strcmp(t->fields[i].key, "rows"))
+			fprintf(out, " %s=%s", t->fields[i].key, t->fields[i].value);
+	fputs("\n# family address state uid inode timer_ms users\n", out);
+	for (i = 0; i < t->nrows; i++) {
+		const struct sc_row *r = &t->rows[i];
+
+		sc_row_endpoint(r, ep, sizeof(ep));
+		fprintf(out, "%s %s %s %lu %lu ", sc_family_name(r->family), ep,
+			r->state, r->uid, r->inode);
+		if (r->timer_ms < 0)
+			fputs("- ", out);
+		else
+			fprintf(out, "%lld ", r->timer_ms);
+		for (j = 0, any = 0; j < w->n; j++) {
+			if (w->v[j].row != i)
+				continue;
+			fprintf(out, "%s%ld/", any ? "," : "", w->v[j].pid);
+			print_comm(out, w->v[j].comm);
+			any = 1;
+		}
+		fputs(any ? "\n" : "-\n", out);
+	}
+}
+
+static void json_row(FILE *out, const struct sc_row *r, const struct owners *w,
+		     size_t idx)
+{
+	char a[64];
+	size_t j;
+	int first = 1, f2;
+
+	fputc('{', out);
+	sc_json_key(out, &first, "family");
+	sc_json_str(out, sc_family_name(r->family));
+	sc_json_key(out, &first, "address");
+	sc_row_address(r, a, sizeof(a));
+	sc_json_str(out, a);
+	sc_json_key(out, &first, "port");
+	fprintf(out, "%u", r->port);
+	sc_json_key(out, &first, "state");
+	sc_json_str(out, r->state);
+	sc_json_key(out, &first, "uid");
+	fprintf(out, "%lu", r->uid);
+	sc_json_key(out, &first, "inode");
+	fprintf(out, "%lu", r->inode);
+	sc_json_key(out, &first, "timer_ms");
+	if (r->timer_ms < 0)
+		fputs("null", out);
+	else
+		fprintf(out, "%lld", r->timer_ms);
+	sc_json_key(out, &first, "users");
+	fputc('[', out);
+	for (j = 0, first = 1; j < w->n; j++) {
+		if (w->v[j].row != idx)
+			continue;
+		fputs(first ? "{" : ",{", out);
+		first = 0;
+		f2 = 1;
+		sc_json_key(out, &f2, "pid");
+		fprintf(out, "%ld", w->v[j].pid);
+		sc_json_key(out, &f2, "comm");
+		sc_json_str(out, w->v[j].comm);
+		fputc('}', out);
+	}
+	fputs("]}", out);
+}
+
+static void print_json(FILE *out, const struct sc_table *t, const struct owners *w,
+		       const char *source)
+{
+	size_t i;
+	int first = 1;
+
+	fprintf(out, "{\"schema\":%d,\"source\":", SC_JSON_SCHEMA);
+	sc_json_str(out, source);
+	fputs(",\"header\":{", out);
+	for (i = 0; i < t->nfields; i++) {
+		sc_json_key(out, &first, t->fields[i].key);
+		sc_json_value(out, t->fields[i].value, strlen(t->fields[i].value));
+	}
+	fputs("},\"rows\":[", out);
+	for (i = 0; i < t->nrows; i++) {
+		fputs(i ? ",\n" : "\n", out);
+		json_row(out, &t->rows[i], w, i);
+	}
+	fputs(t->nrows ? "\n]}\n" : "]}\n", out);
+}
+
+int sc_list_main(const char *prog, int argc, char **argv)
+{
+	struct owners w = { 0 };
+	struct list_opts o;
+	struct sc_table t;
+	const char *source = NULL;
+	int ret;
+
+	ret = parse_args(prog, argc, argv, &o);
+	if (ret > 0)
+		sc_list_usage(stdout, prog);
+	if (ret)
+		return ret > 0 ? SC_EXIT_OK : SC_EXIT_USAGE;
+	if (load_rows(prog, &o, &t, &source))
+		return o.check ? SC_EXIT_UNKNOWN : SC_EXIT_FAIL;
+	if (t.nrows)
+		qsort(t.rows, t.nrows, sizeof(t.rows[0]), row_cmp);
+	if (find_owners(&t, &w)) {
+		sc_err(prog, CMD, errno, "looking for the sockets' processes in /proc");
+		ret = o.check ? SC_EXIT_UNKNOWN : SC_EXIT_FAIL;
+		goto out;
+	}
+	if (o.json)
+		print_json(stdout, &t, &w, source);
+	else
+		print_text(stdout, &t, &w, source);
+	if (fflush(stdout) || ferror(stdout)) {
+		sc_err(prog, CMD, errno, "write");
+		ret = o.check ? SC_EXIT_UNKNOWN : SC_EXIT_FAIL;
+	} else {
+		ret = o.check && t.nrows ? SC_EXIT_FOUND : SC_EXIT_OK;
+	}
+out:
+	free(w.v);
+	sc_table_free(&t);
+	return ret;
+}
