@@ -118,17 +118,6 @@ static int parse_args(const char *prog, int argc, char **argv,
 	return 0;
 }
 
-static int tcp_state(int fd)
-{
-	struct tcp_info ti;
-	socklen_t len = sizeof(ti);
-
-	memset(&ti, 0, sizeof(ti));
-	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len))
-		return -1;
-	return ti.tcpi_state;
-}
-
 /* Write msg and read it back on the same socket: 0, or an errno. */
 static int echo_self(int fd, const char *msg, size_t len)
 {
@@ -153,14 +142,6 @@ static int echo_self(int fd, const char *msg, size_t len)
 		got += (size_t)n;
 	}
 	return memcmp(buf, msg, len) ? EPROTO : 0;
-}
-
-static void hold(unsigned long seconds)
-{
-	struct timespec ts = { .tv_sec = (time_t)seconds };
-
-	while (nanosleep(&ts, &ts) && errno == EINTR)
-		;
 }
 
 static void print_json(int family, const char *local, const char *remote, int state)
@@ -234,7 +215,7 @@ static int do_connect(const char *prog, const struct connect_opts *o)
 		sc_err(prog, CMD, err, "%s: reading back what it wrote", lbuf);
 		goto fail;
 	}
-	state = tcp_state(fd);
+	state = sc_tcp_state(fd);
 	if (state < 0) {
 		sc_err(prog, CMD, errno, "TCP_INFO");
 		goto fail;
@@ -249,7 +230,7 @@ static int do_connect(const char *prog, const struct connect_opts *o)
 		goto fail;
 	}
 	if (o->hold)
-		hold(o->hold);
+		sc_hold(o->hold);
 	close(fd);
 	return SC_EXIT_OK;
 fail:

@@ -228,31 +228,6 @@ static uint16_t pick_port(const struct race_result *r)
 	return 0;
 }
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int tcp_state(int fd)
-{
-	struct tcp_info ti;
-	socklen_t len = sizeof(ti);
-
-	memset(&ti, 0, sizeof(ti));
-	return getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) ? -1 : ti.tcpi_state;
-}
-
-static void hold(unsigned long seconds)
-{
-	struct timespec ts = { .tv_sec = (time_t)seconds };
-
-	while (nanosleep(&ts, &ts) && errno == EINTR)
-		;
-}
-
 /* A connect() that succeeded: a self-connect (1), or someone else's (-1). */
 static int judge(const char *prog, int fd, struct race_result *r)
 {
@@ -272,14 +247,14 @@ static int judge(const char *prog, int fd, struct race_result *r)
 		return -1;
 	}
 	r->made = 1;
-	r->state = tcp_state(fd);
+	r->state = sc_tcp_state(fd);
 	return 1;
 }
 
 /* The attempts: 0 when done (made or not), -1 on an error. */
 static int race(const char *prog, const struct race_opts *o, struct race_result *r)
 {
-	long long start = now_ms();
+	long long start = sc_now_ms();
 	char dbuf[64];
 	int fd, ret = 0;
 
@@ -299,7 +274,7 @@ static int race(const char *prog, const struct race_opts *o, struct race_result 
 				fflush(stdout);
 			}
 			if (r->made && o->hold)
-				hold(o->hold);
+				sc_hold(o->hold);
 		} else if (errno == ECONNREFUSED) {
 			r->refused++;
 		} else {
@@ -308,7 +283,7 @@ static int race(const char *prog, const struct race_opts *o, struct race_result 
 		}
 		close(fd);
 	}
-	r->elapsed_ms = now_ms() - start;
+	r->elapsed_ms = sc_now_ms() - start;
 	return ret;
 }
 

@@ -68,5 +68,8 @@ const char *sc_family_name(int family);
 const char *sc_tcp_state_name(int state);
 int sc_is_help(const char *arg);
 int sc_read_all(int fd, char **out);
+int sc_tcp_state(int fd);
+long long sc_now_ms(void);
+void sc_hold(unsigned long seconds);
 
 #endif

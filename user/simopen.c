@@ -84,23 +84,6 @@ void sc_simopen_usage(FILE *out, const char *prog)
 		"simultaneous open, 64 bad usage.\n", prog, MAX_DELAY, DEFAULT_DELAY);
 }
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int tcp_state(int fd)
-{
-	struct tcp_info ti;
-	socklen_t len = sizeof(ti);
-
-	memset(&ti, 0, sizeof(ti));
-	return getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) ? -1 : ti.tcpi_state;
-}
-
 /* Brings lo up: 0 or an errno. */
 static int lo_up(void)
 {
@@ -177,7 +160,7 @@ static int setup_netns(const char *prog, unsigned long delay_ms)
 
 static void note_state(struct side *s)
 {
-	int st = tcp_state(s->fd);
+	int st = sc_tcp_state(s->fd);
 
 	if (st > 0 && s->nstates < MAX_STATES &&
 	    (!s->nstates || s->states[s->nstates - 1] != st))
@@ -241,11 +224,11 @@ static int settled(struct side *s)
 /* Both handshakes, watched every POLL_MS ms: 0 or -1 after a message. */
 static int handshake(const char *prog, struct side *s, unsigned long delay_ms)
 {
-	long long deadline = now_ms() + 10 * (long long)delay_ms + 10000;
+	long long deadline = sc_now_ms() + 10 * (long long)delay_ms + 10000;
 	struct timespec ts = { .tv_nsec = POLL_MS * 1000000L };
 	int i, done[2] = { 0, 0 };
 
-	while (!(done[0] && done[1]) && now_ms() < deadline) {
+	while (!(done[0] && done[1]) && sc_now_ms() < deadline) {
 		nanosleep(&ts, NULL);
 		for (i = 0; i < 2; i++) {
 			note_state(&s[i]);
@@ -302,7 +285,7 @@ static int verify(struct side *s)
 		}
 		sc_format_addr((struct sockaddr *)&s[i].peer, s[i].pbuf, sizeof(s[i].pbuf));
 		ok = ok && !strcmp(s[i].pbuf, s[1 - i].lbuf) &&
-		     tcp_state(s[i].fd) == 1 /* TCP_ESTABLISHED */;
+		     sc_tcp_state(s[i].fd) == 1 /* TCP_ESTABLISHED */;
 	}
 	return ok;
 }
@@ -319,7 +302,7 @@ static void print_text(const struct side *s, int ok, int data, long long ms)
 	}
 	for (i = 0; i < 2; i++)
 		printf("%s %s -> %s %s\n", s[i].name, s[i].lbuf, s[i].pbuf[0] ? s[i].pbuf : "?",
-		       sc_tcp_state_name(tcp_state(s[i].fd)));
+		       sc_tcp_state_name(sc_tcp_state(s[i].fd)));
 	printf("data: a -> b and b -> a %s\n", data ? "ok" : "FAILED");
 	printf("elapsed_ms=%lld result=%s\n", ms, ok && data ?
 	       "simultaneous-open (both ESTAB, no listen(), no accept())" : "failed");
@@ -351,7 +334,7 @@ static void print_json(const struct simopen_opts *o, const struct side *s,
 		}
 		fputs(s[i].nstates ? "]" : "[]", stdout);
 		sc_json_key(stdout, &first, "state");
-		sc_json_str(stdout, sc_tcp_state_name(tcp_state(s[i].fd)));
+		sc_json_str(stdout, sc_tcp_state_name(sc_tcp_state(s[i].fd)));
 		fputc('}', stdout);
 	}
 	printf("],\"data_exchanged\":%s,\"simultaneous_open\":%s}\n",
@@ -378,7 +361,7 @@ static int run(const char *prog, const struct simopen_opts *o)
 	if (open_side(prog, &addr, alen, &s[0], o->json) ||
 	    open_side(prog, &addr, alen, &s[1], o->json))
 		goto out;
-	start = now_ms();
+	start = sc_now_ms();
 	if (start_connect(prog, &s[0], &s[1], alen, o->json) ||
 	    start_connect(prog, &s[1], &s[0], alen, o->json) ||
 	    handshake(prog, s, o->delay_ms))
@@ -386,9 +369,9 @@ static int run(const char *prog, const struct simopen_opts *o)
 	ok = verify(s);
 	data = ok && !exchange(s);
 	if (o->json)
-		print_json(o, s, ok, data, now_ms() - start);
+		print_json(o, s, ok, data, sc_now_ms() - start);
 	else
-		print_text(s, ok, data, now_ms() - start);
+		print_text(s, ok, data, sc_now_ms() - start);
 	if (fflush(stdout) || ferror(stdout))
 		sc_err(prog, CMD, errno, "write");
 	else if (ok && data)

@@ -1,13 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Helpers shared by the subcommands: errors, parsing, formatting. */
+#define _DEFAULT_SOURCE	/* struct tcp_info */
 #define _POSIX_C_SOURCE 200809L
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "selfconn.h"
@@ -228,4 +232,31 @@ int sc_read_all(int fd, char **out)
 	buf[len] = '\0';
 	*out = buf;
 	return 0;
+}
+
+/* The TCP state of a socket (TCP_INFO), or -1. */
+int sc_tcp_state(int fd)
+{
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+
+	memset(&ti, 0, sizeof(ti));
+	return getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) ? -1 : ti.tcpi_state;
+}
+
+long long sc_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Sleep @seconds, through signals that interrupt nanosleep(). */
+void sc_hold(unsigned long seconds)
+{
+	struct timespec ts = { .tv_sec = (time_t)seconds };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
 }
