@@ -14,52 +14,21 @@
 
 WAIT=100	# tenths of a second to wait for a state change
 RANGE="40000 40199"
-ksft_skip=4
 
-if [ -z "$SELFCONN_COMPANION_NETNS" ] && command -v unshare >/dev/null 2>&1 &&
-	unshare -n true 2>/dev/null; then
-	SELFCONN_COMPANION_NETNS=1 exec unshare -n sh "$0" "$@"
-fi
+. "$(dirname "$0")/selfconn_lib.sh"
+sct_own_netns "$@"
 
 echo "TAP version 13"
 
 here=$(cd "$(dirname "$0")" && pwd)
-bin=${SELFCONN_BIN:-$(command -v selfconn 2>/dev/null)}
-[ -n "$bin" ] || bin=$here/../user/selfconn
-if [ ! -x "$bin" ]; then
-	echo "1..0 # SKIP selfconn companion not found (set SELFCONN_BIN)"
-	exit $ksft_skip
-fi
-if [ ! -r /proc/selfconn ]; then
-	echo "1..0 # SKIP /proc/selfconn missing: load selfconn.ko"
-	exit $ksft_skip
-fi
-if [ -z "$SELFCONN_COMPANION_NETNS" ]; then
-	echo "1..0 # SKIP needs a network namespace of its own (unshare -n)"
-	exit $ksft_skip
-fi
-ip link set lo up 2>/dev/null || ifconfig lo up
+bin=$(sct_companion)
+[ -x "$bin" ] || sct_skip_all "selfconn companion not found (set SELFCONN_BIN)"
+sct_need_module
+sct_need_netns
 echo "$RANGE" >/proc/sys/net/ipv4/ip_local_port_range
 echo "# companion: $bin; in a fresh network namespace, ip_local_port_range $RANGE"
 
 echo "1..23"
-failed=0
-n=0
-ok() {
-	n=$((n + 1))
-	echo "ok $n $*"
-}
-not_ok() {
-	n=$((n + 1))
-	failed=1
-	echo "not ok $n $*"
-}
-check() {	# check DESCRIPTION CONDITION-STATUS
-	if [ "$2" = 0 ]; then ok "$1"; else not_ok "$1"; fi
-}
-dump() {
-	sed 's/^/#   | /' /proc/selfconn
-}
 show() {
 	sed 's/^/#   stdout: /' "$tmp/out"
 	sed 's/^/#   stderr: /' "$tmp/err"

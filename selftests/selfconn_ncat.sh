@@ -12,44 +12,17 @@
 PORT=18082
 ADDR=127.0.0.1
 WAIT=100	# tenths of a second to wait for a state change
-ksft_skip=4
 
-if [ -z "$SELFCONN_NCAT_NETNS" ] && command -v unshare >/dev/null 2>&1 &&
-	unshare -n true 2>/dev/null; then
-	SELFCONN_NCAT_NETNS=1 exec unshare -n sh "$0" "$@"
-fi
+. "$(dirname "$0")/selfconn_lib.sh"
+sct_own_netns "$@"
 
 echo "TAP version 13"
 
-if ! command -v ncat >/dev/null 2>&1; then
-	echo "1..0 # SKIP ncat not installed"
-	exit $ksft_skip
-fi
-if [ ! -r /proc/selfconn ]; then
-	echo "1..0 # SKIP /proc/selfconn missing: load selfconn.ko"
-	exit $ksft_skip
-fi
-if [ -n "$SELFCONN_NCAT_NETNS" ]; then
-	ip link set lo up 2>/dev/null || ifconfig lo up
-	echo "# in a fresh network namespace"
-fi
+sct_need_cmd ncat
+sct_need_module
+[ -n "$SELFCONN_NETNS" ] && echo "# in a fresh network namespace"
 
 echo "1..4"
-failed=0
-n=0
-ok() {
-	n=$((n + 1))
-	echo "ok $n $*"
-}
-not_ok() {
-	n=$((n + 1))
-	failed=1
-	echo "not ok $n $*"
-}
-
-dump() {
-	sed 's/^/#   | /' /proc/selfconn
-}
 
 # The row for ADDR:PORT, or nothing.
 row() {

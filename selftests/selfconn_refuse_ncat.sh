@@ -10,41 +10,17 @@
 
 PORT=18082
 SYSCTL=/proc/sys/net/selfconn/refuse
-ksft_skip=4
 
-if [ -z "$SELFCONN_REFUSE_NETNS" ] && command -v unshare >/dev/null 2>&1 &&
-	unshare -n true 2>/dev/null; then
-	SELFCONN_REFUSE_NETNS=1 exec unshare -n sh "$0" "$@"
-fi
+. "$(dirname "$0")/selfconn_lib.sh"
+sct_own_netns "$@"
 
 echo "TAP version 13"
 
-if ! command -v ncat >/dev/null 2>&1; then
-	echo "1..0 # SKIP ncat not installed"
-	exit $ksft_skip
-fi
-if [ ! -w $SYSCTL ]; then
-	echo "1..0 # SKIP $SYSCTL missing or not writable: load selfconn.ko, run as root"
-	exit $ksft_skip
-fi
-if [ -z "$SELFCONN_REFUSE_NETNS" ]; then
-	echo "1..0 # SKIP needs a network namespace of its own (unshare -n)"
-	exit $ksft_skip
-fi
-ip link set lo up 2>/dev/null || ifconfig lo up
+sct_need_cmd ncat
+[ -w $SYSCTL ] || sct_skip_all "$SYSCTL missing or not writable: load selfconn.ko, run as root"
+sct_need_netns
 
 echo "1..7"
-failed=0
-n=0
-ok() {
-	n=$((n + 1))
-	echo "ok $n $*"
-}
-not_ok() {
-	n=$((n + 1))
-	failed=1
-	echo "not ok $n $*"
-}
 
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
