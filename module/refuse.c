@@ -233,6 +233,7 @@ static int selfconn_refuse_sysctl(struct ctl_table *table, int write,
 {
 	struct selfconn_refuse_net *rn = table->data;
 	int val = READ_ONCE(rn->refuse);
+	size_t len = *lenp;
 	struct ctl_table tmp = {
 		.data		= &val,
 		.maxlen		= sizeof(val),
@@ -248,10 +249,20 @@ static int selfconn_refuse_sysctl(struct ctl_table *table, int write,
 	 */
 	if (write && !ns_capable(rn->net->user_ns, CAP_NET_ADMIN))
 		return -EPERM;
+	/*
+	 * One value per write() at offset 0. __do_proc_dointvec() would
+	 * apply the first value of "1 0" and report a short write, silently
+	 * ignore a write past offset 0 (sysctl_writes_strict), and count the
+	 * bytes past its first page as read without looking at them.
+	 */
+	if (write && (*ppos || len >= PAGE_SIZE))
+		return -EINVAL;
 	/* Out of [0, 1]: -EINVAL and val unchanged. */
 	err = proc_dointvec_minmax(&tmp, write, buffer, lenp, ppos);
 	if (err || !write)
 		return err;
+	if (*lenp != len)
+		return -EINVAL;
 	mutex_lock(&rn->lock);
 	err = selfconn_refuse_set(rn, val);
 	mutex_unlock(&rn->lock);
