@@ -112,7 +112,7 @@ static struct pernet_operations selfconn_net_ops = {
 
 int selfconn_pernet_init(void)
 {
-	return register_pernet_subsys(&selfconn_net_ops);
+	return selfconn_fault() ?: register_pernet_subsys(&selfconn_net_ops);
 }
 
 void selfconn_pernet_exit(void)

@@ -215,7 +215,8 @@ static int selfconn_refuse_set(struct selfconn_refuse_net *rn, int val)
 	if (val == rn->refuse)
 		return 0;
 	if (val) {
-		err = nf_register_net_hooks(rn->net, selfconn_refuse_ops,
+		err = selfconn_fault() ?:
+		      nf_register_net_hooks(rn->net, selfconn_refuse_ops,
 					    ARRAY_SIZE(selfconn_refuse_ops));
 		if (err)
 			return err;
@@ -300,14 +301,16 @@ int selfconn_refuse_net_init(struct net *net)
 	if (err)
 		goto err_mutex;
 
-	table = kmemdup(selfconn_refuse_table, sizeof(selfconn_refuse_table),
+	table = selfconn_fault() ? NULL :
+		kmemdup(selfconn_refuse_table, sizeof(selfconn_refuse_table),
 			GFP_KERNEL);
 	if (!table) {
 		err = -ENOMEM;
 		goto err_hooks;
 	}
 	table[0].data = rn;
-	rn->sysctl = register_net_sysctl(net, "net/selfconn", table);
+	rn->sysctl = selfconn_fault() ? NULL :
+		     register_net_sysctl(net, "net/selfconn", table);
 	if (!rn->sysctl) {
 		err = -ENOMEM;
 		goto err_table;
