@@ -65,6 +65,16 @@ count_tap() {
 	' "$1"
 }
 
+# Test output shaped like a kernel address or a hashed pointer: 16 or more
+# hex digits, with or without 0x, or 0x and 8 or more (IPv6 groups have 4
+# at most). The lane's own lines (the module's load address) and the
+# kmemleak report are not test output.
+kernel_addresses() {
+	sed '/^# selfconn-lane: kmemleak begin/,/^# selfconn-lane: kmemleak end/d' "$1" |
+		grep -v '^# selfconn-lane:' |
+		grep -Ei '(^|[^0-9a-z])(0x[0-9a-f]{8,}|(0x)?[0-9a-f]{16,})([^0-9a-z]|$)' || true
+}
+
 # Problems of the lane as a whole: prints one reason a line.
 lane_problems() {
 	local record=$1 console=$2 rc=$3
@@ -81,6 +91,7 @@ lane_problems() {
 	if splats "$console" | grep -q .; then
 		echo "kernel splat in the console log"
 	fi
+	kernel_addresses "$record" | head -n 3 | sed 's/^/kernel address in the test output: /'
 	true
 }
 
