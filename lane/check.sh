@@ -4,7 +4,8 @@
 # built from linux-source-6.1 (debug lane). Logs: .cache/lanes/<lane>/.
 # Env: LANES="distro debug", GUEST_TIMEOUT (s, per guest, default 900),
 # TEST_TIMEOUT (s, per test program in the guest; default: timeout= in
-# selftests/settings, at most 300).
+# selftests/settings, at most 300), LANE_TESTS (only these programs; make
+# stress), STRESS_SECONDS (selfconn_stress's run time in the guest).
 # The last line is "N passed, N failed, N skipped"; exit 1 if any failed.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -153,7 +154,9 @@ initramfs() {
 	local out=$1
 	shift
 	lane/mkinitramfs.sh --user "$(user_binary)" --tests "$ROOT/selftests" \
-		--ksft-dir "$KSFT_DIR" --test-timeout "$TEST_TIMEOUT" "$@" "$out"
+		--ksft-dir "$KSFT_DIR" --test-timeout "$TEST_TIMEOUT" \
+		${LANE_TESTS:+--only "$LANE_TESTS"} \
+		${STRESS_SECONDS:+--stress-seconds "$STRESS_SECONDS"} "$@" "$out"
 }
 
 lane_distro() {
