@@ -60,8 +60,13 @@
 #define ST_LISTEN	18200	/* the loopback churn's listener */
 #define ST_SELF		18300	/* self-connects: ST_SELF .. + ST_NSELF - 1 */
 #define ST_NSELF	64
-#define ST_WATCH	18300	/* watched ports: 100 of them, more than 64 */
-#define ST_NWATCH	100
+/*
+ * Watched ports: a few, since every report walks the established hash
+ * (ehash-remote); 64 of them make a read take seconds under KASAN and TCG.
+ * ENOSPC is ns.sixty_fifth_port's (selfconn_port.c).
+ */
+#define ST_WATCH	18300
+#define ST_NWATCH	16
 #define ST_LPORT	18400	/* listener churn: 32 ports */
 #define ST_BUF		(1 << 20)
 #define ST_TOGGLERS	3	/* the first in the main namespace */
@@ -89,6 +94,7 @@ struct st_ctx {
 	char *bad_text;			/* the first inconsistent read */
 	const char *ko;
 	int main_ns;			/* the stress namespace */
+	int holder_ns;			/* refuse=1 there: see st_hold_hooks() */
 };
 
 struct st_thread {
@@ -494,6 +500,7 @@ static void *st_churn(void *arg)
 		if (write(fd, "x", 1) == 1)
 			st_add(t->ctx, C_TIMEWAIT);
 		close(fd);
+		st_sleep_ms(1);	/* leave the readers some CPU */
 	}
 	return NULL;
 }
@@ -558,6 +565,7 @@ static void *st_listeners(void *arg)
 			close(c);
 		}
 		close(l);
+		st_sleep_ms(1);
 	}
 	return NULL;
 }
@@ -673,7 +681,7 @@ static void *st_writer(void *arg)
 		if (r == 0)
 			snprintf(cmd, sizeof(cmd), "clear\n");
 		else
-			snprintf(cmd, sizeof(cmd), r < 60 ? "%d\n" : "-%d\n",
+			snprintf(cmd, sizeof(cmd), r < 50 ? "%d\n" : "-%d\n",
 				 ST_WATCH + st_rand(t, ST_NWATCH));
 		if (write(fd, cmd, strlen(cmd)) >= 0) {
 			st_add(t->ctx, C_WATCH);
@@ -821,6 +829,28 @@ static int st_load(const char *ko, const char *params)
 	return ret ? -err : 0;
 }
 
+/*
+ * refuse=1 in a namespace of its own keeps the kernel's nf_hooks_needed
+ * static key on while the togglers come and go: multi-threaded QEMU TCG
+ * can leave a vCPU looping on a jump label patched under it
+ * (kprobe_int3_handler() retries an int3 its stale translation still
+ * holds). A reload resets it, so the reloader sets it again.
+ */
+static void st_hold_hooks(struct st_thread *t)
+{
+	struct st_ctx *c = t->ctx;
+
+	if (c->holder_ns < 0)
+		return;
+	if (setns(c->holder_ns, CLONE_NEWNET)) {
+		st_unexpected(t, "setns", errno);
+		return;
+	}
+	st_write_sysctl(t, "1\n");
+	if (setns(c->main_ns, CLONE_NEWNET))
+		st_unexpected(t, "setns", errno);
+}
+
 static void *st_reloader(void *arg)
 {
 	struct st_thread *t = arg;
@@ -840,6 +870,7 @@ static void *st_reloader(void *arg)
 			break;
 		}
 		st_add(t->ctx, C_RELOAD);
+		st_hold_hooks(t);
 	}
 	return NULL;
 }
@@ -909,6 +940,20 @@ static const struct st_role st_roles[] = {
 
 #define ST_MAX_THREADS	16
 
+/* Every part did something at least once (reloads only with a module). */
+static bool st_all_ran(struct st_ctx *c)
+{
+	static const enum st_count parts[] = {
+		C_CONNECT, C_SELF, C_READ, C_TINY, C_QUERY, C_WATCH, C_TOGGLE, C_NETNS,
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
+		if (!atomic_load(&c->count[parts[i]]))
+			return false;
+	return !c->ko || atomic_load(&c->count[C_RELOAD]);
+}
+
 static int st_tap(int *n, bool ok, const char *what)
 {
 	printf("%s %d %s\n", ok ? "ok" : "not ok", ++*n, what);
@@ -952,6 +997,19 @@ int main(int argc, char **argv)
 		return 4;
 	}
 	ctx.main_ns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	ctx.holder_ns = -1;
+	if (!unshare(CLONE_NEWNET)) {
+		int fd = open(ST_SYSCTL, O_WRONLY | O_CLOEXEC);
+
+		if (fd >= 0 && write(fd, "1\n", 2) == 2)
+			ctx.holder_ns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+		if (fd >= 0)
+			close(fd);
+		if (setns(ctx.main_ns, CLONE_NEWNET)) {
+			printf("Bail out! setns: %s\n", strerror(errno));
+			return 1;
+		}
+	}
 	printf("1..5\n# stress: %d s; module reloads: %s\n", secs,
 	       ctx.ko ? ctx.ko : "none (SELFCONN_KO not set)");
 
@@ -970,6 +1028,12 @@ int main(int argc, char **argv)
 		}
 	}
 	sleep(secs);
+	/* a slow kernel (KASAN under TCG) gets up to 3 times as long */
+	for (i = 0; !st_all_ran(&ctx) && i < 3 * secs; i++)
+		sleep(1);
+	if (i)
+		printf("# stress: %d s more until every part ran\n", i);
+	secs += i;
 	atomic_store(&ctx.stop, true);
 	for (i = 0; i < nth; i++) {
 		pthread_join(th[i].tid, NULL);
@@ -989,12 +1053,7 @@ int main(int argc, char **argv)
 	failed |= st_tap(&t, !ctx.unexpected, "no call got an unexpected errno");
 	if (ctx.unexpected)
 		printf("# %d unexpected errno(s); the first: %s\n", ctx.unexpected, ctx.first_bad);
-	failed |= st_tap(&t, atomic_load(&ctx.count[C_READ]) && atomic_load(&ctx.count[C_TINY]) &&
-			 atomic_load(&ctx.count[C_QUERY]) && atomic_load(&ctx.count[C_WATCH]) &&
-			 atomic_load(&ctx.count[C_TOGGLE]) && atomic_load(&ctx.count[C_SELF]) &&
-			 atomic_load(&ctx.count[C_CONNECT]) && atomic_load(&ctx.count[C_NETNS]) &&
-			 (!ctx.ko || atomic_load(&ctx.count[C_RELOAD])),
-			 "every part ran");
+	failed |= st_tap(&t, st_all_ran(&ctx), "every part ran");
 
 	/* the module unloads at the end, and comes back with its defaults */
 	if (access(ST_PROC, F_OK) && ctx.ko)
