@@ -332,6 +332,23 @@ err_mutex:
 	return err;
 }
 
+/*
+ * nf_unregister_net_hook() does not wait for a hook still running under
+ * rcu_read_lock() in nf_hook(), and ops_free_list() kfree()s rn right
+ * after the exit methods (and rmmod frees the hook's code). Unregistering
+ * in pre_exit leaves that wait to the synchronize_rcu() the core runs
+ * between pre_exit and exit (cleanup_net(), free_exit_list()): one grace
+ * period for all the namespaces going away, not one each.
+ */
+void selfconn_refuse_net_pre_exit(struct net *net)
+{
+	struct selfconn_refuse_net *rn = &selfconn_net(net)->refuse;
+
+	mutex_lock(&rn->lock);
+	selfconn_refuse_set(rn, 0);
+	mutex_unlock(&rn->lock);
+}
+
 void selfconn_refuse_net_exit(struct net *net)
 {
 	struct selfconn_refuse_net *rn = &selfconn_net(net)->refuse;
@@ -341,15 +358,10 @@ void selfconn_refuse_net_exit(struct net *net)
 	unregister_net_sysctl_table(rn->sysctl);
 	kfree(table);
 
+	/* A writer set refuse=1 again after pre_exit: wait here. */
 	if (rn->refuse) {
 		nf_unregister_net_hooks(net, selfconn_refuse_ops,
 					ARRAY_SIZE(selfconn_refuse_ops));
-		/*
-		 * nf_unregister_net_hook() does not wait for a hook still
-		 * running under rcu_read_lock() in nf_hook(), and
-		 * ops_free_list() kfree()s rn right after this returns
-		 * (and rmmod frees the hook's code).
-		 */
 		synchronize_net();
 		rn->refuse = 0;
 	}
