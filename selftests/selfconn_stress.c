@@ -74,13 +74,14 @@
 enum st_count {
 	C_CONNECT, C_SELF, C_SELF_REFUSED, C_TIMEWAIT, C_ACCEPT, C_LISTENERS,
 	C_READ, C_TINY, C_QUERY, C_READ_ERR, C_WATCH, C_TOGGLE, C_REFUSED,
-	C_NETNS, C_RELOAD, C_NR
+	C_NETNS, C_RELOAD, C_UNLOAD_MS, C_LOAD_MS, C_NR
 };
 
 static const char * const st_count_names[C_NR] = {
 	"connections", "selfconnects", "selfconnects_refused", "timewait",
 	"accepts", "listeners", "reads", "tiny_reads", "queries", "read_errors",
 	"watch_writes", "sysctl_toggles", "refused", "netns", "reloads",
+	"unload_ms", "load_ms",
 };
 
 struct st_ctx {
@@ -146,6 +147,14 @@ static void st_sleep_ms(int ms)
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
 
 	nanosleep(&ts, NULL);
+}
+
+static long st_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000;
 }
 
 static int st_rand(struct st_thread *t, int n)
@@ -854,17 +863,22 @@ static void st_hold_hooks(struct st_thread *t)
 static void *st_reloader(void *arg)
 {
 	struct st_thread *t = arg;
+	long start;
 	int err;
 
 	while (!st_stopping(t)) {
 		st_sleep_ms(100 + st_rand(t, 300));
+		start = st_now_ms();
 		err = st_unload();
+		atomic_fetch_add(&t->ctx->count[C_UNLOAD_MS], st_now_ms() - start);
 		if (err) {
 			st_unexpected(t, "delete_module", -err);
 			continue;
 		}
 		st_sleep_ms(st_rand(t, 50));
+		start = st_now_ms();
 		err = st_load(t->ctx->ko, st_rand(t, 4) ? "" : "refuse_default=1");
+		atomic_fetch_add(&t->ctx->count[C_LOAD_MS], st_now_ms() - start);
 		if (err) {
 			st_unexpected(t, "finit_module", -err);
 			break;
