@@ -4,6 +4,7 @@
 #   make                 module, companion and selftests
 #   make KDIR=/path      build the module against a prepared kernel tree
 #   make check           both QEMU lanes (distro kernel and debug kernel)
+#   make stress          selfconn_stress for 60 s on the debug kernel
 #   make check-host      the selftests against the running kernel (root)
 #   make demo            boot a guest, make a self-connect, cat /proc/selfconn
 #   make bench           boot a guest, time reads of /proc/selfconn (BENCH_ARGS="N ROUNDS")
@@ -19,7 +20,7 @@ KDIR ?= $(or $(wildcard /lib/modules/$(KVER)/build),\
 CACHE ?= $(CURDIR)/.cache
 KSFT_DIR ?= $(CACHE)/linux-source-6.1/tools/testing/selftests
 
-.PHONY: all module user selftests check check-host demo bench clean ksft-src checkpatch sparse
+.PHONY: all module user selftests check stress check-host demo bench clean ksft-src checkpatch sparse
 
 all: module user selftests
 
@@ -38,6 +39,11 @@ selftests: ksft-src
 
 check:
 	lane/check.sh
+
+# The environment may set LANES (default debug) and STRESS_SECONDS (60).
+stress:
+	LANES="$${LANES:-debug}" LANE_TESTS=selfconn_stress \
+		STRESS_SECONDS="$${STRESS_SECONDS:-60}" lane/check.sh
 
 check-host: all
 	selftests/run_host.sh

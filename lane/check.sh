@@ -5,7 +5,8 @@
 # Before the lanes, the host unit tests of the companion (make -C user test).
 # Env: LANES="distro debug", GUEST_TIMEOUT (s, per guest, default 900),
 # TEST_TIMEOUT (s, per test program in the guest; default: timeout= in
-# selftests/settings, at most 300).
+# selftests/settings, at most 300), LANE_TESTS (only these programs; make
+# stress), STRESS_SECONDS (selfconn_stress's run time in the guest).
 # The last line is "N passed, N failed, N skipped"; exit 1 if any failed.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -66,6 +67,16 @@ count_tap() {
 	' "$1"
 }
 
+# Test output shaped like a kernel address or a hashed pointer: 16 or more
+# hex digits, with or without 0x, or 0x and 8 or more (IPv6 groups have 4
+# at most). The lane's own lines (the module's load address) and the
+# kmemleak report are not test output.
+kernel_addresses() {
+	sed '/^# selfconn-lane: kmemleak begin/,/^# selfconn-lane: kmemleak end/d' "$1" |
+		grep -v '^# selfconn-lane:' |
+		grep -Ei '(^|[^0-9a-z])(0x[0-9a-f]{8,}|(0x)?[0-9a-f]{16,})([^0-9a-z]|$)' || true
+}
+
 # Problems of the lane as a whole: prints one reason a line.
 lane_problems() {
 	local record=$1 console=$2 rc=$3
@@ -82,6 +93,7 @@ lane_problems() {
 	if splats "$console" | grep -q .; then
 		echo "kernel splat in the console log"
 	fi
+	kernel_addresses "$record" | head -n 3 | sed 's/^/kernel address in the test output: /'
 	true
 }
 
@@ -170,7 +182,9 @@ initramfs() {
 	local out=$1
 	shift
 	lane/mkinitramfs.sh --user "$(user_binary)" --tests "$ROOT/selftests" \
-		--ksft-dir "$KSFT_DIR" --test-timeout "$TEST_TIMEOUT" "$@" "$out"
+		--ksft-dir "$KSFT_DIR" --test-timeout "$TEST_TIMEOUT" \
+		${LANE_TESTS:+--only "$LANE_TESTS"} \
+		${STRESS_SECONDS:+--stress-seconds "$STRESS_SECONDS"} "$@" "$out"
 }
 
 lane_distro() {

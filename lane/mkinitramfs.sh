@@ -8,6 +8,8 @@
 #   --kver VER           also pack distro modules ($LANE_MODULES) from /lib/modules/VER
 #   --demo FILE          demo script, installed as /lane/demo
 #   --test-timeout SEC   per test program timeout in the guest (default 300)
+#   --only "PROG..."     run only these test programs (make stress)
+#   --stress-seconds SEC SELFCONN_STRESS_SECONDS in the guest (selfconn_stress)
 # The guest is not usr-merged: busybox applets live in /bin, the real
 # binaries (ncat, ip, tc, ss, bash) in /usr/bin and /usr/sbin, which come
 # first in the guest's PATH. /bin/sh is dash: Debian's busybox sh runs its
@@ -18,7 +20,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 : "${LANE_MODULES:=veth sch_netem inet_diag tcp_diag udp_diag}"
 host_bins=(/usr/bin/ncat /usr/sbin/ip /usr/sbin/tc /usr/bin/ss /usr/bin/bash)
 
-ko= user= tests= ksft_dir= kver= demo= test_timeout=300 out=
+ko= user= tests= ksft_dir= kver= demo= test_timeout=300 out= only= stress_seconds=
 root=
 
 die() { echo "mkinitramfs: $*" >&2; exit 1; }
@@ -33,6 +35,8 @@ parse_args() {
 		--kver) kver=$2; shift 2 ;;
 		--demo) demo=$2; shift 2 ;;
 		--test-timeout) test_timeout=$2; shift 2 ;;
+		--only) only=$2; shift 2 ;;
+		--stress-seconds) stress_seconds=$2; shift 2 ;;
 		-*) die "unknown option $1" ;;
 		*) out=$1; shift ;;
 		esac
@@ -152,6 +156,12 @@ add_tests() {
 	local order f
 	order=$(list_tests)
 	[ -n "$order" ] || die "no test programs found in $tests (build them first: make selftests)"
+	if [ -n "$only" ]; then
+		for f in $only; do
+			echo "$order" | grep -qxF "$f" || die "--only: $f is no test program of $tests"
+		done
+		order=$(echo "$only" | tr ' ' '\n' | grep .)
+	fi
 	(cd "$tests" && find . -type f ! -name '*.o' ! -name '*.d' ! -name '.*' -print0 |
 		cpio -p0dm --quiet "$root/tests")
 	echo "$order" >"$root/tests/.order"
@@ -169,6 +179,7 @@ write_conf() {
 		echo "TEST_TIMEOUT=$test_timeout"
 		[ -n "$demo" ] && echo "HAVE_DEMO=1"
 		[ -n "${BENCH_ARGS:-}" ] && echo "BENCH_ARGS='$BENCH_ARGS'"
+		[ -n "$stress_seconds" ] && echo "export SELFCONN_STRESS_SECONDS=$stress_seconds"
 		true
 	} >"$root/lane/conf"
 }

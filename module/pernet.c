@@ -98,21 +98,27 @@ static int __net_init selfconn_net_init(struct net *net)
 	return selfconn_refuse_net_init(net);
 }
 
+static void __net_exit selfconn_net_pre_exit(struct net *net)
+{
+	selfconn_refuse_net_pre_exit(net);
+}
+
 static void __net_exit selfconn_net_exit(struct net *net)
 {
 	selfconn_refuse_net_exit(net);
 }
 
 static struct pernet_operations selfconn_net_ops = {
-	.init	= selfconn_net_init,
-	.exit	= selfconn_net_exit,
-	.id	= &selfconn_net_id,
-	.size	= sizeof(struct selfconn_net),
+	.init		= selfconn_net_init,
+	.pre_exit	= selfconn_net_pre_exit,
+	.exit		= selfconn_net_exit,
+	.id		= &selfconn_net_id,
+	.size		= sizeof(struct selfconn_net),
 };
 
 int selfconn_pernet_init(void)
 {
-	return register_pernet_subsys(&selfconn_net_ops);
+	return selfconn_fault() ?: register_pernet_subsys(&selfconn_net_ops);
 }
 
 void selfconn_pernet_exit(void)

@@ -293,7 +293,8 @@ static const struct proc_ops selfconn_proc_ops = {
  */
 int selfconn_proc_init(void)
 {
-	if (!proc_create(SELFCONN_PROC_NAME, 0666, NULL, &selfconn_proc_ops))
+	if (selfconn_fault() ||
+	    !proc_create(SELFCONN_PROC_NAME, 0666, NULL, &selfconn_proc_ops))
 		return -ENOMEM;
 	return 0;
 }

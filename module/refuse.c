@@ -215,7 +215,8 @@ static int selfconn_refuse_set(struct selfconn_refuse_net *rn, int val)
 	if (val == rn->refuse)
 		return 0;
 	if (val) {
-		err = nf_register_net_hooks(rn->net, selfconn_refuse_ops,
+		err = selfconn_fault() ?:
+		      nf_register_net_hooks(rn->net, selfconn_refuse_ops,
 					    ARRAY_SIZE(selfconn_refuse_ops));
 		if (err)
 			return err;
@@ -233,6 +234,7 @@ static int selfconn_refuse_sysctl(struct ctl_table *table, int write,
 {
 	struct selfconn_refuse_net *rn = table->data;
 	int val = READ_ONCE(rn->refuse);
+	size_t len = *lenp;
 	struct ctl_table tmp = {
 		.data		= &val,
 		.maxlen		= sizeof(val),
@@ -248,10 +250,20 @@ static int selfconn_refuse_sysctl(struct ctl_table *table, int write,
 	 */
 	if (write && !ns_capable(rn->net->user_ns, CAP_NET_ADMIN))
 		return -EPERM;
+	/*
+	 * One value per write() at offset 0. __do_proc_dointvec() would
+	 * apply the first value of "1 0" and report a short write, silently
+	 * ignore a write past offset 0 (sysctl_writes_strict), and count the
+	 * bytes past its first page as read without looking at them.
+	 */
+	if (write && (*ppos || len >= PAGE_SIZE))
+		return -EINVAL;
 	/* Out of [0, 1]: -EINVAL and val unchanged. */
 	err = proc_dointvec_minmax(&tmp, write, buffer, lenp, ppos);
 	if (err || !write)
 		return err;
+	if (*lenp != len)
+		return -EINVAL;
 	mutex_lock(&rn->lock);
 	err = selfconn_refuse_set(rn, val);
 	mutex_unlock(&rn->lock);
@@ -289,14 +301,16 @@ int selfconn_refuse_net_init(struct net *net)
 	if (err)
 		goto err_mutex;
 
-	table = kmemdup(selfconn_refuse_table, sizeof(selfconn_refuse_table),
+	table = selfconn_fault() ? NULL :
+		kmemdup(selfconn_refuse_table, sizeof(selfconn_refuse_table),
 			GFP_KERNEL);
 	if (!table) {
 		err = -ENOMEM;
 		goto err_hooks;
 	}
 	table[0].data = rn;
-	rn->sysctl = register_net_sysctl(net, "net/selfconn", table);
+	rn->sysctl = selfconn_fault() ? NULL :
+		     register_net_sysctl(net, "net/selfconn", table);
 	if (!rn->sysctl) {
 		err = -ENOMEM;
 		goto err_table;
@@ -318,6 +332,23 @@ err_mutex:
 	return err;
 }
 
+/*
+ * nf_unregister_net_hook() does not wait for a hook still running under
+ * rcu_read_lock() in nf_hook(), and ops_free_list() kfree()s rn right
+ * after the exit methods (and rmmod frees the hook's code). Unregistering
+ * in pre_exit leaves that wait to the synchronize_rcu() the core runs
+ * between pre_exit and exit (cleanup_net(), free_exit_list()): one grace
+ * period for all the namespaces going away, not one each.
+ */
+void selfconn_refuse_net_pre_exit(struct net *net)
+{
+	struct selfconn_refuse_net *rn = &selfconn_net(net)->refuse;
+
+	mutex_lock(&rn->lock);
+	selfconn_refuse_set(rn, 0);
+	mutex_unlock(&rn->lock);
+}
+
 void selfconn_refuse_net_exit(struct net *net)
 {
 	struct selfconn_refuse_net *rn = &selfconn_net(net)->refuse;
@@ -327,15 +358,10 @@ void selfconn_refuse_net_exit(struct net *net)
 	unregister_net_sysctl_table(rn->sysctl);
 	kfree(table);
 
+	/* A writer set refuse=1 again after pre_exit: wait here. */
 	if (rn->refuse) {
 		nf_unregister_net_hooks(net, selfconn_refuse_ops,
 					ARRAY_SIZE(selfconn_refuse_ops));
-		/*
-		 * nf_unregister_net_hook() does not wait for a hook still
-		 * running under rcu_read_lock() in nf_hook(), and
-		 * ops_free_list() kfree()s rn right after this returns
-		 * (and rmmod frees the hook's code).
-		 */
 		synchronize_net();
 		rn->refuse = 0;
 	}

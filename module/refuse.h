@@ -21,6 +21,7 @@ struct selfconn_refuse_net {
 };
 
 int selfconn_refuse_net_init(struct net *net);
+void selfconn_refuse_net_pre_exit(struct net *net);
 void selfconn_refuse_net_exit(struct net *net);
 void selfconn_refuse_show(struct seq_file *seq, struct net *net);
 

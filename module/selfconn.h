@@ -13,6 +13,8 @@ struct net;
 
 #define SELFCONN_MAX_WATCHED	64
 
+int selfconn_fault(void);
+
 struct selfconn_net {
 	struct mutex			watch_lock;	/* protects watched[] */
 	unsigned int			nr_watched;

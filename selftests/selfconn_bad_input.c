@@ -1,0 +1,788 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Bad input to /proc/selfconn and to net.selfconn.refuse: every malformed
+ * write fails with its errno and changes nothing.
+ *
+ * Each row of the two tables is the bytes of one write() and the errno it
+ * must get; after every row the test checks that the watched ports (the
+ * reports a plain read shows after the rows), a descriptor's query port
+ * and the sysctl are what they were. Then huge writes, a bad buffer,
+ * commands split over several write() calls, writes at an offset, and
+ * concurrent writers.
+ *
+ * ns.bad_writes in selfconn_port.c and refuse.bad_values in
+ * selfconn_refuse.c hold other rows; none is repeated here.
+ *
+ * Every test runs in a fresh network namespace. Needs root and the module.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+
+#define BI_PROC		"/proc/selfconn"
+#define BI_SYSCTL	"/proc/sys/net/selfconn/refuse"
+#define BI_TIMEOUT	120	/* seconds per test: QEMU without KVM, KASAN */
+#define BI_MAXPORTS	64
+#define BI_HUGE		(1 << 20)
+#define BI_SELF		18110	/* a self-connect: refuse's effect is visible */
+
+/* ---- helpers ---- */
+
+struct bi_row {
+	int flags;		/* O_WRONLY: watch command; O_RDWR: query */
+	const char *bytes;
+	size_t len;
+	int err;		/* expected errno */
+};
+
+#define BI_W(s, e) { O_WRONLY, s, sizeof(s) - 1, e }
+#define BI_Q(s, e) { O_RDWR, s, sizeof(s) - 1, e }
+
+static int bi_lo_up(void)
+{
+	struct ifreq ifr;
+	int fd, ret;
+
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
+	ret = ioctl(fd, SIOCGIFFLAGS, &ifr);
+	if (!ret) {
+		ifr.ifr_flags |= IFF_UP;
+		ret = ioctl(fd, SIOCSIFFLAGS, &ifr);
+	}
+	close(fd);
+	return ret;
+}
+
+/* Read fd from offset 0 to EOF into a malloc'd string: NULL on error. */
+static char *bi_read_fd(int fd)
+{
+	size_t len = 0, cap = 8192;
+	char *buf = malloc(cap);
+	ssize_t n;
+
+	if (!buf || lseek(fd, 0, SEEK_SET))
+		goto fail;
+	for (;;) {
+		if (cap - len < 4096) {
+			char *nb = realloc(buf, cap * 2);
+
+			if (!nb)
+				goto fail;
+			buf = nb;
+			cap *= 2;
+		}
+		n = read(fd, buf + len, cap - len - 1);
+		if (n < 0)
+			goto fail;
+		if (!n)
+			break;
+		len += n;
+	}
+	buf[len] = '\0';
+	return buf;
+fail:
+	free(buf);
+	return NULL;
+}
+
+/*
+ * The watched ports, from a plain read: after the header and its rows=N
+ * rows, one "# port P" line per report. -1 if the text is malformed.
+ */
+static int bi_watched(int *ports)
+{
+	int fd = open(BI_PROC, O_RDONLY | O_CLOEXEC), n = 0, rows, i;
+	char *text, *line, *save = NULL;
+
+	if (fd < 0)
+		return -1;
+	text = bi_read_fd(fd);
+	close(fd);
+	if (!text)
+		return -1;
+	line = strtok_r(text, "\n", &save);
+	if (!line || sscanf(line, "# selfconn v1 rows=%d", &rows) != 1)
+		goto bad;
+	line = strtok_r(NULL, "\n", &save);	/* the column names */
+	for (i = 0; i < rows; i++)
+		if (!(line = strtok_r(NULL, "\n", &save)) || line[0] == '#')
+			goto bad;
+	while ((line = strtok_r(NULL, "\n", &save))) {
+		if (strncmp(line, "# port ", 7))
+			continue;
+		if (n == BI_MAXPORTS)
+			goto bad;
+		ports[n++] = atoi(line + 7);
+	}
+	free(text);
+	return n;
+bad:
+	free(text);
+	return -1;
+}
+
+/* The sysctl's value, or -errno. */
+static int bi_sysctl(void)
+{
+	char buf[16] = "";
+	int fd = open(BI_SYSCTL, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -EIO;
+	return atoi(buf);
+}
+
+/* One write on a fresh descriptor: 0 or errno. */
+static int bi_write(const char *path, int flags, const void *buf, size_t len)
+{
+	int fd = open(path, flags | O_CLOEXEC), err = 0;
+	ssize_t n;
+
+	if (fd < 0)
+		return errno;
+	n = write(fd, buf, len);
+	if (n < 0)
+		err = errno;
+	else if ((size_t)n != len)
+		err = -1;	/* a short write: never expected */
+	close(fd);
+	return err;
+}
+
+/*
+ * write() at offset off: -1 and errno as write() gives them. Not pwrite():
+ * a seq_file has no FMODE_PWRITE (seq_open()), pwrite() is ESPIPE.
+ */
+static ssize_t bi_write_at(int fd, const void *buf, size_t len, off_t off)
+{
+	if (lseek(fd, off, SEEK_SET) != off)
+		return -1;
+	return write(fd, buf, len);
+}
+
+static int bi_set_sysctl(int v)
+{
+	return bi_write(BI_SYSCTL, O_WRONLY, v ? "1\n" : "0\n", 2);
+}
+
+static int bi_watch(const char *cmd)
+{
+	return bi_write(BI_PROC, O_WRONLY, cmd, strlen(cmd));
+}
+
+static const char *bi_err(int err)
+{
+	return err < 0 ? "short write" : err ? strerror(err) : "success";
+}
+
+/* Printable form of a row's bytes, for the logs. */
+static const char *bi_show(const char *s, size_t len, char *buf, size_t size)
+{
+	size_t i, o = 0;
+
+	for (i = 0; i < len && o + 5 < size; i++) {
+		unsigned char c = s[i];
+
+		if (c >= 0x20 && c < 0x7f && c != '\\')
+			buf[o++] = c;
+		else
+			o += snprintf(buf + o, size - o, "\\x%02x", c);
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
+/* The state a bad write must leave alone. */
+struct bi_state {
+	int ports[BI_MAXPORTS];
+	int nports;
+	int refuse;
+};
+
+static void bi_snap(struct bi_state *s)
+{
+	s->nports = bi_watched(s->ports);
+	s->refuse = bi_sysctl();
+}
+
+static bool bi_same(const struct bi_state *a, const struct bi_state *b)
+{
+	return a->nports == b->nports && a->refuse == b->refuse &&
+	       !memcmp(a->ports, b->ports, a->nports * sizeof(int));
+}
+
+#define BI_EXPECT_UNCHANGED(before, what) do {					\
+	struct bi_state __now;							\
+										\
+	bi_snap(&__now);							\
+	EXPECT_TRUE(bi_same(before, &__now))					\
+		TH_LOG("%s changed the state: %d watched port(s) (was %d), refuse %d (was %d)", \
+		       what, __now.nports, (before)->nports, __now.refuse, (before)->refuse); \
+} while (0)
+
+/* The report of a query descriptor starts with "# port P\n". */
+static int bi_query_port(int fd)
+{
+	char *text = bi_read_fd(fd);
+	int port = -1;
+
+	if (text && sscanf(text, "# port %d\n", &port) != 1)
+		port = -1;
+	free(text);
+	return port;
+}
+
+FIXTURE(bad) {
+	struct bi_state base;
+};
+
+/* A fresh namespace watching 81 and 18084, with refuse as the variant says. */
+FIXTURE_VARIANT(bad) {
+	int refuse;
+};
+
+FIXTURE_VARIANT_ADD(bad, refuse0) {
+	.refuse = 0,
+};
+
+FIXTURE_VARIANT_ADD(bad, refuse1) {
+	.refuse = 1,
+};
+
+FIXTURE_SETUP(bad)
+{
+	if (geteuid())
+		SKIP(return, "needs root (network namespaces)");
+	ASSERT_EQ(0, access(BI_PROC, F_OK)) TH_LOG("load selfconn.ko first");
+	ASSERT_EQ(0, unshare(CLONE_NEWNET)) TH_LOG("unshare: %s", strerror(errno));
+	ASSERT_EQ(0, bi_lo_up());
+	ASSERT_EQ(0, bi_watch("18084\n"));
+	ASSERT_EQ(0, bi_watch("81\n"));
+	ASSERT_EQ(0, bi_set_sysctl(variant->refuse));
+	bi_snap(&self->base);
+	ASSERT_EQ(2, self->base.nports);
+	ASSERT_EQ(81, self->base.ports[0]);
+	ASSERT_EQ(18084, self->base.ports[1]);
+	ASSERT_EQ(variant->refuse, self->base.refuse);
+}
+
+FIXTURE_TEARDOWN(bad)
+{
+}
+
+/* ---- the tables ---- */
+
+/*
+ * A command is one write() at offset 0 of at most 7 bytes: a port 1..65535
+ * in plain decimal, "-PORT" or "clear", optionally followed by one "\n".
+ * A query descriptor (O_RDWR) only takes a port.
+ */
+static const struct bi_row bi_proc_rows[] = {
+	BI_W("\0", EINVAL),			/* a lone NUL */
+	BI_W("8\0" "0", EINVAL),		/* NUL inside a port */
+	BI_W("-\0", EINVAL),
+	BI_W("clear\0", EINVAL),
+	BI_W("\xff", EINVAL),			/* not ASCII */
+	BI_W("\xc2\xb9", EINVAL),		/* superscript one, UTF-8 */
+	BI_W("\xef\xbc\x91", EINVAL),		/* fullwidth digit one */
+	BI_W("80\r\n", EINVAL),			/* CRLF */
+	BI_W("80\r", EINVAL),
+	BI_W("\n80", EINVAL),			/* newline first */
+	BI_W("\n\n", EINVAL),
+	BI_W("80\v", EINVAL),
+	BI_W("8\t0", EINVAL),
+	BI_W("0x50", EINVAL),			/* hexadecimal */
+	BI_W("1e3", EINVAL),
+	BI_W("65535x", EINVAL),
+	BI_W("655350", EINVAL),			/* overflows 16 bits */
+	BI_W("65616", EINVAL),			/* 65536 + 80: 80 if truncated */
+	BI_W("4294967376", EINVAL),		/* 2^32 + 80: too long anyway */
+	BI_W("12345678", EINVAL),		/* 8 bytes */
+	BI_W("        ", EINVAL),
+	BI_W("-clear", EINVAL),
+	BI_W("clear0", EINVAL),
+	BI_W("clea", EINVAL),
+	BI_W("Clear", EINVAL),
+	BI_W("clear\r", EINVAL),
+	BI_W("-+80", EINVAL),
+	BI_W("- 80", EINVAL),
+	BI_W("-0081", EINVAL),
+	BI_W("-81\n\n", EINVAL),		/* a watched port, badly written */
+	BI_W("-65535\n", ENOENT),		/* the longest command: not watched */
+	BI_Q("80\r\n", EINVAL),
+	BI_Q("0x50", EINVAL),
+	BI_Q("65616", EINVAL),
+	BI_Q("\0", EINVAL),
+	BI_Q("-81", EINVAL),			/* no removal on a query */
+	BI_Q("1234567", EINVAL),
+};
+
+TEST_F_TIMEOUT(bad, proc_rows, BI_TIMEOUT)
+{
+	char shown[64];
+	size_t i;
+	int qfd, err;
+
+	/* A query descriptor keeps its port through bad writes. */
+	qfd = open(BI_PROC, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, qfd);
+	ASSERT_EQ(5, write(qfd, "1234\n", 5));
+	ASSERT_EQ(1234, bi_query_port(qfd));
+
+	for (i = 0; i < sizeof(bi_proc_rows) / sizeof(bi_proc_rows[0]); i++) {
+		const struct bi_row *r = &bi_proc_rows[i];
+
+		bi_show(r->bytes, r->len, shown, sizeof(shown));
+		if (r->flags == O_RDWR) {
+			err = bi_write_at(qfd, r->bytes, r->len, 0) < 0 ? errno : 0;
+			EXPECT_EQ(1234, bi_query_port(qfd))
+				TH_LOG("row %zu: query port changed by \"%s\"", i, shown);
+		} else {
+			err = bi_write(BI_PROC, O_WRONLY, r->bytes, r->len);
+		}
+		EXPECT_EQ(r->err, err)
+			TH_LOG("row %zu: %s \"%s\" (%zu bytes): expected %s, got %s", i,
+			       r->flags == O_RDWR ? "query" : "watch", shown, r->len,
+			       strerror(r->err), bi_err(err));
+		BI_EXPECT_UNCHANGED(&self->base, shown);
+	}
+	close(qfd);
+}
+
+/*
+ * The kernel's integer syntax (proc_dointvec_minmax(): whitespace around
+ * it, 0x and 0 prefixes), 0 or 1, one value per write() at offset 0.
+ */
+static const struct bi_row bi_sysctl_rows[] = {
+	BI_W("\n", EINVAL),
+	BI_W(" ", EINVAL),
+	BI_W("\t\n ", EINVAL),
+	BI_W("-", EINVAL),
+	BI_W("--1", EINVAL),
+	BI_W("+1", EINVAL),
+	BI_W("1.0", EINVAL),
+	BI_W("1e0", EINVAL),
+	BI_W("0x2", EINVAL),
+	BI_W("0x", EINVAL),
+	BI_W("-0x1", EINVAL),
+	BI_W("08", EINVAL),			/* not octal */
+	BI_W("0b1", EINVAL),
+	BI_W("2\n", EINVAL),
+	BI_W("2147483648", EINVAL),		/* INT_MAX + 1 */
+	BI_W("-2147483649", EINVAL),
+	BI_W("99999999999999999999999", EINVAL),
+	BI_W("\xff", EINVAL),
+	BI_W("one", EINVAL),
+	BI_W("true", EINVAL),
+	BI_W("1\0", EINVAL),
+	BI_W("\t1,0", EINVAL),
+	BI_W("1 0", EINVAL),			/* two values */
+	BI_W("0 1", EINVAL),
+	BI_W("1\n1", EINVAL),
+	BI_W("0\n0\n", EINVAL),
+};
+
+TEST_F_TIMEOUT(bad, sysctl_rows, BI_TIMEOUT)
+{
+	static const char * const good[] = { " 1\n", "0x1", "01", "\t1 \n" };
+	char shown[64];
+	size_t i;
+	int err;
+
+	for (i = 0; i < sizeof(bi_sysctl_rows) / sizeof(bi_sysctl_rows[0]); i++) {
+		const struct bi_row *r = &bi_sysctl_rows[i];
+
+		bi_show(r->bytes, r->len, shown, sizeof(shown));
+		err = bi_write(BI_SYSCTL, O_WRONLY, r->bytes, r->len);
+		EXPECT_EQ(r->err, err)
+			TH_LOG("row %zu: \"%s\" (%zu bytes): expected %s, got %s", i,
+			       shown, r->len, strerror(r->err), bi_err(err));
+		BI_EXPECT_UNCHANGED(&self->base, shown);
+	}
+
+	/* The kernel's other spellings of 1 are values, not bad input. */
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		ASSERT_EQ(0, bi_set_sysctl(0));
+		err = bi_write(BI_SYSCTL, O_WRONLY, good[i], strlen(good[i]));
+		EXPECT_EQ(0, err) TH_LOG("\"%s\": %s", bi_show(good[i], strlen(good[i]),
+								shown, sizeof(shown)), bi_err(err));
+		EXPECT_EQ(1, bi_sysctl());
+	}
+	ASSERT_EQ(0, bi_set_sysctl(variant->refuse));
+}
+
+/* 1 MiB writes: EINVAL everywhere, nothing copied in part. */
+TEST_F_TIMEOUT(bad, huge_writes, BI_TIMEOUT)
+{
+	char *buf = malloc(BI_HUGE);
+	int qfd;
+
+	ASSERT_NE(NULL, buf);
+	/* a valid command, then padding */
+	memset(buf, '\n', BI_HUGE);
+	memcpy(buf, "80", 2);
+	EXPECT_EQ(EINVAL, bi_write(BI_PROC, O_WRONLY, buf, BI_HUGE));
+	BI_EXPECT_UNCHANGED(&self->base, "1 MiB: 80 then newlines");
+	memset(buf, '9', BI_HUGE);
+	EXPECT_EQ(EINVAL, bi_write(BI_PROC, O_WRONLY, buf, BI_HUGE));
+	BI_EXPECT_UNCHANGED(&self->base, "1 MiB of 9");
+
+	qfd = open(BI_PROC, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, qfd);
+	ASSERT_EQ(2, write(qfd, "82", 2));
+	EXPECT_EQ(-1, bi_write_at(qfd, buf, BI_HUGE, 0));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(82, bi_query_port(qfd));
+	close(qfd);
+
+	/* the sysctl: a value then spaces past a page; digits; spaces */
+	memset(buf, ' ', BI_HUGE);
+	buf[0] = variant->refuse ? '0' : '1';
+	EXPECT_EQ(EINVAL, bi_write(BI_SYSCTL, O_WRONLY, buf, BI_HUGE));
+	BI_EXPECT_UNCHANGED(&self->base, "1 MiB: a value then spaces");
+	memset(buf, variant->refuse ? '0' : '1', BI_HUGE);
+	EXPECT_EQ(EINVAL, bi_write(BI_SYSCTL, O_WRONLY, buf, BI_HUGE));
+	BI_EXPECT_UNCHANGED(&self->base, "1 MiB of digits");
+	memset(buf, ' ', BI_HUGE);
+	EXPECT_EQ(EINVAL, bi_write(BI_SYSCTL, O_WRONLY, buf, BI_HUGE));
+	BI_EXPECT_UNCHANGED(&self->base, "1 MiB of spaces");
+	free(buf);
+}
+
+/* A buffer the kernel cannot read: EFAULT, nothing changed. */
+TEST_F_TIMEOUT(bad, bad_buffer, BI_TIMEOUT)
+{
+	const void *bad = (const void *)8;
+
+	EXPECT_EQ(EFAULT, bi_write(BI_PROC, O_WRONLY, bad, 3));
+	EXPECT_EQ(EFAULT, bi_write(BI_PROC, O_RDWR, bad, 3));
+	EXPECT_EQ(EFAULT, bi_write(BI_SYSCTL, O_WRONLY, bad, 2));
+	BI_EXPECT_UNCHANGED(&self->base, "a bad buffer");
+}
+
+/*
+ * Every write() is one whole command, and a write does not move the
+ * offset of /proc/selfconn: the pieces of a split command are parsed
+ * alone. writev() is one write() per buffer.
+ */
+TEST_F_TIMEOUT(bad, split_writes, BI_TIMEOUT)
+{
+	struct iovec iov[2];
+	int fd, ports[BI_MAXPORTS];
+	ssize_t n;
+
+	fd = open(BI_PROC, O_WRONLY | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	/* pieces that are no command each fail */
+	EXPECT_EQ(-1, write(fd, "cl", 2));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, write(fd, "ear\n", 4));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(0, lseek(fd, 0, SEEK_CUR));
+	BI_EXPECT_UNCHANGED(&self->base, "clear in two writes");
+	EXPECT_EQ(-1, write(fd, "-", 1));
+	EXPECT_EQ(EINVAL, errno);
+	/* a piece that is a command is one: "18" then "084\n" */
+	EXPECT_EQ(2, write(fd, "18", 2));
+	EXPECT_EQ(-1, write(fd, "084\n", 4));
+	EXPECT_EQ(EINVAL, errno);
+	ASSERT_EQ(3, bi_watched(ports));
+	EXPECT_EQ(18, ports[0]);
+	EXPECT_EQ(81, ports[1]);
+	EXPECT_EQ(18084, ports[2]);
+	EXPECT_EQ(0, bi_watch("-18"));
+
+	/* writev: "180" then "85\n", two commands; a bad second buffer stops it */
+	iov[0] = (struct iovec){ .iov_base = "180", .iov_len = 3 };
+	iov[1] = (struct iovec){ .iov_base = "85\n", .iov_len = 3 };
+	EXPECT_EQ(6, writev(fd, iov, 2));
+	ASSERT_EQ(4, bi_watched(ports));
+	EXPECT_EQ(85, ports[1]);
+	EXPECT_EQ(180, ports[2]);
+	EXPECT_EQ(0, bi_watch("-85"));
+	EXPECT_EQ(0, bi_watch("-180"));
+	iov[0] = (struct iovec){ .iov_base = "x", .iov_len = 1 };
+	n = writev(fd, iov, 2);
+	EXPECT_EQ(-1, n);
+	EXPECT_EQ(EINVAL, errno);
+	close(fd);
+	BI_EXPECT_UNCHANGED(&self->base, "writev");
+
+	/* the sysctl: the second write() of one descriptor is past offset 0 */
+	fd = open(BI_SYSCTL, O_WRONLY | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(1, write(fd, variant->refuse ? "1" : "0", 1));
+	EXPECT_EQ(1, lseek(fd, 0, SEEK_CUR));
+	EXPECT_EQ(-1, write(fd, "\n", 1));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, write(fd, variant->refuse ? "0" : "1", 1));
+	EXPECT_EQ(EINVAL, errno);
+	close(fd);
+	BI_EXPECT_UNCHANGED(&self->base, "the sysctl in pieces");
+}
+
+/*
+ * A write past offset 0 (lseek(), or a read before it): EINVAL, for both
+ * files; at offset 0 it works. pwrite() on /proc/selfconn is ESPIPE at any
+ * offset (seq_open() clears FMODE_PWRITE); on the sysctl, EINVAL past 0.
+ */
+TEST_F_TIMEOUT(bad, offset_writes, BI_TIMEOUT)
+{
+	static const off_t offs[] = { 1, 2, 7, 8, 4096, 1 << 30 };
+	size_t i;
+	int fd, qfd;
+
+	fd = open(BI_PROC, O_WRONLY | O_CLOEXEC);
+	qfd = open(BI_PROC, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	ASSERT_LE(0, qfd);
+	ASSERT_EQ(2, write(qfd, "82", 2));
+	for (i = 0; i < sizeof(offs) / sizeof(offs[0]); i++) {
+		EXPECT_EQ(-1, bi_write_at(fd, "83\n", 3, offs[i]));
+		EXPECT_EQ(EINVAL, errno) TH_LOG("watch at offset %lld", (long long)offs[i]);
+		EXPECT_EQ(-1, bi_write_at(fd, "clear", 5, offs[i]));
+		EXPECT_EQ(EINVAL, errno);
+		EXPECT_EQ(-1, bi_write_at(qfd, "83", 2, offs[i]));
+		EXPECT_EQ(EINVAL, errno) TH_LOG("query at offset %lld", (long long)offs[i]);
+		EXPECT_EQ(82, bi_query_port(qfd));
+		EXPECT_EQ(-1, pwrite(fd, "83\n", 3, offs[i]));
+		EXPECT_EQ(ESPIPE, errno);
+		BI_EXPECT_UNCHANGED(&self->base, "a write past offset 0");
+	}
+	EXPECT_EQ(-1, pwrite(fd, "83\n", 3, 0));
+	EXPECT_EQ(ESPIPE, errno);
+	EXPECT_EQ(-1, pwrite(qfd, "83", 2, 0));
+	EXPECT_EQ(ESPIPE, errno);
+	/* after a read moved the offset, a plain write() is past 0 too */
+	EXPECT_EQ(82, bi_query_port(qfd));
+	EXPECT_LT(0, lseek(qfd, 0, SEEK_CUR));
+	EXPECT_EQ(-1, write(qfd, "83", 2));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(2, bi_write_at(qfd, "83", 2, 0));
+	EXPECT_EQ(83, bi_query_port(qfd));
+	EXPECT_EQ(3, bi_write_at(fd, "83\n", 3, 0));
+	EXPECT_EQ(0, bi_watch("-83\n"));
+	close(qfd);
+	close(fd);
+
+	fd = open(BI_SYSCTL, O_WRONLY | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	for (i = 0; i < sizeof(offs) / sizeof(offs[0]); i++) {
+		EXPECT_EQ(-1, pwrite(fd, variant->refuse ? "0\n" : "1\n", 2, offs[i]));
+		EXPECT_EQ(EINVAL, errno) TH_LOG("sysctl at offset %lld", (long long)offs[i]);
+		BI_EXPECT_UNCHANGED(&self->base, "a sysctl write past offset 0");
+	}
+	close(fd);
+}
+
+/* ---- concurrent writers ---- */
+
+#define BI_WRITERS	5
+#define BI_OWN		16	/* ports per writer: 80 in all, more than 64 */
+#define BI_ROUNDS	400
+#define BI_TOGGLES	100
+
+struct bi_writer {
+	pthread_t tid;
+	int id;
+	pthread_barrier_t *barrier;
+	int bad;		/* an errno no command may get, or 0 */
+	int nospc;		/* ENOSPC seen: more than 64 is refused */
+};
+
+static int bi_port_of(int id, int i)
+{
+	return 30000 + id * 100 + i;
+}
+
+/*
+ * Add and remove its own ports at random (ENOENT, ENOSPC are expected),
+ * then, after everyone cleared, watch its even ports: 40 in all.
+ */
+static void *bi_writer_run(void *arg)
+{
+	struct bi_writer *w = arg;
+	unsigned int seed = w->id;
+	char cmd[16];
+	int i, err;
+
+	for (i = 0; i < BI_ROUNDS; i++) {
+		int p = bi_port_of(w->id, rand_r(&seed) % BI_OWN);
+
+		snprintf(cmd, sizeof(cmd), rand_r(&seed) % 3 ? "%d\n" : "-%d\n", p);
+		err = bi_watch(cmd);
+		if (err == ENOSPC)
+			w->nospc = 1;
+		else if (err && err != ENOENT)
+			w->bad = err;
+	}
+	pthread_barrier_wait(w->barrier);
+	if (w->id == 0 && (err = bi_watch("clear\n")))
+		w->bad = err;
+	pthread_barrier_wait(w->barrier);
+	for (i = 0; i < BI_OWN; i += 2) {
+		snprintf(cmd, sizeof(cmd), "%d", bi_port_of(w->id, i));
+		err = bi_watch(cmd);
+		if (err)
+			w->bad = err;
+	}
+	return NULL;
+}
+
+TEST_F_TIMEOUT(bad, concurrent_writers, BI_TIMEOUT)
+{
+	struct bi_writer w[BI_WRITERS];
+	pthread_barrier_t barrier;
+	int ports[BI_MAXPORTS], n, i, k, nospc = 0;
+
+	ASSERT_EQ(0, pthread_barrier_init(&barrier, NULL, BI_WRITERS));
+	for (i = 0; i < BI_WRITERS; i++) {
+		w[i] = (struct bi_writer){ .id = i, .barrier = &barrier };
+		ASSERT_EQ(0, pthread_create(&w[i].tid, NULL, bi_writer_run, &w[i]));
+	}
+	for (i = 0; i < BI_WRITERS; i++) {
+		ASSERT_EQ(0, pthread_join(w[i].tid, NULL));
+		EXPECT_EQ(0, w[i].bad) TH_LOG("writer %d got %s", i, strerror(w[i].bad));
+		nospc |= w[i].nospc;
+	}
+	pthread_barrier_destroy(&barrier);
+	if (!nospc)
+		TH_LOG("note: no writer reached 64 watched ports");
+
+	n = bi_watched(ports);
+	ASSERT_EQ(BI_WRITERS * BI_OWN / 2, n);
+	for (i = 0, k = 0; i < BI_WRITERS; i++) {
+		int j;
+
+		for (j = 0; j < BI_OWN; j += 2, k++)
+			EXPECT_EQ(bi_port_of(i, j), ports[k]) TH_LOG("report %d", k);
+	}
+}
+
+/* A self-connect on 127.0.0.1:BI_SELF: 0 or the connect() errno. */
+static int bi_self_connect(void)
+{
+	struct sockaddr_in a = {
+		.sin_family = AF_INET,
+		.sin_port = htons(BI_SELF),
+		.sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+	};
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), err = 0, one = 1;
+
+	if (fd < 0)
+		return errno;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&a, sizeof(a)))
+		err = errno;
+	else if (connect(fd, (struct sockaddr *)&a, sizeof(a)))
+		err = errno;
+	/* an RST, not a TIME-WAIT that would hold the port */
+	setsockopt(fd, SOL_SOCKET, SO_LINGER, &(struct linger){ 1, 0 },
+		   sizeof(struct linger));
+	close(fd);
+	return err;
+}
+
+/*
+ * A namespace with refuse=1, held by its descriptor, so that the
+ * toggles below register and unregister their namespace's hooks without
+ * flipping the kernel's nf_hooks_needed static key each time: multi-
+ * threaded QEMU TCG can leave a vCPU looping on a jump label patched under
+ * it (kprobe_int3_handler() retries an int3 that its stale translation
+ * still holds). -1 if it cannot be made.
+ */
+static int bi_hold_hooks(void)
+{
+	int own = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC), held = -1;
+
+	if (own < 0)
+		return -1;
+	if (!unshare(CLONE_NEWNET)) {
+		if (!bi_set_sysctl(1))
+			held = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+		if (setns(own, CLONE_NEWNET)) {
+			close(own);
+			if (held >= 0)
+				close(held);
+			return -2;
+		}
+	}
+	close(own);
+	return held;
+}
+
+struct bi_toggler {
+	pthread_t tid;
+	int id;
+	int bad;
+};
+
+static void *bi_toggler_run(void *arg)
+{
+	struct bi_toggler *t = arg;
+	int i, err;
+
+	for (i = 0; i < BI_TOGGLES; i++) {
+		err = bi_set_sysctl((i + t->id) & 1);
+		if (err)
+			t->bad = err;
+	}
+	return NULL;
+}
+
+/*
+ * Writers of the sysctl racing each other: whatever value wins, the
+ * packet hooks follow it (refused self-connects iff 1).
+ */
+TEST_F_TIMEOUT(bad, concurrent_sysctl_writers, BI_TIMEOUT)
+{
+	struct bi_toggler t[4];
+	int i, round, v, err, held = bi_hold_hooks();
+
+	ASSERT_NE(-2, held) TH_LOG("setns back: %s", strerror(errno));
+	for (round = 0; round < 3; round++) {
+		for (i = 0; i < 4; i++) {
+			t[i] = (struct bi_toggler){ .id = i + round };
+			ASSERT_EQ(0, pthread_create(&t[i].tid, NULL, bi_toggler_run, &t[i]));
+		}
+		for (i = 0; i < 4; i++) {
+			ASSERT_EQ(0, pthread_join(t[i].tid, NULL));
+			EXPECT_EQ(0, t[i].bad) TH_LOG("toggler %d: %s", i, strerror(t[i].bad));
+		}
+		v = bi_sysctl();
+		ASSERT_TRUE(v == 0 || v == 1) TH_LOG("refuse reads %d", v);
+		err = bi_self_connect();
+		EXPECT_EQ(v ? ECONNREFUSED : 0, err)
+			TH_LOG("round %d: refuse=%d but self-connect: %s", round, v, bi_err(err));
+	}
+	ASSERT_EQ(0, bi_set_sysctl(variant->refuse));
+	BI_EXPECT_UNCHANGED(&self->base, "the togglers");
+	if (held >= 0)
+		close(held);
+}
+
+TEST_HARNESS_MAIN
