@@ -4,7 +4,8 @@
 #        run-guest.sh --probe     prints the accelerator it would use
 # The console (ttyS0) goes to LOGFILE, the guest's record (ttyS1) to
 # VERDICTFILE. Exits with QEMU's status, 124 on timeout (default 600 s).
-# Env: QEMU_ACCEL=kvm|tcg skips the probe; GUEST_APPEND adds to the
+# Env: QEMU_ACCEL=kvm|tcg skips the probe; TCG_THREAD=single|multi (default
+# multi) is QEMU's TCG threading; GUEST_APPEND adds to the
 # kernel command line; GUEST_MEM (MiB, default 1024).
 set -euo pipefail
 
@@ -25,7 +26,7 @@ accel() {
 accel_args() {
 	case "$1" in
 	kvm) echo "-enable-kvm -cpu host" ;;
-	tcg) echo "-accel tcg,thread=multi -cpu max" ;;
+	tcg) echo "-accel tcg,thread=${TCG_THREAD:-multi} -cpu max" ;;
 	esac
 }
 

@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
+#include "selfconn_lib.h"
 
 #define BI_PROC		"/proc/selfconn"
 #define BI_SYSCTL	"/proc/sys/net/selfconn/refuse"
@@ -52,25 +53,6 @@ struct bi_row {
 
 #define BI_W(s, e) { O_WRONLY, s, sizeof(s) - 1, e }
 #define BI_Q(s, e) { O_RDWR, s, sizeof(s) - 1, e }
-
-static int bi_lo_up(void)
-{
-	struct ifreq ifr;
-	int fd, ret;
-
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -1;
-	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
-	ret = ioctl(fd, SIOCGIFFLAGS, &ifr);
-	if (!ret) {
-		ifr.ifr_flags |= IFF_UP;
-		ret = ioctl(fd, SIOCSIFFLAGS, &ifr);
-	}
-	close(fd);
-	return ret;
-}
 
 /* Read fd from offset 0 to EOF into a malloc'd string: NULL on error. */
 static char *bi_read_fd(int fd)
@@ -278,8 +260,7 @@ FIXTURE_SETUP(bad)
 	if (geteuid())
 		SKIP(return, "needs root (network namespaces)");
 	ASSERT_EQ(0, access(BI_PROC, F_OK)) TH_LOG("load selfconn.ko first");
-	ASSERT_EQ(0, unshare(CLONE_NEWNET)) TH_LOG("unshare: %s", strerror(errno));
-	ASSERT_EQ(0, bi_lo_up());
+	ASSERT_EQ(0, sct_new_netns()) TH_LOG("new netns: %s", strerror(errno));
 	ASSERT_EQ(0, bi_watch("18084\n"));
 	ASSERT_EQ(0, bi_watch("81\n"));
 	ASSERT_EQ(0, bi_set_sysctl(variant->refuse));

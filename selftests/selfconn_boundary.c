@@ -39,6 +39,7 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
+#include "selfconn_lib.h"
 
 #define BD_PROC		"/proc/selfconn"
 #define BD_SYSCTL	"/proc/sys/net/selfconn/refuse"
@@ -56,25 +57,6 @@
 #define BD_WATCH	18134	/* watched nowhere before the tests */
 
 /* ---- small helpers (no ASSERT: children use them too) ---- */
-
-static int bd_lo_up(void)
-{
-	struct ifreq ifr;
-	int fd, ret;
-
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -1;
-	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
-	ret = ioctl(fd, SIOCGIFFLAGS, &ifr);
-	if (!ret) {
-		ifr.ifr_flags |= IFF_UP;
-		ret = ioctl(fd, SIOCSIFFLAGS, &ifr);
-	}
-	close(fd);
-	return ret;
-}
 
 /* Read fd from its offset to EOF into buf (NUL-terminated): 0 or errno. */
 static int bd_read_fd(int fd, char *buf, size_t size)
@@ -548,8 +530,7 @@ TEST_F_TIMEOUT(boundary, nobody_reads_never_writes, BD_TIMEOUT)
 	pid_t pid;
 
 	BD_BEGIN();
-	ASSERT_EQ(0, unshare(CLONE_NEWNET));
-	ASSERT_EQ(0, bd_lo_up());
+	ASSERT_EQ(0, sct_new_netns()) TH_LOG("new netns: %s", strerror(errno));
 	ASSERT_EQ(0, bd_write(BD_PROC, "18134\n"));
 	ASSERT_EQ(0, bd_write(BD_SYSCTL, "1\n"));
 	ASSERT_EQ(0, bd_write(BD_SYSCTL, "0\n"));	/* a self-connect first */
@@ -636,7 +617,7 @@ static void bd_userns_child(struct bd_child *c, struct bd_fds *f,
 		BD_FAIL(c, 4, "open %s write-only", BD_PROC);
 	if (open(BD_SYSCTL, O_WRONLY | O_CLOEXEC) >= 0 || errno != EACCES)
 		BD_FAIL(c, 5, "open the initial sysctl for writing: not EACCES");
-	if (unshare(CLONE_NEWNET) || bd_lo_up())
+	if (sct_new_netns())
 		BD_FAIL(c, 6, "unshare(CLONE_NEWNET)");
 
 	/* the initial namespace: every way in is closed */
@@ -816,8 +797,7 @@ TEST_F_TIMEOUT(boundary, no_kernel_address, BD_TIMEOUT)
 	ASSERT_EQ(NULL, bd_kernel_address("inet6 [::ffff:127.0.0.1]:18084 ESTAB 0 8301 -\n"));
 	ASSERT_EQ(NULL, bd_kernel_address("[ffff:ffff:ffff:ffff::1]:80 inode=4294967295"));
 
-	ASSERT_EQ(0, unshare(CLONE_NEWNET));
-	ASSERT_EQ(0, bd_lo_up());
+	ASSERT_EQ(0, sct_new_netns()) TH_LOG("new netns: %s", strerror(errno));
 	ASSERT_EQ(0, bd_make_sockets(&s));
 	fd = bd_self_connect_mapped(18138);	/* closed: a TIME-WAIT row */
 	ASSERT_LE(0, fd);

@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
+#include "selfconn_lib.h"
 
 #define FT_PROC		"/proc/selfconn"
 #define FT_SYSCTL	"/proc/sys/net/selfconn/refuse"
@@ -44,44 +45,12 @@
 #define FT_MAX_STEPS	200
 #define FT_PORT		18150	/* self-connects: FT_PORT + n */
 
-static const char *ft_ko(void)
-{
-	const char *ko = getenv("SELFCONN_KO");
-
-	return ko && *ko && !access(ko, R_OK) ? ko : NULL;
-}
-
+/* Unloaded, or not loaded at all: 0; else -errno. */
 static int ft_unload(void)
 {
-	int i;
+	int err = sct_module_unload();
 
-	for (i = 0; i < 200; i++) {
-		if (!syscall(SYS_delete_module, FT_MODNAME, O_NONBLOCK))
-			return 0;
-		if (errno == ENOENT)
-			return 0;	/* not loaded */
-		if (errno != EAGAIN && errno != EBUSY)
-			return -errno;
-		usleep(25000);
-	}
-	return -errno;
-}
-
-/* 0 or -errno of finit_module(). */
-static int ft_load(const char *params)
-{
-	int fd, ret, err;
-	const char *ko = ft_ko();
-
-	if (!ko)
-		return -ENOENT;
-	fd = open(ko, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	ret = syscall(SYS_finit_module, fd, params, 0);
-	err = errno;
-	close(fd);
-	return ret ? -err : 0;
+	return err == -ENOENT ? 0 : err;
 }
 
 static int ft_write(const char *path, const char *s)
@@ -107,25 +76,6 @@ static int ft_read_int(const char *path)
 	n = read(fd, buf, sizeof(buf) - 1);
 	close(fd);
 	return n > 0 ? atoi(buf) : -EIO;
-}
-
-static int ft_lo_up(void)
-{
-	struct ifreq ifr;
-	int fd, ret;
-
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -1;
-	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
-	ret = ioctl(fd, SIOCGIFFLAGS, &ifr);
-	if (!ret) {
-		ifr.ifr_flags |= IFF_UP;
-		ret = ioctl(fd, SIOCSIFFLAGS, &ifr);
-	}
-	close(fd);
-	return ret;
 }
 
 /* A self-connect on 127.0.0.1:port, closed with an RST: 0 or errno. */
@@ -180,7 +130,7 @@ static int ft_hold_netns(int own, int *sock)
 	};
 	int fd;
 
-	if (unshare(CLONE_NEWNET) || ft_lo_up())
+	if (sct_new_netns())
 		return -1;
 	fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 	*sock = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -195,12 +145,11 @@ FIXTURE_SETUP(fault)
 {
 	int i;
 
-	if (geteuid() || !ft_ko()) {
+	if (geteuid() || !sct_module_ko()) {
 		self->skipped = true;
 		SKIP(return, "needs root and SELFCONN_KO");
 	}
-	ASSERT_EQ(0, unshare(CLONE_NEWNET));
-	ASSERT_EQ(0, ft_lo_up());
+	ASSERT_EQ(0, sct_new_netns()) TH_LOG("new netns: %s", strerror(errno));
 	self->own = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 	ASSERT_LE(0, self->own);
 	for (i = 0; i < FT_HELD; i++) {
@@ -218,7 +167,7 @@ FIXTURE_TEARDOWN(fault)
 	if (self->skipped)
 		return;
 	ft_unload();
-	EXPECT_EQ(0, ft_load(""));
+	EXPECT_EQ(0, sct_module_load(sct_module_ko(), ""));
 	for (i = 0; i < FT_HELD; i++) {
 		close(self->sock[i]);
 		close(self->held[i]);
@@ -278,7 +227,7 @@ TEST_F_TIMEOUT(fault, module_init, FT_TIMEOUT)
 	for (n = 1; n <= FT_MAX_STEPS; n++) {
 		snprintf(params, sizeof(params), "fail_nth=%d refuse_default=%d", n,
 			 variant->refuse_default);
-		ret = ft_load(params);
+		ret = sct_module_load(sct_module_ko(), params);
 		if (!ret)
 			break;
 		EXPECT_EQ(-ENOMEM, ret) TH_LOG("step %d: %s", n, strerror(-ret));
@@ -310,7 +259,7 @@ TEST_F_TIMEOUT(fault, module_init, FT_TIMEOUT)
 	TH_LOG("%d registration steps for a new namespace", n - 1);
 	EXPECT_EQ(2 + variant->refuse_default, n - 1);
 	ASSERT_EQ(0, ft_write(FT_FAIL_NTH, "0"));
-	ASSERT_EQ(0, ft_lo_up());
+	ASSERT_EQ(0, sct_lo_up());
 	EXPECT_EQ(variant->refuse_default, ft_read_int(FT_SYSCTL));
 	EXPECT_EQ(variant->refuse_default ? ECONNREFUSED : 0, ft_self_connect(FT_PORT + 101));
 	nsfd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
@@ -321,7 +270,7 @@ TEST_F_TIMEOUT(fault, module_init, FT_TIMEOUT)
 	/* and then a plain load works */
 	ASSERT_EQ(0, ft_unload());
 	ft_expect_gone(_metadata, self, 0);
-	ASSERT_EQ(0, ft_load(""));
+	ASSERT_EQ(0, sct_module_load(sct_module_ko(), ""));
 	ft_expect_loaded(_metadata, self, 0);
 }
 
@@ -330,7 +279,7 @@ TEST_F_TIMEOUT(fault, refuse_write, FT_TIMEOUT)
 {
 	if (self->skipped)
 		return;
-	ASSERT_EQ(0, ft_load(""));
+	ASSERT_EQ(0, sct_module_load(sct_module_ko(), ""));
 	ASSERT_EQ(0, ft_write(FT_SYSCTL, "0\n"));
 	ASSERT_EQ(0, ft_write(FT_FAIL_NTH, "1"));
 	EXPECT_EQ(-ENOMEM, ft_write(FT_SYSCTL, "1\n"));

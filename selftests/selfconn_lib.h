@@ -172,12 +172,12 @@ static inline int sct_module_load(const char *ko, const char *params)
 	return ret ? -err : 0;
 }
 
-/* delete_module(), retrying for 5 s while the module is busy: 0 or -errno. */
+/* delete_module(), retrying for 10 s while the module is busy: 0 or -errno. */
 static inline int sct_module_unload(void)
 {
 	int i;
 
-	for (i = 0; i < 200; i++) {
+	for (i = 0; i < 400; i++) {
 		if (!syscall(SYS_delete_module, SCT_MODNAME, O_NONBLOCK))
 			return 0;
 		if (errno != EAGAIN && errno != EBUSY)

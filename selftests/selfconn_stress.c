@@ -55,6 +55,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "selfconn_lib.h"
+
 #define ST_PROC		"/proc/selfconn"
 #define ST_SYSCTL	"/proc/sys/net/selfconn/refuse"
 #define ST_MODNAME	"selfconn"
@@ -346,25 +348,6 @@ static const char *st_check(const char *text, int query)
 }
 
 /* ---- small socket helpers ---- */
-
-static int st_lo_up(void)
-{
-	struct ifreq ifr;
-	int fd, ret;
-
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -1;
-	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
-	ret = ioctl(fd, SIOCGIFFLAGS, &ifr);
-	if (!ret) {
-		ifr.ifr_flags |= IFF_UP;
-		ret = ioctl(fd, SIOCSIFFLAGS, &ifr);
-	}
-	close(fd);
-	return ret;
-}
 
 /* kind 0: 127.0.0.1, 1: ::1, 2: ::ffff:127.0.0.1 */
 static socklen_t st_addr(int kind, int port, struct sockaddr_storage *ss)
@@ -736,7 +719,7 @@ static void *st_toggler(void *arg)
 	struct st_thread *t = arg;
 	int fd, i = 0;
 
-	if (t->id && (unshare(CLONE_NEWNET) || st_lo_up())) {
+	if (t->id && (sct_new_netns())) {
 		st_unexpected(t, "own namespace", errno);
 		return NULL;
 	}
@@ -769,7 +752,7 @@ static void st_one_netns(struct st_thread *t)
 		return;
 	}
 	st_add(t->ctx, C_NETNS);
-	st_lo_up();
+	sct_lo_up();
 	st_write_sysctl(t, st_rand(t, 2) ? "1\n" : "0\n");
 	l = st_listen(1, 18600);
 	c = l < 0 ? -1 : st_connect(2, 18600, 0);
@@ -813,32 +796,6 @@ static void *st_netns(void *arg)
 
 /* ---- the module ---- */
 
-static int st_unload(void)
-{
-	int i;
-
-	for (i = 0; i < 400; i++) {
-		if (!syscall(SYS_delete_module, ST_MODNAME, O_NONBLOCK))
-			return 0;
-		if (errno != EAGAIN && errno != EBUSY)
-			return -errno;
-		st_sleep_ms(25);
-	}
-	return -errno;
-}
-
-static int st_load(const char *ko, const char *params)
-{
-	int fd = open(ko, O_RDONLY | O_CLOEXEC), ret, err;
-
-	if (fd < 0)
-		return -errno;
-	ret = syscall(SYS_finit_module, fd, params, 0);
-	err = errno;
-	close(fd);
-	return ret ? -err : 0;
-}
-
 /*
  * refuse=1 in a namespace of its own keeps the kernel's nf_hooks_needed
  * static key on while the togglers come and go: multi-threaded QEMU TCG
@@ -877,7 +834,7 @@ static void *st_reloader(void *arg)
 	while (!st_stopping(t)) {
 		st_sleep_ms(100 + st_rand(t, 300));
 		start = st_now_ms();
-		err = st_unload();
+		err = sct_module_unload();
 		atomic_fetch_add(&t->ctx->count[C_UNLOAD_MS], st_now_ms() - start);
 		if (err) {
 			st_unexpected(t, "delete_module", -err);
@@ -885,7 +842,7 @@ static void *st_reloader(void *arg)
 		}
 		st_sleep_ms(st_rand(t, 50));
 		start = st_now_ms();
-		err = st_load(t->ctx->ko, st_rand(t, 4) ? "" : "refuse_default=1");
+		err = sct_module_load(t->ctx->ko, st_rand(t, 4) ? "" : "refuse_default=1");
 		atomic_fetch_add(&t->ctx->count[C_LOAD_MS], st_now_ms() - start);
 		if (err) {
 			st_unexpected(t, "finit_module", -err);
@@ -1014,7 +971,7 @@ int main(int argc, char **argv)
 	}
 	ctx.ko = ko && *ko && !access(ko, R_OK) ? ko : NULL;
 	pthread_mutex_init(&ctx.lock, NULL);
-	if (unshare(CLONE_NEWNET) || st_lo_up()) {
+	if (sct_new_netns()) {
 		printf("1..0 # SKIP no network namespace: %s\n", strerror(errno));
 		return 4;
 	}
@@ -1079,14 +1036,14 @@ int main(int argc, char **argv)
 
 	/* the module unloads at the end, and comes back with its defaults */
 	if (access(ST_PROC, F_OK) && ctx.ko)
-		st_load(ctx.ko, "");
+		sct_module_load(ctx.ko, "");
 	if (ctx.ko) {
-		int err = st_unload();
+		int err = sct_module_unload();
 
 		failed |= st_tap(&t, !err, "the module unloads at the end");
 		if (err)
 			printf("# delete_module: %s\n", strerror(-err));
-		err = st_load(ctx.ko, "");
+		err = sct_module_load(ctx.ko, "");
 		if (err)
 			printf("# finit_module: %s\n", strerror(-err));
 	} else {
