@@ -47,7 +47,7 @@ done < "$frag"
 [ "$missing" = 0 ] || { log "debug kernel config incomplete"; exit 1; }
 
 start=$(date +%s)
-log "building debug kernel (KASAN, lockdep, kmemleak): about 4 minutes on 2 cores"
+log "building debug kernel (KASAN, lockdep, kmemleak): about 14 minutes on 2 cores"
 # Two runs: one `make bzImage modules` can race on modules.order files.
 {
 	make -s -C "$src" O="$out" -j"$(nproc)" bzImage &&
