@@ -29,11 +29,6 @@ echo "$RANGE" >/proc/sys/net/ipv4/ip_local_port_range
 echo "# companion: $bin; in a fresh network namespace, ip_local_port_range $RANGE"
 
 echo "1..23"
-show() {
-	sed 's/^/#   stdout: /' "$tmp/out"
-	sed 's/^/#   stderr: /' "$tmp/err"
-}
-
 tmp=$(mktemp -d) || exit 1
 pids=
 # shellcheck disable=SC2317 # run by the EXIT trap
@@ -43,20 +38,6 @@ cleanup() {
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
-
-# run EXPECTED-EXIT ARGS...: runs the companion, output in $tmp/out, $tmp/err
-run() {
-	want=$1
-	shift
-	"$bin" "$@" >"$tmp/out" 2>"$tmp/err"
-	rc=$?
-	if [ "$rc" != "$want" ]; then
-		echo "# selfconn $*: exit $rc, expected $want"
-		show
-		return 1
-	fi
-	return 0
-}
 
 # expect FILE REGEX...: every extended regex matches a line of FILE
 expect() {

@@ -67,3 +67,24 @@ check() {	# check DESCRIPTION CONDITION-STATUS
 dump() {
 	sed 's/^/#   | /' /proc/selfconn
 }
+
+# The last companion run's output, as TAP comments.
+show() {
+	sed 's/^/#   stdout: /' "$tmp/out"
+	sed 's/^/#   stderr: /' "$tmp/err"
+}
+
+# run EXPECTED-EXIT ARGS...: runs the companion $bin, its output in
+# $tmp/out and $tmp/err; returns 1, showing both, if it exited otherwise.
+run() {
+	want=$1
+	shift
+	"$bin" "$@" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	if [ "$rc" != "$want" ]; then
+		echo "# selfconn $*: exit $rc, expected $want"
+		show
+		return 1
+	fi
+	return 0
+}

@@ -35,21 +35,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# run EXPECTED-EXIT ARGS...: runs the companion, output in $tmp/out, $tmp/err
-run() {
-	want=$1
-	shift
-	"$bin" "$@" >"$tmp/out" 2>"$tmp/err"
-	rc=$?
-	if [ "$rc" != "$want" ]; then
-		echo "# selfconn $*: exit $rc, expected $want"
-		sed 's/^/#   stdout: /' "$tmp/out"
-		sed 's/^/#   stderr: /' "$tmp/err"
-		return 1
-	fi
-	return 0
-}
-
 # --help, top and subcommand
 run 0 --help && grep -q '^  connect ' "$tmp/out"
 check "selfconn --help lists connect" $?
