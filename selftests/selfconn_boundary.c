@@ -206,21 +206,7 @@ static int bd_socket(int family)
 
 static socklen_t bd_addr(int family, int port, struct sockaddr_storage *ss)
 {
-	memset(ss, 0, sizeof(*ss));
-	if (family == AF_INET6) {
-		struct sockaddr_in6 *a = (struct sockaddr_in6 *)ss;
-
-		a->sin6_family = AF_INET6;
-		a->sin6_port = htons(port);
-		a->sin6_addr = in6addr_loopback;
-		return sizeof(*a);
-	}
-	struct sockaddr_in *a = (struct sockaddr_in *)ss;
-
-	a->sin_family = AF_INET;
-	a->sin_port = htons(port);
-	a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	return sizeof(*a);
+	return sct_sockaddr(family, family == AF_INET6 ? "::1" : "127.0.0.1", port, ss);
 }
 
 /* A socket connected to itself on loopback port: fd or -1. */

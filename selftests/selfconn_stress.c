@@ -352,21 +352,9 @@ static const char *st_check(const char *text, int query)
 /* kind 0: 127.0.0.1, 1: ::1, 2: ::ffff:127.0.0.1 */
 static socklen_t st_addr(int kind, int port, struct sockaddr_storage *ss)
 {
-	memset(ss, 0, sizeof(*ss));
-	if (kind) {
-		struct sockaddr_in6 *a = (struct sockaddr_in6 *)ss;
+	static const char *const addr[] = { "127.0.0.1", "::1", "::ffff:127.0.0.1" };
 
-		a->sin6_family = AF_INET6;
-		a->sin6_port = htons(port);
-		inet_pton(AF_INET6, kind == 1 ? "::1" : "::ffff:127.0.0.1", &a->sin6_addr);
-		return sizeof(*a);
-	}
-	struct sockaddr_in *a = (struct sockaddr_in *)ss;
-
-	a->sin_family = AF_INET;
-	a->sin_port = htons(port);
-	a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	return sizeof(*a);
+	return sct_sockaddr(kind ? AF_INET6 : AF_INET, addr[kind], port, ss);
 }
 
 static int st_socket(int kind)

@@ -17,7 +17,6 @@ sct_own_netns "$@"
 
 echo "TAP version 13"
 
-here=$(cd "$(dirname "$0")" && pwd)
 bin=$(sct_companion)
 [ -x "$bin" ] || sct_skip_all "selfconn companion not found (set SELFCONN_BIN)"
 sct_need_module
