@@ -270,6 +270,26 @@ static bool rf_is_self(int fd)
 } while (0)
 
 /*
+ * bind() to a port whose last socket was just closed. A passive close leaves
+ * that socket in LAST-ACK until the peer's ACK is processed, which softirq
+ * may do after close() returned: wait for that, a few seconds at most. A
+ * TIME-WAIT would hold the port for 60 s and still fail here.
+ */
+static int rf_bind_once_free(int fd, int family, const char *addr, int port)
+{
+	int i;
+
+	for (i = 0; i < 300; i++) {
+		if (!sct_bind(fd, family, addr, port))
+			return 0;
+		if (errno != EADDRINUSE)
+			return -1;
+		usleep(10000);
+	}
+	return -1;
+}
+
+/*
  * After a refusal: the socket connects to a listener (it is reusable), and
  * once closed its port can be bound again without SO_REUSEADDR, with no
  * row left in /proc/selfconn (no TIME-WAIT holds it).
@@ -294,7 +314,7 @@ static void rf_expect_reusable(struct __test_metadata *_metadata, int fd,
 	EXPECT_FALSE(rf_listed(sct_addrstr(family, addr, port, buf, sizeof(buf))))
 		TH_LOG("%s listed after a refused self-connect", buf);
 	nfd = rf_sock(_metadata, family, 0);
-	EXPECT_EQ(0, sct_bind(nfd, family, addr, port))
+	EXPECT_EQ(0, rf_bind_once_free(nfd, family, addr, port))
 		TH_LOG("port %d not released: bind: %s", port, strerror(errno));
 	EXPECT_EQ(0, listen(nfd, 1));
 	close(nfd);
