@@ -39,20 +39,18 @@ log "configuring debug kernel in $out"
 		make -s -C "$src" O="$out" olddefconfig
 } >"$out/config.log" 2>&1 || { cat "$out/config.log" >&2; exit 1; }
 
+# Every CONFIG_X=v and "# CONFIG_X is not set" line must hold as written.
 missing=0
 while read -r opt; do
-	case "$opt" in CONFIG_*) ;; *) continue ;; esac
-	grep -qx "$opt" "$out/.config" || { log "missing from .config: $opt"; missing=1; }
+	case "$opt" in CONFIG_* | "# CONFIG_"*" is not set") ;; *) continue ;; esac
+	grep -qx "$opt" "$out/.config" || { log "not in .config as in $frag: $opt"; missing=1; }
 done < "$frag"
 [ "$missing" = 0 ] || { log "debug kernel config incomplete"; exit 1; }
 
 start=$(date +%s)
-log "building debug kernel (KASAN, lockdep, kmemleak): about 14 minutes on 2 cores"
-# Two runs: one `make bzImage modules` can race on modules.order files.
-{
-	make -s -C "$src" O="$out" -j"$(nproc)" bzImage &&
-		make -s -C "$src" O="$out" -j"$(nproc)" modules
-} >"$out/build.log" 2>&1 || {
+log "building debug kernel (KASAN, lockdep, kmemleak): about 10 minutes on 2 cores"
+# One more job than CPUs keeps them busy while a job waits on the disk.
+make -s -C "$src" O="$out" -j"$(($(nproc) + 1))" all >"$out/build.log" 2>&1 || {
 	tail -40 "$out/build.log" >&2
 	exit 1
 }

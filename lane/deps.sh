@@ -1,12 +1,20 @@
 #!/bin/bash
 # Install the Debian packages the lanes need, only if some are missing.
+# Usage: deps.sh [kernel]   "kernel": only what the debug kernel build needs,
+# so that make check can start that build before installing the rest.
 set -euo pipefail
 
-packages=(
+kernel_build=(linux-source-6.1 bc flex bison libelf-dev libssl-dev xz-utils)
+lanes=(
 	qemu-system-x86 linux-image-amd64 linux-headers-amd64 busybox-static
-	linux-source-6.1 bc flex bison libelf-dev libssl-dev cpio kmod ncat
-	iproute2 sparse xz-utils
+	cpio kmod ncat iproute2 sparse
 )
+
+case "${1:-all}" in
+kernel) packages=("${kernel_build[@]}") ;;
+all) packages=("${kernel_build[@]}" "${lanes[@]}") ;;
+*) echo "usage: deps.sh [kernel]" >&2; exit 2 ;;
+esac
 
 installed() {
 	dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null | grep -qx installed
@@ -22,10 +30,13 @@ if [ ${#missing[@]} -eq 0 ]; then
 	exit 0
 fi
 
-echo ">>> deps: installing ${missing[*]} (about a minute)"
+echo ">>> deps: installing ${missing[*]} (a minute or two)"
 sudo=
 [ "$(id -u)" = 0 ] || sudo=sudo
 export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get update -q
+# The package lists of a run a few minutes ago are recent enough.
+if [ -z "$(find /var/lib/apt/lists -maxdepth 0 -mmin -30 2>/dev/null)" ]; then
+	$sudo apt-get update -q
+fi
 $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" </dev/null
 echo ">>> deps: done"

@@ -48,6 +48,21 @@ build_module() {
 	log "module for $(modinfo -F vermagic "$dest")"
 }
 
+# The same from a copy of the sources next to DEST: the tree's module/
+# keeps its build (the distro kernel's) while this one is for another tree.
+build_module_copy() {
+	local kdir=$1 dest=$2 src
+	src=$(dirname "$dest")/src
+	rm -rf "$src"
+	mkdir -p "$src/module" || return 1
+	cp "$ROOT/Kbuild" "$src/" || return 1
+	cp "$ROOT/module/Kbuild" "$ROOT"/module/*.[ch] "$src/module/" || return 1
+	rm -f "$src"/module/*.mod.c
+	make -C "$kdir" M="$src" W=1 modules || return 1
+	cp "$src/module/selfconn.ko" "$dest" || return 1
+	log "module for $(modinfo -F vermagic "$dest")"
+}
+
 build_userspace() {
 	make -C "$ROOT" user || return 1
 	make -C "$ROOT" selftests KSFT_DIR="$KSFT_DIR" || return 1
