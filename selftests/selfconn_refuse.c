@@ -289,6 +289,15 @@ static int rf_bind_once_free(int fd, int family, const char *addr, int port)
 	return -1;
 }
 
+/* Wait (10 s at most) until fd reads end of file: its peer's FIN arrived. */
+static bool rf_wait_eof(int fd)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	char c;
+
+	return poll(&pfd, 1, 10000) == 1 && read(fd, &c, 1) == 0;
+}
+
 /*
  * After a refusal: the socket connects to a listener (it is reusable), and
  * once closed its port can be bound again without SO_REUSEADDR, with no
@@ -307,8 +316,14 @@ static void rf_expect_reusable(struct __test_metadata *_metadata, int fd,
 	EXPECT_LE(0, afd);
 	EXPECT_EQ(1, write(fd, "x", 1));
 	EXPECT_EQ(1, read(afd, buf, 1));
+	/*
+	 * The peer closes first, and fd sees its FIN before closing: had both
+	 * FINs crossed (a simultaneous close, tcp_rcv_state_process() in
+	 * CLOSING), fd would end in TIME-WAIT and hold the port for 60 s.
+	 */
 	close(afd);
 	close(lfd);
+	EXPECT_TRUE(rf_wait_eof(fd)) TH_LOG("no FIN from the closed peer");
 	close(fd);
 
 	EXPECT_FALSE(rf_listed(sct_addrstr(family, addr, port, buf, sizeof(buf))))
