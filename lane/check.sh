@@ -263,7 +263,7 @@ lane_debug_prepare() {
 	mkdir -p "$dir"
 	debug_kernel_wait || build_failed "debug kernel build (lane/debug-kernel.sh)"
 	kdir=$(cat "$CACHE/lanes/debug/kernel.path")
-	timed "module for the debug kernel" build_module_copy "$kdir" "$dir/selfconn.ko" ||
+	timed "module for the debug kernel" build_module "$kdir" "$dir/selfconn.ko" ||
 		build_failed "module build for the debug kernel"
 	initramfs "$dir/initramfs.cpio.gz" --ko "$dir/selfconn.ko" || build_failed "debug initramfs"
 	echo "$kdir/arch/x86/boot/bzImage" >"$dir/bzImage.path"

@@ -37,20 +37,11 @@ distro_kernel() {
 	echo "$k"
 }
 
-# Build selfconn.ko against KDIR (after cleaning objects from another tree)
-# and copy it to DEST.
+# Build selfconn.ko against KDIR from a copy of the sources next to DEST
+# (DEST's directory/src) and copy it to DEST. Never `make M=$ROOT clean`:
+# kbuild's clean deletes every *.o under M, .cache/ and a debug kernel
+# being built there included.
 build_module() {
-	local kdir=$1 dest=$2
-	make -s -C "$kdir" M="$ROOT" clean >/dev/null || return 1
-	make -C "$ROOT" module KDIR="$kdir" || return 1
-	mkdir -p "$(dirname "$dest")"
-	cp "$ROOT/module/selfconn.ko" "$dest" || return 1
-	log "module for $(modinfo -F vermagic "$dest")"
-}
-
-# The same from a copy of the sources next to DEST: the tree's module/
-# keeps its build (the distro kernel's) while this one is for another tree.
-build_module_copy() {
 	local kdir=$1 dest=$2 src
 	src=$(dirname "$dest")/src
 	rm -rf "$src"
