@@ -225,8 +225,9 @@ lane_distro_boot() {
 }
 
 # The debug kernel is built (once; then found in the cache) in the
-# background, niced, while the host tests and the distro lane run:
-# on a fresh clone its build is most of make check's time.
+# background, niced, while the rest of deps.sh, the builds for the distro
+# kernel and the host unit tests run: on a fresh clone its build is most
+# of make check's time.
 debug_kernel_pid=
 debug_kernel_start=
 
