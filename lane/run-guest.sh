@@ -31,6 +31,16 @@ accel_args() {
 	esac
 }
 
+# tsc_early_khz= for the guest: the host's TSC rate, as its kernel logged
+# it, else its CPU's nominal MHz; nothing if neither is known.
+host_tsc_khz() {
+	local mhz
+	mhz=$(dmesg 2>/dev/null | sed -n 's/.*tsc: Detected \([0-9.]*\) MHz.*/\1/p' | head -n 1)
+	[ -n "$mhz" ] || mhz=$(awk -F': ' '/^cpu MHz/ { print $2; exit }' /proc/cpuinfo)
+	[ -n "$mhz" ] && awk -v m="$mhz" 'BEGIN { printf "tsc_early_khz=%d", m * 1000 }'
+	true
+}
+
 main() {
 	if [ "${1:-}" = --probe ]; then
 		accel
@@ -47,13 +57,15 @@ main() {
 	# own gets a second one at the legacy ttyS1 address.
 	# microvm has no HPET, and TCG's TSCs fail the kernel's warp check
 	# (check_tsc_sync_source()), which would leave jiffies as the clock:
-	# every vCPU's TSC comes from the one host clock, so trust it.
+	# every vCPU's TSC comes from the one host clock, so trust it. Under
+	# load, calibrating it against the PIT fails too (native_calibrate_tsc
+	# has no reference): TCG's TSC is the host's, so give its frequency.
 	case "${GUEST_MACHINE:-pc}" in
 	pc) machine=(-M pc -serial stdio -serial "file:$verdict") append= ;;
 	microvm) machine=(-M microvm,acpi=off -serial stdio
 		-chardev "file,id=record,path=$verdict"
 		-device isa-serial,chardev=record,iobase=0x2f8,irq=3)
-		append=tsc=reliable ;;
+		append="tsc=reliable $(host_tsc_khz)" ;;
 	*) echo "run-guest: GUEST_MACHINE must be pc or microvm" >&2; exit 2 ;;
 	esac
 	: >"$verdict"
