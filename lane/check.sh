@@ -210,7 +210,8 @@ initramfs() {
 lane_distro_prepare() {
 	local dir=$CACHE/lanes/distro
 	mkdir -p "$dir"
-	initramfs "$dir/initramfs.cpio.gz" --ko "$dir/selfconn.ko" --kver "$(distro_kver)" ||
+	initramfs "$dir/initramfs.cpio.gz" --ko "$dir/selfconn.ko" --kver "$(distro_kver)" \
+		--modules-root "$DISTRO_ROOT" ||
 		build_failed "distro initramfs"
 }
 
@@ -221,7 +222,8 @@ lane_distro_boot() {
 	# same RIP and registers at every soft-lockup report. One TCG thread
 	# for both vCPUs has no cross-vCPU code patching race. The debug
 	# kernel has no jump labels.
-	TCG_THREAD=single lane_boot distro "$(distro_kernel)" "$CACHE/lanes/distro/initramfs.cpio.gz"
+	TCG_THREAD=single lane_boot distro "$(distro_kernel "$DISTRO_ROOT")" \
+		"$CACHE/lanes/distro/initramfs.cpio.gz"
 }
 
 # The debug kernel is built (once; then found in the cache) in the
@@ -289,6 +291,9 @@ main() {
 		debug_kernel_begin
 	fi
 	timed "dependencies (lane/deps.sh)" lane/deps.sh || build_failed "lane/deps.sh"
+	if [[ " $LANES " == *" distro "* ]]; then
+		DISTRO_ROOT=$(distro_root) || build_failed "the distro kernel (lane/distro-kernel.sh)"
+	fi
 	local kdir
 	kdir=$(distro_kdir)
 	[ -n "$kdir" ] || build_failed "no /usr/src/linux-headers-*-amd64"

@@ -8,11 +8,13 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 main() {
-	local script=${1:-lane/guest-demo} dir start tests=()
+	local script=${1:-lane/guest-demo} dir start tests=() droot kernel
 	dir=$CACHE/lanes/$(basename "$script" | sed 's/^guest-//')
 	case "${BENCH_ARGS:-}" in *[!0-9\ ]*) echo "BENCH_ARGS: numbers only" >&2; exit 64 ;; esac
 	cd "$ROOT"
 	lane/deps.sh
+	droot=$(distro_root)
+	kernel=$(distro_kernel "$droot")
 	mkdir -p "$dir"
 	timed "building the module and the companion" build_demo "$dir" || exit 1
 	if [ "$script" != lane/guest-demo ]; then
@@ -21,10 +23,10 @@ main() {
 		tests=(--tests "$ROOT/selftests" --ksft-dir "$KSFT_DIR")
 	fi
 	BENCH_ARGS=${BENCH_ARGS:-} lane/mkinitramfs.sh --ko "$dir/selfconn.ko" --user "$(user_binary)" \
-		--kver "$(distro_kver)" "${tests[@]}" --demo "$script" "$dir/initramfs.cpio.gz"
+		--kver "$(distro_kver)" --modules-root "$droot" "${tests[@]}" --demo "$script" "$dir/initramfs.cpio.gz"
 	start=$(date +%s)
-	log "booting $(distro_kernel) in QEMU (about 10 s)"
-	GUEST_APPEND=selfconn_lane=demo lane/run-guest.sh "$(distro_kernel)" \
+	log "booting $kernel in QEMU (about 10 s)"
+	GUEST_APPEND=selfconn_lane=demo lane/run-guest.sh "$kernel" \
 		"$dir/initramfs.cpio.gz" "$dir/console.raw" "$dir/verdict.raw" \
 		"${GUEST_TIMEOUT:-300}" || true
 	tr -d '\r' <"$dir/console.raw" >"$dir/console.log"

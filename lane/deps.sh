@@ -2,11 +2,13 @@
 # Install the Debian packages the lanes need, only if some are missing.
 # Usage: deps.sh [kernel]   "kernel": only what the debug kernel build needs,
 # so that make check can start that build before installing the rest.
+# The distro lane's kernel image is not installed: lane/distro-kernel.sh
+# fetches the package that matches linux-headers-amd64 and unpacks it.
 set -euo pipefail
 
 kernel_build=(linux-source-6.1 bc flex bison libelf-dev libssl-dev xz-utils)
 lanes=(
-	qemu-system-x86 linux-image-amd64 linux-headers-amd64 busybox-static
+	qemu-system-x86 linux-headers-amd64 busybox-static
 	cpio kmod ncat iproute2 sparse
 )
 

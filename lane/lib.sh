@@ -30,10 +30,17 @@ distro_kver() {
 	basename "$kdir" | sed 's/^linux-headers-//'
 }
 
+# The root (/ or a directory in .cache) that holds the matching image's
+# boot/vmlinuz-<ver> and lib/modules/<ver>: lane/distro-kernel.sh.
+distro_root() {
+	"$LANE_DIR/distro-kernel.sh" "$CACHE"
+}
+
+# The image under a root distro_root printed.
 distro_kernel() {
 	local k
-	k=/boot/vmlinuz-$(distro_kver)
-	[ -f "$k" ] || { echo "no $k: install linux-image-amd64 matching the headers" >&2; return 1; }
+	k=${1%/}/boot/vmlinuz-$(distro_kver)
+	[ -f "$k" ] || { echo "no $k: run lane/distro-kernel.sh" >&2; return 1; }
 	echo "$k"
 }
 

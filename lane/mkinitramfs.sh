@@ -6,6 +6,7 @@
 #   --tests DIR          selftests dir: its files go to /tests, run order to /tests/.order
 #   --ksft-dir DIR       KSFT_DIR for `make -C DIR list-tests`
 #   --kver VER           also pack distro modules ($LANE_MODULES) from /lib/modules/VER
+#   --modules-root DIR   ... under DIR/lib/modules/VER instead (default /)
 #   --demo FILE          demo script, installed as /lane/demo
 #   --test-timeout SEC   per test program timeout in the guest (default 300)
 #   --only "PROG..."     run only these test programs (make stress)
@@ -20,7 +21,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 : "${LANE_MODULES:=veth sch_netem inet_diag tcp_diag udp_diag}"
 host_bins=(/usr/bin/ncat /usr/sbin/ip /usr/sbin/tc /usr/bin/ss /usr/bin/bash)
 
-ko= user= tests= ksft_dir= kver= demo= test_timeout=300 out= only= stress_seconds=
+ko= user= tests= ksft_dir= kver= modules_root=/ demo= test_timeout=300 out= only= stress_seconds=
 root=
 
 die() { echo "mkinitramfs: $*" >&2; exit 1; }
@@ -33,6 +34,7 @@ parse_args() {
 		--tests) tests=$2; shift 2 ;;
 		--ksft-dir) ksft_dir=$2; shift 2 ;;
 		--kver) kver=$2; shift 2 ;;
+		--modules-root) modules_root=$2; shift 2 ;;
 		--demo) demo=$2; shift 2 ;;
 		--test-timeout) test_timeout=$2; shift 2 ;;
 		--only) only=$2; shift 2 ;;
@@ -119,7 +121,8 @@ add_kernel_modules() {
 	local mod line path dst
 	: >"$root/lane/modules"
 	for mod in $LANE_MODULES; do
-		modprobe --show-depends -S "$kver" "$mod" || die "module $mod not found for $kver"
+		modprobe -d "$modules_root" --show-depends -S "$kver" "$mod" ||
+			die "module $mod not found for $kver under $modules_root"
 	done | while read -r line; do
 		case "$line" in insmod\ *) ;; *) continue ;; esac
 		path=$(echo "$line" | awk '{print $2}')
