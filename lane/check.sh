@@ -294,7 +294,7 @@ lane_debug_prepare() {
 DEBUG_GUEST1=${DEBUG_GUEST1-selfconn_refuse selfconn_port selfconn_bad_input selfconn_boundary selfconn_ncat.sh selfconn_refuse_ncat.sh}
 
 debug_guest_programs() {
-	local all p first= rest=
+	local all p first='' rest=''
 	if [ -n "${LANE_TESTS:-}" ] || [ -z "$DEBUG_GUEST1" ]; then
 		echo "${LANE_TESTS:-}"
 		return
