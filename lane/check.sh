@@ -355,7 +355,7 @@ main() {
 	export QEMU_ACCEL
 	# Each lane's guests boot as soon as they are ready: the distro guest
 	# beside the debug kernel's build (niced, so it yields a CPU), the
-	# debug guests once it is built. Each guest is one TCG thread.
+	# debug guests once it is built.
 	for lane in $LANES; do
 		case "$lane" in
 		distro | debug) "lane_${lane}_prepare" && "lane_${lane}_boot" ;;
