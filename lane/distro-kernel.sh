@@ -11,12 +11,11 @@
 set -euo pipefail
 cache=$(realpath -m "${1:?usage: distro-kernel.sh CACHE_DIR}")
 
+. "$(dirname "$0")/lib.sh"
 log() { echo ">>> $*" >&2; }
 die() { echo "distro-kernel: $*" >&2; exit 1; }
 
-headers=$(ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sort -V | tail -n 1)
-[ -n "$headers" ] || die "no /usr/src/linux-headers-*-amd64: run lane/deps.sh"
-kver=${headers##*/linux-headers-}
+kver=$(distro_kver) || die "no /usr/src/linux-headers-*-amd64: run lane/deps.sh"
 
 if [ -f "/boot/vmlinuz-$kver" ] && [ -f "/lib/modules/$kver/modules.dep" ]; then
 	echo /
@@ -34,7 +33,7 @@ if [ -f "$root/.selfconn-done" ]; then
 fi
 
 pkg=linux-image-$kver
-log "fetching $pkg from Debian and unpacking it into ${root#"$PWD"/} (~30 s)"
+log "fetching $pkg from Debian and unpacking it into ${root#"$PWD"/} (~10 s)"
 rm -rf "$root"
 mkdir -p "$cache/distro-kernel/fetch" "$root"
 # apt-get download writes to the current directory; as root it warns that
