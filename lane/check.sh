@@ -286,8 +286,11 @@ lane_debug_prepare() {
 # list-tests order. KASAN, lockdep and kmemleak under TCG make them several
 # times slower than on the distro kernel. Two guests, one with DEBUG_GUEST1's
 # programs and one with the rest, boot side by side, each as one TCG thread
-# with 512 MiB; their run times were within 10% of each other (make check,
-# 2 cores). Two guests with a thread per vCPU each, four threads on two
+# with 256 MiB; their run times were within 10% of each other (make check,
+# 2 cores). kmemleak scans every memblock allocation, the KASAN shadow
+# (1/8 of the RAM) among them, and the memory map: with 512 MiB each guest
+# spent about 45 s in its scans, with 256 MiB about 36 s (120 MiB stay
+# available after each program). Two guests with a thread per vCPU each, four threads on two
 # CPUs, were slower than one guest: a vCPU spins on a guest lock whose
 # holder's thread is not running. One guest (a thread per vCPU, 1 GiB)
 # with LANE_TESTS (make stress), or with DEBUG_GUEST1 empty.
@@ -319,7 +322,7 @@ debug_guest_programs() {
 lane_debug_boot() {
 	local g guests thread=multi mem=1024
 	guests=("$CACHE"/lanes/debug/guest-*)
-	[ ${#guests[@]} = 1 ] || thread=single mem=512
+	[ ${#guests[@]} = 1 ] || thread=single mem=256
 	# The debug kernel has neither ACPI nor PCI (lane/debug.config).
 	for g in "${guests[@]}"; do
 		TCG_THREAD=$thread GUEST_MEM=$mem GUEST_MACHINE=microvm lane_boot "debug/${g##*/}" \
