@@ -276,7 +276,7 @@ lane_debug_prepare() {
 	rm -rf "$dir"/guest-*
 	while IFS= read -r part; do
 		i=$((i + 1))
-		initramfs "$dir/guest-$i/initramfs.cpio.gz" "$part" --ko "$dir/selfconn.ko" ||
+		initramfs "$dir/guest-$i/initramfs.cpio" "$part" --ko "$dir/selfconn.ko" ||
 			build_failed "debug initramfs"
 	done < <(debug_guest_programs)
 	echo "$kdir/arch/x86/boot/bzImage" >"$dir/bzImage.path"
@@ -333,7 +333,7 @@ lane_debug_boot() {
 	for g in "${guests[@]}"; do
 		TCG_THREAD=$thread GUEST_MEM=$mem GUEST_MACHINE=microvm \
 			GUEST_APPEND="$append ${GUEST_APPEND:-}" lane_boot "debug/${g##*/}" \
-			"$(cat "$CACHE/lanes/debug/bzImage.path")" "$g/initramfs.cpio.gz"
+			"$(cat "$CACHE/lanes/debug/bzImage.path")" "$g/initramfs.cpio"
 		GUESTS+=("debug/${g##*/}")
 	done
 }
