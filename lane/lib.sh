@@ -53,7 +53,7 @@ build_module() {
 	src=$(dirname "$dest")/src
 	rm -rf "$src"
 	mkdir -p "$src/module" || return 1
-	cp "$ROOT/Kbuild" "$src/" || return 1
+	cp "$ROOT/Kbuild" "$ROOT/VERSION" "$src/" || return 1
 	cp "$ROOT/module/Kbuild" "$ROOT"/module/*.[ch] "$src/module/" || return 1
 	rm -f "$src"/module/*.mod.c
 	make -C "$kdir" M="$src" W=1 modules || return 1

@@ -5,25 +5,37 @@
 
 #include <linux/module.h>
 
-#include "selfconn.h"
+#include "proc.h"
+#include "refuse.h"
+#include "watch.h"
 
 static int __init selfconn_init(void)
 {
 	int err;
 
-	err = selfconn_pernet_init();
+	err = selfconn_watch_init();
 	if (err)
 		return err;
+	err = selfconn_refuse_init();
+	if (err)
+		goto err_watch;
 	err = selfconn_proc_init();
 	if (err)
-		selfconn_pernet_exit();
+		goto err_refuse;
+	return 0;
+
+err_refuse:
+	selfconn_refuse_exit();
+err_watch:
+	selfconn_watch_exit();
 	return err;
 }
 
 static void __exit selfconn_exit(void)
 {
 	selfconn_proc_exit();
-	selfconn_pernet_exit();
+	selfconn_refuse_exit();
+	selfconn_watch_exit();
 }
 
 module_init(selfconn_init);
@@ -32,3 +44,4 @@ module_exit(selfconn_exit);
 MODULE_DESCRIPTION("List self-connected TCP sockets in /proc/selfconn");
 MODULE_AUTHOR("selfconn developers");
 MODULE_LICENSE("GPL");
+MODULE_VERSION(SELFCONN_VERSION);

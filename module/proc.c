@@ -3,10 +3,11 @@
  * /proc/selfconn: the self-connected TCP sockets of the reader's network
  * namespace, then a report for each watched port.
  *
- * A read that starts at offset 0 takes a snapshot (snapshot.c) of the rows
- * and of the watched ports; every later read() continues in that snapshot,
- * so the cost of a full read does not depend on the reader's buffer size and
- * the header's row count always matches the rows that follow.
+ * A read that starts at offset 0 takes a snapshot of the rows (snapshot.c)
+ * and of the report of each watched port (report.c); every later read()
+ * continues in that snapshot, one seq_file record a line, so the cost of a
+ * full read does not depend on the reader's buffer size and the header's
+ * row count always matches the rows that follow.
  *
  * Writes:
  *   - on a write-only descriptor, "P", "-P" or "clear" change the watched
@@ -16,6 +17,7 @@
  */
 
 #include <linux/capability.h>
+#include <linux/err.h>
 #include <linux/nsproxy.h>
 #include <linux/proc_fs.h>
 #include <linux/sched.h>
@@ -23,105 +25,122 @@
 #include <linux/uaccess.h>
 #include <linux/user_namespace.h>
 #include <net/net_namespace.h>
-#include <net/tcp_states.h>
 
-#include "selfconn.h"
+#include "format.h"
+#include "proc.h"
+#include "refuse.h"
+#include "report.h"
+#include "row.h"
+#include "snapshot.h"
+#include "watch.h"
 
 #define SELFCONN_PROC_NAME	"selfconn"
 #define SELFCONN_FORMAT_VERSION	1
 /* Longest valid write: "-65535\n" or "clear\n". */
 #define SELFCONN_WRITE_MAX	7
 
+/* A line of a report, as the seq_file iterator hands it to ->show(). */
+struct selfconn_cursor {
+	const struct selfconn_report	*report;
+	unsigned int			line;
+};
+
 struct selfconn_iter {
 	struct net			*net;
-	struct selfconn_snapshot	snap;
-	u16				ports[SELFCONN_MAX_WATCHED];
-	unsigned int			nr_ports;
 	u16				query_port;	/* 0: none */
+	/* Taken when a read starts at offset 0. */
+	bool				with_rows;
+	u64				attempts;
+	u64				refused;
+	struct selfconn_snapshot	snap;
+	struct selfconn_report		*reports[SELFCONN_MAX_WATCHED];
+	unsigned int			nr_reports;
+	struct selfconn_cursor		cursor;
 };
 
-/* State names as ss(8) prints them. */
-static const char *const selfconn_state_names[TCP_MAX_STATES] = {
-	[TCP_ESTABLISHED]	= "ESTAB",
-	[TCP_SYN_SENT]		= "SYN-SENT",
-	[TCP_SYN_RECV]		= "SYN-RECV",
-	[TCP_FIN_WAIT1]		= "FIN-WAIT-1",
-	[TCP_FIN_WAIT2]		= "FIN-WAIT-2",
-	[TCP_TIME_WAIT]		= "TIME-WAIT",
-	[TCP_CLOSE]		= "UNCONN",
-	[TCP_CLOSE_WAIT]	= "CLOSE-WAIT",
-	[TCP_LAST_ACK]		= "LAST-ACK",
-	[TCP_LISTEN]		= "LISTEN",
-	[TCP_CLOSING]		= "CLOSING",
-	[TCP_NEW_SYN_RECV]	= "SYN-RECV",
-};
-
-const char *selfconn_state_name(u8 state)
+static void selfconn_show_header(struct seq_file *seq, const struct selfconn_iter *it)
 {
-	if (state < TCP_MAX_STATES && selfconn_state_names[state])
-		return selfconn_state_names[state];
-	return "UNKNOWN";
-}
-
-/* address:port as ss(8) writes it; IPv4 lives in addr->s6_addr32[3]. */
-void selfconn_seq_addr(struct seq_file *seq, u8 family,
-		       const struct in6_addr *addr, u16 port)
-{
-	if (family == AF_INET6)
-		seq_printf(seq, "[%pI6c]:%u", addr, port);
-	else
-		seq_printf(seq, "%pI4:%u", &addr->s6_addr32[3], port);
-}
-
-static void selfconn_show_header(struct seq_file *seq)
-{
-	struct selfconn_iter *it = seq->private;
-
-	seq_printf(seq, "# selfconn v%d rows=%u", SELFCONN_FORMAT_VERSION, it->snap.nr);
-	selfconn_refuse_show(seq, it->net);
-	seq_puts(seq, "\n# family address state uid inode timer_ms\n");
+	seq_printf(seq, "# selfconn v%d rows=%u attempts=%llu refused=%llu\n",
+		   SELFCONN_FORMAT_VERSION, it->snap.nr, it->attempts, it->refused);
+	seq_puts(seq, "# family address state uid inode timer_ms\n");
 }
 
 static void selfconn_show_row(struct seq_file *seq, const struct selfconn_row *row)
 {
-	/* Like /proc/net/tcp: a timewait socket has no owner and prints 0. */
-	uid_t uid = row->timewait ? 0 : from_kuid_munged(seq_user_ns(seq), row->uid);
-
-	seq_puts(seq, row->family == AF_INET6 ? "inet6 " : "inet ");
+	seq_printf(seq, "%s ", selfconn_family_name(row->family));
 	selfconn_seq_addr(seq, row->family, &row->laddr, row->lport);
-	seq_printf(seq, " %s %u %lu ", selfconn_state_name(row->state), uid, row->ino);
+	seq_printf(seq, " %s %u %lu ", selfconn_state_name(row->state),
+		   selfconn_row_uid(seq, row), row->ino);
 	if (row->timewait)
 		seq_printf(seq, "%lu\n", row->timer_ms);
 	else
 		seq_puts(seq, "-\n");
 }
 
+static void selfconn_drop_reports(struct selfconn_iter *it)
+{
+	while (it->nr_reports)
+		selfconn_report_free(it->reports[--it->nr_reports]);
+}
+
 /*
- * Positions: 0 is the header, 1..nr are the rows, then one report per
- * watched port. A per-descriptor query has one position: its report.
+ * The rows and counters of the namespace and the report of each watched
+ * port, or only the report of the descriptor's query port.
+ */
+static int selfconn_take_snapshot(struct selfconn_iter *it)
+{
+	u16 ports[SELFCONN_MAX_WATCHED];
+	struct selfconn_report *r;
+	unsigned int nr, i;
+	int err;
+
+	selfconn_drop_reports(it);
+	it->snap.nr = 0;
+	it->with_rows = !it->query_port;
+	if (it->with_rows) {
+		nr = selfconn_watch_copy(it->net, ports);
+		selfconn_refuse_counters(it->net, &it->attempts, &it->refused);
+		err = selfconn_snapshot_take(&it->snap, it->net, selfconn_match_self, 0);
+		if (err)
+			return err;
+	} else {
+		ports[0] = it->query_port;
+		nr = 1;
+	}
+	for (i = 0; i < nr; i++) {
+		r = selfconn_report_take(it->net, ports[i]);
+		if (IS_ERR(r))
+			return PTR_ERR(r);
+		it->reports[it->nr_reports++] = r;
+	}
+	return 0;
+}
+
+/*
+ * Positions: 0 is the header, 1..nr are the rows, then every line of each
+ * report, one record each. A per-descriptor query has its report only.
  */
 static void *selfconn_seq_item(struct selfconn_iter *it, loff_t pos)
 {
-	if (it->query_port)
-		return pos == 0 ? &it->query_port : NULL;
-	if (pos == 0)
-		return SEQ_START_TOKEN;
-	if (pos <= it->snap.nr)
-		return &it->snap.rows[pos - 1];
-	pos -= it->snap.nr + 1;
-	if (pos < it->nr_ports)
-		return &it->ports[pos];
-	return NULL;
-}
+	unsigned int i, lines;
 
-static int selfconn_take_snapshot(struct selfconn_iter *it)
-{
-	it->snap.nr = 0;
-	it->nr_ports = 0;
-	if (it->query_port)
-		return 0;
-	it->nr_ports = selfconn_watch_copy(it->net, it->ports);
-	return selfconn_snapshot_take(&it->snap, it->net, selfconn_match_self, 0);
+	if (it->with_rows) {
+		if (pos == 0)
+			return SEQ_START_TOKEN;
+		if (pos <= it->snap.nr)
+			return &it->snap.rows[pos - 1];
+		pos -= it->snap.nr + 1;
+	}
+	for (i = 0; i < it->nr_reports; i++) {
+		lines = selfconn_report_nr_lines(it->reports[i]);
+		if (pos < lines) {
+			it->cursor.report = it->reports[i];
+			it->cursor.line = pos;
+			return &it->cursor;
+		}
+		pos -= lines;
+	}
+	return NULL;
 }
 
 static void *selfconn_seq_start(struct seq_file *seq, loff_t *pos)
@@ -147,22 +166,14 @@ static void selfconn_seq_stop(struct seq_file *seq, void *v)
 {
 }
 
-static bool selfconn_is_port(const struct selfconn_iter *it, const void *v)
-{
-	const u16 *p = v;
-
-	return p == &it->query_port ||
-	       (p >= it->ports && p < it->ports + it->nr_ports);
-}
-
 static int selfconn_seq_show(struct seq_file *seq, void *v)
 {
 	struct selfconn_iter *it = seq->private;
 
 	if (v == SEQ_START_TOKEN)
-		selfconn_show_header(seq);
-	else if (selfconn_is_port(it, v))
-		selfconn_report_show(seq, it->net, *(u16 *)v);
+		selfconn_show_header(seq, it);
+	else if (v == &it->cursor)
+		selfconn_report_show_line(seq, it->cursor.report, it->cursor.line);
 	else
 		selfconn_show_row(seq, v);
 	return 0;
@@ -274,6 +285,7 @@ static int selfconn_proc_release(struct inode *inode, struct file *file)
 	struct seq_file *seq = file->private_data;
 	struct selfconn_iter *it = seq->private;
 
+	selfconn_drop_reports(it);
 	selfconn_snapshot_free(&it->snap);
 	put_net(it->net);
 	return seq_release_private(inode, file);
@@ -293,8 +305,7 @@ static const struct proc_ops selfconn_proc_ops = {
  */
 int selfconn_proc_init(void)
 {
-	if (selfconn_fault() ||
-	    !proc_create(SELFCONN_PROC_NAME, 0666, NULL, &selfconn_proc_ops))
+	if (!proc_create(SELFCONN_PROC_NAME, 0666, NULL, &selfconn_proc_ops))
 		return -ENOMEM;
 	return 0;
 }

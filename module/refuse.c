@@ -14,15 +14,16 @@
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/atomic.h>
 #include <linux/capability.h>
 #include <linux/cred.h>
 #include <linux/moduleparam.h>
+#include <linux/mutex.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter_ipv4.h>
 #include <linux/netfilter_ipv6.h>
 #include <linux/ratelimit.h>
 #include <linux/sched.h>
-#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/sysctl.h>
 #include <linux/user_namespace.h>
@@ -30,14 +31,32 @@
 #include <net/ip6_route.h>
 #include <net/ipv6.h>
 #include <net/net_namespace.h>
+#include <net/netns/generic.h>
 #include <net/route.h>
 #include <net/tcp.h>
 
-#include "selfconn.h"
+#include "refuse.h"
 
 #if !IS_ENABLED(CONFIG_NETFILTER)
 #error "net.selfconn.refuse needs CONFIG_NETFILTER"
 #endif
+
+/* Per-namespace state of net.selfconn.refuse. */
+struct selfconn_refuse_net {
+	struct net		*net;
+	struct ctl_table_header	*sysctl;
+	struct mutex		lock;		/* serialises writes of refuse */
+	int			refuse;		/* 1: the hooks are registered */
+	atomic64_t		attempts;	/* self-connect SYNs seen */
+	atomic64_t		refused;	/* of those, refused */
+};
+
+static unsigned int selfconn_refuse_net_id __read_mostly;
+
+static struct selfconn_refuse_net *selfconn_refuse_net(const struct net *net)
+{
+	return net_generic(net, selfconn_refuse_net_id);
+}
 
 /* ---- module parameter: the initial value of every namespace ---- */
 
@@ -116,7 +135,7 @@ static inline struct sock *selfconn_syn_sender(const struct sk_buff *skb)
 /* @sk is in SYN-SENT and its SYN goes to its own address and port. */
 static unsigned int selfconn_refuse_verdict(struct sock *sk, struct net *net)
 {
-	struct selfconn_refuse_net *rn = &selfconn_net(net)->refuse;
+	struct selfconn_refuse_net *rn = selfconn_refuse_net(net);
 	/*
 	 * tcp_send_syn_data() queues its SYN-data (packets_out 2) before it
 	 * sends it; when that is refused it sends the plain SYN (packets_out
@@ -207,16 +226,16 @@ static const struct nf_hook_ops selfconn_refuse_ops[] = {
 
 /* ---- the sysctl ---- */
 
-/* Called with rn->lock held: the hooks are registered iff refuse is 1. */
+/* The hooks are registered iff refuse is 1. */
 static int selfconn_refuse_set(struct selfconn_refuse_net *rn, int val)
 {
 	int err;
 
+	lockdep_assert_held(&rn->lock);
 	if (val == rn->refuse)
 		return 0;
 	if (val) {
-		err = selfconn_fault() ?:
-		      nf_register_net_hooks(rn->net, selfconn_refuse_ops,
+		err = nf_register_net_hooks(rn->net, selfconn_refuse_ops,
 					    ARRAY_SIZE(selfconn_refuse_ops));
 		if (err)
 			return err;
@@ -283,9 +302,9 @@ static const struct ctl_table selfconn_refuse_table[] = {
 
 /* ---- per namespace ---- */
 
-int selfconn_refuse_net_init(struct net *net)
+static int __net_init selfconn_refuse_net_init(struct net *net)
 {
-	struct selfconn_refuse_net *rn = &selfconn_net(net)->refuse;
+	struct selfconn_refuse_net *rn = selfconn_refuse_net(net);
 	struct ctl_table *table;
 	int err;
 
@@ -301,16 +320,14 @@ int selfconn_refuse_net_init(struct net *net)
 	if (err)
 		goto err_mutex;
 
-	table = selfconn_fault() ? NULL :
-		kmemdup(selfconn_refuse_table, sizeof(selfconn_refuse_table),
+	table = kmemdup(selfconn_refuse_table, sizeof(selfconn_refuse_table),
 			GFP_KERNEL);
 	if (!table) {
 		err = -ENOMEM;
 		goto err_hooks;
 	}
 	table[0].data = rn;
-	rn->sysctl = selfconn_fault() ? NULL :
-		     register_net_sysctl(net, "net/selfconn", table);
+	rn->sysctl = register_net_sysctl(net, "net/selfconn", table);
 	if (!rn->sysctl) {
 		err = -ENOMEM;
 		goto err_table;
@@ -340,18 +357,18 @@ err_mutex:
  * between pre_exit and exit (cleanup_net(), free_exit_list()): one grace
  * period for all the namespaces going away, not one each.
  */
-void selfconn_refuse_net_pre_exit(struct net *net)
+static void __net_exit selfconn_refuse_net_pre_exit(struct net *net)
 {
-	struct selfconn_refuse_net *rn = &selfconn_net(net)->refuse;
+	struct selfconn_refuse_net *rn = selfconn_refuse_net(net);
 
 	mutex_lock(&rn->lock);
 	selfconn_refuse_set(rn, 0);
 	mutex_unlock(&rn->lock);
 }
 
-void selfconn_refuse_net_exit(struct net *net)
+static void __net_exit selfconn_refuse_net_exit(struct net *net)
 {
-	struct selfconn_refuse_net *rn = &selfconn_net(net)->refuse;
+	struct selfconn_refuse_net *rn = selfconn_refuse_net(net);
 	struct ctl_table *table = rn->sysctl->ctl_table_arg;
 
 	/* Waits for writers still in selfconn_refuse_sysctl(). */
@@ -368,12 +385,29 @@ void selfconn_refuse_net_exit(struct net *net)
 	mutex_destroy(&rn->lock);
 }
 
-/* Appends the namespace's counters to the /proc/selfconn header line. */
-void selfconn_refuse_show(struct seq_file *seq, struct net *net)
-{
-	struct selfconn_refuse_net *rn = &selfconn_net(net)->refuse;
+static struct pernet_operations selfconn_refuse_net_ops = {
+	.init		= selfconn_refuse_net_init,
+	.pre_exit	= selfconn_refuse_net_pre_exit,
+	.exit		= selfconn_refuse_net_exit,
+	.id		= &selfconn_refuse_net_id,
+	.size		= sizeof(struct selfconn_refuse_net),
+};
 
-	seq_printf(seq, " attempts=%llu refused=%llu",
-		   (u64)atomic64_read(&rn->attempts),
-		   (u64)atomic64_read(&rn->refused));
+/* The namespace's counters, for the header line of /proc/selfconn. */
+void selfconn_refuse_counters(const struct net *net, u64 *attempts, u64 *refused)
+{
+	struct selfconn_refuse_net *rn = selfconn_refuse_net(net);
+
+	*attempts = atomic64_read(&rn->attempts);
+	*refused = atomic64_read(&rn->refused);
+}
+
+int selfconn_refuse_init(void)
+{
+	return register_pernet_subsys(&selfconn_refuse_net_ops);
+}
+
+void selfconn_refuse_exit(void)
+{
+	unregister_pernet_subsys(&selfconn_refuse_net_ops);
 }

@@ -8,18 +8,17 @@
  * held at a time, and the CPU may be yielded between buckets.
  */
 
-#include <linux/jiffies.h>
+#include <linux/minmax.h>
 #include <linux/mm.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
-#include <net/inet_timewait_sock.h>
+#include <net/inet_hashtables.h>
 #include <net/ipv6.h>
-#include <net/request_sock.h>
 #include <net/sock.h>
-#include <net/tcp_states.h>
 
 #include "compat.h"
-#include "selfconn.h"
+#include "row.h"
+#include "snapshot.h"
 
 #define SELFCONN_SNAPSHOT_MIN	16
 
@@ -41,64 +40,36 @@ bool selfconn_match_rport(const struct sock *sk, unsigned int port)
 	return ntohs(sk->sk_dport) == port;
 }
 
-static unsigned long selfconn_tw_left_ms(const struct inet_timewait_sock *tw)
+/*
+ * Make room for @need elements of @size in *@array, which holds @nr of
+ * *@cap: the capacity at least doubles, so that copying out of a growing
+ * table costs amortised constant time per element. Never under a spinlock.
+ */
+int selfconn_array_reserve(void **array, unsigned int *cap, unsigned int nr,
+			   unsigned int need, size_t size)
 {
-	long delta = (long)(tw->tw_timer.expires - jiffies);
+	unsigned int new_cap;
+	void *new;
 
-	return delta > 0 ? jiffies_to_msecs(delta) : 0;
-}
-
-/* Called with the socket's ehash bucket lock held. */
-static void selfconn_row_fill(struct selfconn_row *row, struct sock *sk)
-{
-	row->family = sk->sk_family;
-	row->lport = sk->sk_num;
-	row->rport = ntohs(sk->sk_dport);
-	if (sk->sk_family == AF_INET6) {
-		row->laddr = sk->sk_v6_rcv_saddr;
-		row->raddr = sk->sk_v6_daddr;
-	} else {
-		ipv6_addr_set(&row->laddr, 0, 0, 0, sk->sk_rcv_saddr);
-		ipv6_addr_set(&row->raddr, 0, 0, 0, sk->sk_daddr);
-	}
-
-	row->uid = GLOBAL_ROOT_UID;
-	row->ino = 0;
-	row->timer_ms = 0;
-	row->timewait = false;
-
-	switch (sk->sk_state) {
-	case TCP_TIME_WAIT:
-		row->timewait = true;
-		row->state = inet_twsk(sk)->tw_substate;
-		row->timer_ms = selfconn_tw_left_ms(inet_twsk(sk));
-		break;
-	case TCP_NEW_SYN_RECV:
-		row->state = TCP_SYN_RECV;
-		row->uid = sock_i_uid(inet_reqsk(sk)->rsk_listener);
-		break;
-	default:
-		row->state = sk->sk_state;
-		row->uid = sock_i_uid(sk);
-		row->ino = sock_i_ino(sk);
-		break;
-	}
+	might_sleep();
+	if (need <= *cap)
+		return 0;
+	new_cap = max3(need, 2 * *cap, (unsigned int)SELFCONN_SNAPSHOT_MIN);
+	new = kvmalloc_array(new_cap, size, GFP_KERNEL_ACCOUNT);
+	if (!new)
+		return -ENOMEM;
+	if (nr)
+		memcpy(new, *array, nr * size);
+	kvfree(*array);
+	*array = new;
+	*cap = new_cap;
+	return 0;
 }
 
 static int selfconn_snapshot_grow(struct selfconn_snapshot *snap)
 {
-	unsigned int cap = max(2 * snap->cap, SELFCONN_SNAPSHOT_MIN);
-	struct selfconn_row *rows;
-
-	rows = kvmalloc_array(cap, sizeof(*rows), GFP_KERNEL_ACCOUNT);
-	if (!rows)
-		return -ENOMEM;
-	if (snap->nr)
-		memcpy(rows, snap->rows, snap->nr * sizeof(*rows));
-	kvfree(snap->rows);
-	snap->rows = rows;
-	snap->cap = cap;
-	return 0;
+	return selfconn_array_reserve((void **)&snap->rows, &snap->cap, snap->nr,
+				      snap->cap + 1, sizeof(*snap->rows));
 }
 
 /*
