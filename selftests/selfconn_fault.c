@@ -1,32 +1,34 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Fault paths: when a registration step fails, selfconn undoes everything
- * it did, whether in module init, in the set-up of a namespace created
- * later, or in a write of refuse=1.
+ * Fault paths, with the kernel's fault injection
+ * (Documentation/fault-injection/fault-injection.rst): writing N to the
+ * task's /proc/thread-self/fail-nth makes its N-th allocation fail
+ * (failslab, with ignore-gfp-wait off so that GFP_KERNEL ones count too).
+ * For N = 1, 2, ... until the operation completes without reaching N:
  *
- * The module's test-only parameter fail_nth=N makes the N-th registration
- * step from then on fail with ENOMEM (module/fault.c). Loading with N = 1,
- * 2, ... fails at every step of init in turn, in every namespace that
- * exists (four at least: the initial one, the test's own and two it holds
- * with a socket in each), until a load succeeds. Each failed load must leave no trace: no
- * /proc/selfconn, no net.selfconn in any namespace, no module, no packet
- * hook (a self-connect still connects). The debug lane adds kmemleak and
- * KASAN. After the last run the module is loaded with its defaults.
+ *   - insmod (finit_module) in four namespaces (the initial one, the
+ *     test's own and two it holds with a socket in each);
+ *   - the creation of a network namespace (unshare(CLONE_NEWNET));
+ *   - a write of net.selfconn.refuse=1.
+ *
+ * After each failure nothing may be left behind: no /proc/selfconn, no
+ * net.selfconn in any namespace, no module, no packet hook (a self-connect
+ * still connects); the debug lane adds kmemleak and KASAN. Kernels without
+ * CONFIG_FAULT_INJECTION, CONFIG_FAILSLAB and CONFIG_FAULT_INJECTION_DEBUG_FS
+ * (Debian's) skip. After the last run the module is loaded with its
+ * defaults.
  *
  * Needs root and $SELFCONN_KO.
  */
 #define _GNU_SOURCE
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <net/if.h>
-#include <netinet/in.h>
 #include <sched.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -34,15 +36,14 @@
 #include "kselftest_harness.h"
 #include "selfconn_lib.h"
 
-#define FT_PROC		"/proc/selfconn"
-#define FT_SYSCTL	"/proc/sys/net/selfconn/refuse"
 #define FT_SYSCTL_DIR	"/proc/sys/net/selfconn"
 #define FT_MODULE	"/sys/module/selfconn"
-#define FT_FAIL_NTH	"/sys/module/selfconn/parameters/fail_nth"
-#define FT_MODNAME	"selfconn"
-#define FT_TIMEOUT	240	/* seconds per test: QEMU without KVM, KASAN */
+#define FT_FAIL_NTH	"/proc/thread-self/fail-nth"
+#define FT_DEBUGFS	"/sys/kernel/debug"
+#define FT_FAILSLAB	FT_DEBUGFS "/failslab"
+#define FT_TIMEOUT	280	/* seconds per test: QEMU without KVM, KASAN */
 #define FT_HELD		2	/* namespaces the test holds besides its own */
-#define FT_MAX_STEPS	200
+#define FT_MAX_NTH	5000	/* more allocations than any operation makes */
 #define FT_PORT		18150	/* self-connects: FT_PORT + n */
 
 /* Unloaded, or not loaded at all: 0; else -errno. */
@@ -100,6 +101,69 @@ static int ft_self_connect(int port)
 	return err;
 }
 
+/* ---- fail-nth ---- */
+
+/* Arm the task's fail-nth: its @nth allocation from now on fails. */
+static int ft_fail_nth_arm(int nth)
+{
+	char buf[16];
+
+	snprintf(buf, sizeof(buf), "%d", nth);
+	return ft_write(FT_FAIL_NTH, buf);
+}
+
+/*
+ * Disarm it; true if the fault was injected. fail-nth counts down with
+ * every allocation that may fail and reads 0 once the N-th one failed.
+ */
+static bool ft_fail_nth_disarm(void)
+{
+	bool injected = ft_read_int(FT_FAIL_NTH) == 0;
+
+	ft_write(FT_FAIL_NTH, "0");
+	return injected;
+}
+
+/*
+ * failslab skips sleeping allocations by default; the stack dump of
+ * every injected failure would read as a splat. Returns a skip reason.
+ */
+static const char *ft_failslab_setup(void)
+{
+	if (access(FT_FAIL_NTH, W_OK))
+		return "no " FT_FAIL_NTH ": the kernel lacks CONFIG_FAULT_INJECTION";
+	if (access(FT_FAILSLAB, F_OK))
+		mount("debugfs", FT_DEBUGFS, "debugfs", 0, NULL);
+	if (access(FT_FAILSLAB, F_OK))
+		return "no " FT_FAILSLAB ": the kernel lacks CONFIG_FAILSLAB or CONFIG_FAULT_INJECTION_DEBUG_FS";
+	if (ft_write(FT_FAILSLAB "/ignore-gfp-wait", "N") ||
+	    ft_write(FT_FAILSLAB "/verbose", "0"))
+		return "cannot configure " FT_FAILSLAB;
+	return NULL;
+}
+
+static void ft_failslab_restore(void)
+{
+	ft_write(FT_FAILSLAB "/ignore-gfp-wait", "Y");
+}
+
+/* finit_module() with fail-nth armed: -errno or 0, and whether it failed @nth. */
+static int ft_load_failing(int nth, const char *params, bool *injected)
+{
+	int fd, ret, err = 0;
+
+	fd = open(sct_module_ko(), O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ft_fail_nth_arm(nth);
+	ret = syscall(SYS_finit_module, fd, params, 0);
+	if (ret)
+		err = -errno;
+	*injected = ft_fail_nth_disarm();
+	close(fd);
+	return err;
+}
+
 FIXTURE(fault) {
 	bool skipped;
 	int own;			/* this namespace */
@@ -115,7 +179,7 @@ FIXTURE_VARIANT_ADD(fault, refuse0) {
 	.refuse_default = 0,
 };
 
-/* Every namespace registers its packet hooks: one more step each. */
+/* Every namespace registers its packet hooks too. */
 FIXTURE_VARIANT_ADD(fault, refuse1) {
 	.refuse_default = 1,
 };
@@ -143,11 +207,17 @@ static int ft_hold_netns(int own, int *sock)
 
 FIXTURE_SETUP(fault)
 {
+	const char *why;
 	int i;
 
 	if (geteuid() || !sct_module_ko()) {
 		self->skipped = true;
 		SKIP(return, "needs root and SELFCONN_KO");
+	}
+	why = ft_failslab_setup();
+	if (why) {
+		self->skipped = true;
+		SKIP(return, "%s", why);
 	}
 	ASSERT_EQ(0, sct_new_netns()) TH_LOG("new netns: %s", strerror(errno));
 	self->own = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
@@ -166,6 +236,8 @@ FIXTURE_TEARDOWN(fault)
 
 	if (self->skipped)
 		return;
+	ft_fail_nth_disarm();
+	ft_failslab_restore();
 	ft_unload();
 	EXPECT_EQ(0, sct_module_load(sct_module_ko(), ""));
 	for (i = 0; i < FT_HELD; i++) {
@@ -177,123 +249,142 @@ FIXTURE_TEARDOWN(fault)
 
 /* Nothing of the module is left: in this namespace and the held ones. */
 static void ft_expect_gone(struct __test_metadata *_metadata, FIXTURE_DATA(fault) *self,
-			   int step)
+			   int nth)
 {
 	int i;
 
-	EXPECT_NE(0, access(FT_PROC, F_OK)) TH_LOG("step %d: %s left", step, FT_PROC);
-	EXPECT_NE(0, access(FT_MODULE, F_OK)) TH_LOG("step %d: the module is loaded", step);
-	EXPECT_NE(0, access(FT_SYSCTL_DIR, F_OK)) TH_LOG("step %d: net.selfconn left", step);
+	EXPECT_NE(0, access(SCT_PROC, F_OK)) TH_LOG("nth %d: %s left", nth, SCT_PROC);
+	EXPECT_NE(0, access(FT_MODULE, F_OK)) TH_LOG("nth %d: the module is loaded", nth);
+	EXPECT_NE(0, access(FT_SYSCTL_DIR, F_OK)) TH_LOG("nth %d: net.selfconn left", nth);
 	/* a hook left behind would refuse it, or run freed code */
-	EXPECT_EQ(0, ft_self_connect(FT_PORT + step % 100)) TH_LOG("step %d", step);
+	EXPECT_EQ(0, ft_self_connect(FT_PORT + nth % 100)) TH_LOG("nth %d", nth);
 	for (i = 0; i < FT_HELD; i++) {
 		ASSERT_EQ(0, setns(self->held[i], CLONE_NEWNET));
 		EXPECT_NE(0, access(FT_SYSCTL_DIR, F_OK))
-			TH_LOG("step %d: net.selfconn left in namespace %d", step, i);
-		EXPECT_EQ(0, ft_self_connect(FT_PORT + step % 100));
+			TH_LOG("nth %d: net.selfconn left in namespace %d", nth, i);
+		EXPECT_EQ(0, ft_self_connect(FT_PORT + nth % 100));
 		ASSERT_EQ(0, setns(self->own, CLONE_NEWNET));
 	}
 }
 
-/* Loaded and working everywhere, with refuse at its default. */
+/* Loaded and working in this namespace, with refuse at @refuse. */
+static void ft_expect_working(struct __test_metadata *_metadata, int refuse, int port)
+{
+	EXPECT_EQ(0, access(SCT_PROC, R_OK));
+	EXPECT_EQ(refuse, ft_read_int(SCT_SYSCTL));
+	EXPECT_EQ(refuse ? ECONNREFUSED : 0, ft_self_connect(port));
+}
+
+/* ... and in every namespace the test holds. */
 static void ft_expect_loaded(struct __test_metadata *_metadata, FIXTURE_DATA(fault) *self,
 			     int refuse)
 {
 	int i;
 
-	EXPECT_EQ(0, access(FT_PROC, R_OK));
-	EXPECT_EQ(refuse, ft_read_int(FT_SYSCTL));
-	EXPECT_EQ(refuse ? ECONNREFUSED : 0, ft_self_connect(FT_PORT + 100));
+	ft_expect_working(_metadata, refuse, FT_PORT + 100);
 	for (i = 0; i < FT_HELD; i++) {
 		ASSERT_EQ(0, setns(self->held[i], CLONE_NEWNET));
-		EXPECT_EQ(refuse, ft_read_int(FT_SYSCTL)) TH_LOG("namespace %d", i);
-		EXPECT_EQ(refuse ? ECONNREFUSED : 0, ft_self_connect(FT_PORT + 100));
+		ft_expect_working(_metadata, refuse, FT_PORT + 100);
 		ASSERT_EQ(0, setns(self->own, CLONE_NEWNET));
 	}
 }
 
 /*
- * fail_nth = 1, 2, ... until the load succeeds: every step of init fails
- * once, in every namespace, then a load with that parameter works and the
- * step it did not reach fails in the next namespace created.
+ * insmod failing its 1st, 2nd, ... allocation, the module's init in every
+ * namespace included, until it loads without reaching N.
  */
-TEST_F_TIMEOUT(fault, module_init, FT_TIMEOUT)
+TEST_F_TIMEOUT(fault, insmod, FT_TIMEOUT)
 {
-	int n, ret, steps, min_steps, nsfd;
-	char params[64];
+	bool injected = true;
+	char params[32];
+	int nth, ret;
 
 	if (self->skipped)
 		return;
-	for (n = 1; n <= FT_MAX_STEPS; n++) {
-		snprintf(params, sizeof(params), "fail_nth=%d refuse_default=%d", n,
-			 variant->refuse_default);
-		ret = sct_module_load(sct_module_ko(), params);
-		if (!ret)
-			break;
-		EXPECT_EQ(-ENOMEM, ret) TH_LOG("step %d: %s", n, strerror(-ret));
-		ft_expect_gone(_metadata, self, n);
+	snprintf(params, sizeof(params), "refuse_default=%d", variant->refuse_default);
+	for (nth = 1; nth <= FT_MAX_NTH && injected; nth++) {
+		ret = ft_load_failing(nth, params, &injected);
+		if (ret) {
+			EXPECT_TRUE(injected) TH_LOG("nth %d: %s without a fault", nth,
+						     strerror(-ret));
+			EXPECT_EQ(-ENOMEM, ret) TH_LOG("nth %d: %s", nth, strerror(-ret));
+			ft_expect_gone(_metadata, self, nth);
+			continue;
+		}
+		ft_expect_loaded(_metadata, self, variant->refuse_default);
+		/* a failed allocation the kernel could do without: again */
+		if (injected)
+			ASSERT_EQ(0, ft_unload());
 	}
-	ASSERT_GE(FT_MAX_STEPS, n);
-	steps = n - 1;
-	/* pernet, proc; per namespace: sysctl table and registration, hooks */
-	min_steps = 2 + (FT_HELD + 2) * (2 + variant->refuse_default);
-	TH_LOG("%d registration steps in init", steps);
-	EXPECT_LE(min_steps, steps);
-
-	/* The counter is at 1: the next namespace fails to set up, cleanly. */
-	EXPECT_EQ(1, ft_read_int(FT_FAIL_NTH));
-	EXPECT_NE(0, unshare(CLONE_NEWNET));
-	EXPECT_EQ(ENOMEM, errno);
-	EXPECT_EQ(0, ft_read_int(FT_FAIL_NTH));
+	ASSERT_FALSE(injected) TH_LOG("still failing at nth %d", FT_MAX_NTH);
+	TH_LOG("insmod made %d allocations", nth - 2);
+	EXPECT_LE(20, nth - 2);
 	ft_expect_loaded(_metadata, self, variant->refuse_default);
-
-	/* every step of a new namespace, in turn */
-	for (n = 2; n <= FT_MAX_STEPS; n++) {
-		snprintf(params, sizeof(params), "%d", n);
-		ASSERT_EQ(0, ft_write(FT_FAIL_NTH, params));
-		if (!unshare(CLONE_NEWNET))
-			break;
-		EXPECT_EQ(ENOMEM, errno) TH_LOG("namespace step %d", n);
-	}
-	ASSERT_GE(FT_MAX_STEPS, n);
-	TH_LOG("%d registration steps for a new namespace", n - 1);
-	EXPECT_EQ(2 + variant->refuse_default, n - 1);
-	ASSERT_EQ(0, ft_write(FT_FAIL_NTH, "0"));
-	ASSERT_EQ(0, sct_lo_up());
-	EXPECT_EQ(variant->refuse_default, ft_read_int(FT_SYSCTL));
-	EXPECT_EQ(variant->refuse_default ? ECONNREFUSED : 0, ft_self_connect(FT_PORT + 101));
-	nsfd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	ASSERT_LE(0, nsfd);
-	ASSERT_EQ(0, setns(self->own, CLONE_NEWNET));
-	close(nsfd);
-
-	/* and then a plain load works */
-	ASSERT_EQ(0, ft_unload());
-	ft_expect_gone(_metadata, self, 0);
-	ASSERT_EQ(0, sct_module_load(sct_module_ko(), ""));
-	ft_expect_loaded(_metadata, self, 0);
 }
 
-/* refuse=1 whose hooks cannot be registered: ENOMEM, and still 0. */
+/*
+ * A new namespace failing its 1st, 2nd, ... allocation, those of the
+ * module's pernet init included, until it is created without reaching N.
+ */
+TEST_F_TIMEOUT(fault, new_netns, FT_TIMEOUT)
+{
+	char params[32];
+	bool injected = true;
+	int nth, ret;
+
+	if (self->skipped)
+		return;
+	snprintf(params, sizeof(params), "refuse_default=%d", variant->refuse_default);
+	ASSERT_EQ(0, sct_module_load(sct_module_ko(), params));
+	for (nth = 1; nth <= FT_MAX_NTH && injected; nth++) {
+		ft_fail_nth_arm(nth);
+		ret = unshare(CLONE_NEWNET);
+		injected = ft_fail_nth_disarm();
+		if (ret) {
+			EXPECT_TRUE(injected) TH_LOG("nth %d: %s without a fault", nth,
+						     strerror(errno));
+			continue;
+		}
+		ASSERT_EQ(0, sct_lo_up());
+		ft_expect_working(_metadata, variant->refuse_default, FT_PORT + 101);
+		ASSERT_EQ(0, setns(self->own, CLONE_NEWNET));
+	}
+	ASSERT_FALSE(injected) TH_LOG("still failing at nth %d", FT_MAX_NTH);
+	TH_LOG("a new namespace made %d allocations", nth - 2);
+	ft_expect_loaded(_metadata, self, variant->refuse_default);
+}
+
+/*
+ * refuse=1 failing its 1st, 2nd, ... allocation (the sysctl's buffer, the
+ * hooks): refuse stays 0 and nothing refuses, until it succeeds.
+ */
 TEST_F_TIMEOUT(fault, refuse_write, FT_TIMEOUT)
 {
+	bool injected = true;
+	int nth, ret;
+
 	if (self->skipped)
 		return;
 	ASSERT_EQ(0, sct_module_load(sct_module_ko(), ""));
-	ASSERT_EQ(0, ft_write(FT_SYSCTL, "0\n"));
-	ASSERT_EQ(0, ft_write(FT_FAIL_NTH, "1"));
-	EXPECT_EQ(-ENOMEM, ft_write(FT_SYSCTL, "1\n"));
-	EXPECT_EQ(0, ft_read_int(FT_FAIL_NTH));
-	EXPECT_EQ(0, ft_read_int(FT_SYSCTL));
-	EXPECT_EQ(0, ft_self_connect(FT_PORT + 102));
-	/* then it works */
-	EXPECT_EQ(0, ft_write(FT_SYSCTL, "1\n"));
-	EXPECT_EQ(ECONNREFUSED, ft_self_connect(FT_PORT + 102));
-	EXPECT_EQ(0, ft_write(FT_SYSCTL, "0\n"));
-	/* the parameter: root only, not negative */
-	EXPECT_EQ(-EINVAL, ft_write(FT_FAIL_NTH, "-1"));
-	EXPECT_EQ(-EINVAL, ft_write(FT_FAIL_NTH, "x"));
-	EXPECT_EQ(0, ft_read_int(FT_FAIL_NTH));
+	for (nth = 1; nth <= FT_MAX_NTH && injected; nth++) {
+		ASSERT_EQ(0, ft_write(SCT_SYSCTL, "0\n"));
+		ft_fail_nth_arm(nth);
+		ret = ft_write(SCT_SYSCTL, "1\n");
+		injected = ft_fail_nth_disarm();
+		if (ret) {
+			EXPECT_TRUE(injected);
+			EXPECT_EQ(-ENOMEM, ret) TH_LOG("nth %d: %s", nth, strerror(-ret));
+			EXPECT_EQ(0, ft_read_int(SCT_SYSCTL)) TH_LOG("nth %d", nth);
+			EXPECT_EQ(0, ft_self_connect(FT_PORT + 102)) TH_LOG("nth %d", nth);
+			continue;
+		}
+		EXPECT_EQ(1, ft_read_int(SCT_SYSCTL));
+		EXPECT_EQ(ECONNREFUSED, ft_self_connect(FT_PORT + 102));
+	}
+	ASSERT_FALSE(injected) TH_LOG("still failing at nth %d", FT_MAX_NTH);
+	TH_LOG("refuse=1 made %d allocations", nth - 2);
+	EXPECT_LE(2, nth - 2);
+	ASSERT_EQ(0, ft_write(SCT_SYSCTL, "0\n"));
 }
 
 TEST_HARNESS_MAIN
