@@ -361,7 +361,8 @@ main() {
 		build_failed "module build"
 	timed "companion and selftests" build_userspace || build_failed "user/selftests build"
 	unit_tests
-	QEMU_ACCEL=$(lane/run-guest.sh --probe)
+	# KVM is tried on the distro kernel; without a distro lane, TCG.
+	QEMU_ACCEL=$(lane/run-guest.sh --probe "$(distro_kernel "${DISTRO_ROOT:-/nonexistent}" 2>/dev/null || echo none)")
 	export QEMU_ACCEL
 	# Each lane's guests boot as soon as they are ready: the distro guest
 	# beside the debug kernel's build (niced, so it yields a CPU), the
