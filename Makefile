@@ -7,7 +7,7 @@
 #   make stress          selfconn_stress for 60 s on the debug kernel
 #   make check-host      the selftests against the running kernel (root)
 #   make demo            boot a guest, make a self-connect, cat /proc/selfconn
-#   make bench           boot a guest, time reads of /proc/selfconn (BENCH_ARGS="N ROUNDS")
+#   make bench           boot a guest, time ss, /proc/net/tcp and /proc/selfconn (BENCH_ARGS="[--rounds R] N...")
 
 # The running kernel's build tree; on a host without one (no module support),
 # the newest installed Debian linux-headers-*-amd64.
@@ -70,4 +70,5 @@ sparse:
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
 	$(MAKE) -C user clean
+	$(MAKE) -C bench clean
 	$(MAKE) -C selftests clean KSFT_DIR=$(KSFT_DIR)

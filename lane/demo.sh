@@ -1,34 +1,36 @@
 #!/bin/bash
 # make demo: build selfconn, boot the Debian kernel in QEMU, make
 # self-connects in the guest and show /proc/selfconn.
-# make bench: the same guest runs lane/guest-bench instead (the read-cost
-# benchmark of the selftests), with BENCH_ARGS="N ROUNDS" passed to it.
+# make bench: the same guest runs lane/guest-bench instead (bench/selfconn_bench,
+# with BENCH_ARGS passed to it), with GUEST_MEM (MiB) 4096 by default.
 # Usage: demo.sh [GUEST_SCRIPT]   (default lane/guest-demo)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 main() {
-	local script=${1:-lane/guest-demo} dir start tests=() droot kernel
+	local script=${1:-lane/guest-demo} dir start extra=() droot kernel mem timeout
 	dir=$CACHE/lanes/$(basename "$script" | sed 's/^guest-//')
-	case "${BENCH_ARGS:-}" in *[!0-9\ ]*) echo "BENCH_ARGS: numbers only" >&2; exit 64 ;; esac
+	case "${BENCH_ARGS:-}" in *[!-0-9a-z\ ]*) echo "BENCH_ARGS: options and numbers only" >&2; exit 64 ;; esac
 	cd "$ROOT"
 	lane/deps.sh
 	droot=$(distro_root)
 	kernel=$(distro_kernel "$droot")
 	mkdir -p "$dir"
 	timed "building the module and the companion" build_demo "$dir" || exit 1
-	if [ "$script" != lane/guest-demo ]; then
-		timed "building the selftests" make -C "$ROOT" selftests >"$dir/build-tests.log" 2>&1 ||
-			{ cat "$dir/build-tests.log"; exit 1; }
-		tests=(--tests "$ROOT/selftests" --ksft-dir "$KSFT_DIR")
+	if [ "$script" = lane/guest-bench ]; then
+		timed "building the benchmark" make -C "$ROOT/bench" >"$dir/build-bench.log" 2>&1 ||
+			{ cat "$dir/build-bench.log"; exit 1; }
+		extra=(--bin "$ROOT/bench/selfconn_bench")
 	fi
 	BENCH_ARGS=${BENCH_ARGS:-} lane/mkinitramfs.sh --ko "$dir/selfconn.ko" --user "$(user_binary)" \
-		--kver "$(distro_kver)" --modules-root "$droot" "${tests[@]}" --demo "$script" "$dir/initramfs.cpio.gz"
+		--kver "$(distro_kver)" --modules-root "$droot" "${extra[@]}" --demo "$script" "$dir/initramfs.cpio.gz"
+	mem=1024 timeout=300
+	[ "$script" = lane/guest-bench ] && mem=4096 timeout=1800
 	start=$(date +%s)
 	log "booting $kernel in QEMU (about 10 s)"
-	GUEST_APPEND=selfconn_lane=demo lane/run-guest.sh "$kernel" \
+	GUEST_APPEND=selfconn_lane=demo GUEST_MEM=${GUEST_MEM:-$mem} lane/run-guest.sh "$kernel" \
 		"$dir/initramfs.cpio.gz" "$dir/console.raw" "$dir/verdict.raw" \
-		"${GUEST_TIMEOUT:-300}" || true
+		"${GUEST_TIMEOUT:-$timeout}" || true
 	tr -d '\r' <"$dir/console.raw" >"$dir/console.log"
 	tr -d '\r' <"$dir/verdict.raw" >"$dir/verdict"
 	log "guest ran $(($(date +%s) - start)) s; its output:"

@@ -8,6 +8,7 @@
 #   --kver VER           also pack distro modules ($LANE_MODULES) from /lib/modules/VER
 #   --modules-root DIR   ... under DIR/lib/modules/VER instead (default /)
 #   --demo FILE          demo script, installed as /lane/demo
+#   --bin FILE           another program, installed as /usr/bin/$(basename FILE)
 #   --test-timeout SEC   per test program timeout in the guest (default 300)
 #   --only "PROG..."     run only these test programs (make stress)
 #   --stress-seconds SEC SELFCONN_STRESS_SECONDS in the guest (selfconn_stress)
@@ -21,7 +22,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 : "${LANE_MODULES:=veth sch_netem inet_diag tcp_diag udp_diag}"
 host_bins=(/usr/bin/ncat /usr/sbin/ip /usr/sbin/tc /usr/bin/ss /usr/bin/bash)
 
-ko='' user='' tests='' ksft_dir='' kver='' modules_root=/ demo='' test_timeout=300 out='' only='' stress_seconds=''
+ko='' user='' bins=() tests='' ksft_dir='' kver='' modules_root=/ demo='' test_timeout=300 out='' only='' stress_seconds=''
 root=
 
 die() { echo "mkinitramfs: $*" >&2; exit 1; }
@@ -36,6 +37,7 @@ parse_args() {
 		--kver) kver=$2; shift 2 ;;
 		--modules-root) modules_root=$2; shift 2 ;;
 		--demo) demo=$2; shift 2 ;;
+		--bin) bins+=("$2"); shift 2 ;;
 		--test-timeout) test_timeout=$2; shift 2 ;;
 		--only) only=$2; shift 2 ;;
 		--stress-seconds) stress_seconds=$2; shift 2 ;;
@@ -198,6 +200,10 @@ main() {
 	if [ -n "$user" ] && [ -x "$user" ]; then
 		add_binary "$user" /usr/bin/selfconn
 	fi
+	local b
+	for b in "${bins[@]}"; do
+		add_binary "$b" "/usr/bin/$(basename "$b")"
+	done
 	[ -n "$kver" ] && add_kernel_modules
 	[ -n "$tests" ] && add_tests
 	[ -n "$demo" ] && install -m 755 "$demo" "$root/lane/demo"
