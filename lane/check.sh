@@ -104,11 +104,17 @@ lane_problems() {
 }
 
 # The console lines matching $SPLAT, numbered, less the leaks that the
-# guest's kmemleak baseline (boot-time objects) reported.
+# guest's kmemleak baseline (boot-time objects) reported, and less the
+# allocation failure reports (warn_alloc(), up to the end of its stack
+# dump) while selfconn_fault injects allocation failures.
 splats() {
 	SPLAT=$SPLAT awk '
 	/^# selfconn-lane: kmemleak baseline/ { based = 1 }
 	!based && /kmemleak: [0-9]+ new suspected/ { next }
+	/selfconn_fault: injected allocation failures begin/ { injecting = 1 }
+	/selfconn_fault: injected allocation failures end/ { injecting = 0 }
+	injecting && /(vmalloc error|page allocation failure): / { report = 1 }
+	report { if ($0 ~ /<\/TASK>/) report = 0; next }
 	$0 ~ ENVIRON["SPLAT"] { print NR ": " $0 }
 	' "$1"
 }
@@ -152,7 +158,7 @@ lane_report() {
 	cat "$dir/reasons"
 	problems=$(lane_problems "$dir/verdict" "$dir/console.log" "$rc")
 	if [ -n "$problems" ]; then
-		echo "$problems" | sed "s/^/FAIL: lane $lane: /"
+		echo "$problems" | sed "s|^|FAIL: lane $lane: |"
 		fail=$((fail + 1))
 		if splats "$dir/console.log" | grep -q .; then
 			show_splat "$dir/console.log"

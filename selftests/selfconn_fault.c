@@ -8,7 +8,8 @@
  *
  *   - insmod (finit_module) in four namespaces (the initial one, the
  *     test's own and two it holds with a socket in each);
- *   - the creation of a network namespace (unshare(CLONE_NEWNET));
+ *   - the creation of a network namespace (unshare(CLONE_NEWNET)), the
+ *     module loaded with refuse_default=1;
  *   - a write of net.selfconn.refuse=1.
  *
  * After each failure nothing may be left behind: no /proc/selfconn, no
@@ -31,6 +32,7 @@
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
@@ -41,6 +43,9 @@
 #define FT_FAIL_NTH	"/proc/thread-self/fail-nth"
 #define FT_DEBUGFS	"/sys/kernel/debug"
 #define FT_FAILSLAB	FT_DEBUGFS "/failslab"
+/* Between these, an allocation failure report is expected (lane/check.sh). */
+#define FT_KMSG_BEGIN	"selfconn_fault: injected allocation failures begin\n"
+#define FT_KMSG_END	"selfconn_fault: injected allocation failures end\n"
 #define FT_TIMEOUT	280	/* seconds per test: QEMU without KVM, KASAN */
 #define FT_HELD		2	/* namespaces the test holds besides its own */
 #define FT_MAX_NTH	5000	/* more allocations than any operation makes */
@@ -101,6 +106,14 @@ static int ft_self_connect(int port)
 	return err;
 }
 
+static double ft_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
 /* ---- fail-nth ---- */
 
 /* Arm the task's fail-nth: its @nth allocation from now on fails. */
@@ -139,12 +152,15 @@ static const char *ft_failslab_setup(void)
 	if (ft_write(FT_FAILSLAB "/ignore-gfp-wait", "N") ||
 	    ft_write(FT_FAILSLAB "/verbose", "0"))
 		return "cannot configure " FT_FAILSLAB;
+	/* warn_alloc() reports a failed vmalloc() with a stack dump */
+	ft_write("/dev/kmsg", FT_KMSG_BEGIN);
 	return NULL;
 }
 
 static void ft_failslab_restore(void)
 {
 	ft_write(FT_FAILSLAB "/ignore-gfp-wait", "Y");
+	ft_write("/dev/kmsg", FT_KMSG_END);
 }
 
 /* finit_module() with fail-nth armed: -errno or 0, and whether it failed @nth. */
@@ -247,22 +263,27 @@ FIXTURE_TEARDOWN(fault)
 	close(self->own);
 }
 
-/* Nothing of the module is left: in this namespace and the held ones. */
+/*
+ * Nothing of the module is left: in this namespace and the held ones. With
+ * @hooks (refuse_default=1 registered them), a hook left behind would
+ * refuse a self-connect, or run freed code.
+ */
 static void ft_expect_gone(struct __test_metadata *_metadata, FIXTURE_DATA(fault) *self,
-			   int nth)
+			   int nth, bool hooks)
 {
 	int i;
 
 	EXPECT_NE(0, access(SCT_PROC, F_OK)) TH_LOG("nth %d: %s left", nth, SCT_PROC);
 	EXPECT_NE(0, access(FT_MODULE, F_OK)) TH_LOG("nth %d: the module is loaded", nth);
 	EXPECT_NE(0, access(FT_SYSCTL_DIR, F_OK)) TH_LOG("nth %d: net.selfconn left", nth);
-	/* a hook left behind would refuse it, or run freed code */
-	EXPECT_EQ(0, ft_self_connect(FT_PORT + nth % 100)) TH_LOG("nth %d", nth);
+	if (hooks)
+		EXPECT_EQ(0, ft_self_connect(FT_PORT + nth % 100)) TH_LOG("nth %d", nth);
 	for (i = 0; i < FT_HELD; i++) {
 		ASSERT_EQ(0, setns(self->held[i], CLONE_NEWNET));
 		EXPECT_NE(0, access(FT_SYSCTL_DIR, F_OK))
 			TH_LOG("nth %d: net.selfconn left in namespace %d", nth, i);
-		EXPECT_EQ(0, ft_self_connect(FT_PORT + nth % 100));
+		if (hooks)
+			EXPECT_EQ(0, ft_self_connect(FT_PORT + nth % 100));
 		ASSERT_EQ(0, setns(self->own, CLONE_NEWNET));
 	}
 }
@@ -295,6 +316,7 @@ static void ft_expect_loaded(struct __test_metadata *_metadata, FIXTURE_DATA(fau
  */
 TEST_F_TIMEOUT(fault, insmod, FT_TIMEOUT)
 {
+	double start = ft_seconds();
 	bool injected = true;
 	char params[32];
 	int nth, ret;
@@ -308,7 +330,7 @@ TEST_F_TIMEOUT(fault, insmod, FT_TIMEOUT)
 			EXPECT_TRUE(injected) TH_LOG("nth %d: %s without a fault", nth,
 						     strerror(-ret));
 			EXPECT_EQ(-ENOMEM, ret) TH_LOG("nth %d: %s", nth, strerror(-ret));
-			ft_expect_gone(_metadata, self, nth);
+			ft_expect_gone(_metadata, self, nth, variant->refuse_default);
 			continue;
 		}
 		ft_expect_loaded(_metadata, self, variant->refuse_default);
@@ -317,7 +339,7 @@ TEST_F_TIMEOUT(fault, insmod, FT_TIMEOUT)
 			ASSERT_EQ(0, ft_unload());
 	}
 	ASSERT_FALSE(injected) TH_LOG("still failing at nth %d", FT_MAX_NTH);
-	TH_LOG("insmod made %d allocations", nth - 2);
+	TH_LOG("insmod made %d allocations; %.0f s", nth - 2, ft_seconds() - start);
 	EXPECT_LE(20, nth - 2);
 	ft_expect_loaded(_metadata, self, variant->refuse_default);
 }
@@ -325,17 +347,52 @@ TEST_F_TIMEOUT(fault, insmod, FT_TIMEOUT)
 /*
  * A new namespace failing its 1st, 2nd, ... allocation, those of the
  * module's pernet init included, until it is created without reaching N.
+ * With refuse_default=1 that init registers the hooks, then the sysctl:
+ * every failure path of refuse_default=0 is one of these too.
  */
-TEST_F_TIMEOUT(fault, new_netns, FT_TIMEOUT)
+FIXTURE(netns) {
+	bool skipped;
+	int own;
+};
+
+FIXTURE_SETUP(netns)
 {
-	char params[32];
+	const char *why = NULL;
+
+	if (geteuid() || !sct_module_ko())
+		why = "needs root and SELFCONN_KO";
+	else
+		why = ft_failslab_setup();
+	if (why) {
+		self->skipped = true;
+		SKIP(return, "%s", why);
+	}
+	ASSERT_EQ(0, sct_new_netns());
+	self->own = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, self->own);
+	ASSERT_EQ(0, ft_unload());
+	ASSERT_EQ(0, sct_module_load(sct_module_ko(), "refuse_default=1"));
+}
+
+FIXTURE_TEARDOWN(netns)
+{
+	if (self->skipped)
+		return;
+	ft_fail_nth_disarm();
+	ft_failslab_restore();
+	ft_unload();
+	EXPECT_EQ(0, sct_module_load(sct_module_ko(), ""));
+	close(self->own);
+}
+
+TEST_F_TIMEOUT(netns, create_fails, FT_TIMEOUT)
+{
+	double start = ft_seconds();
 	bool injected = true;
 	int nth, ret;
 
 	if (self->skipped)
 		return;
-	snprintf(params, sizeof(params), "refuse_default=%d", variant->refuse_default);
-	ASSERT_EQ(0, sct_module_load(sct_module_ko(), params));
 	for (nth = 1; nth <= FT_MAX_NTH && injected; nth++) {
 		ft_fail_nth_arm(nth);
 		ret = unshare(CLONE_NEWNET);
@@ -346,26 +403,56 @@ TEST_F_TIMEOUT(fault, new_netns, FT_TIMEOUT)
 			continue;
 		}
 		ASSERT_EQ(0, sct_lo_up());
-		ft_expect_working(_metadata, variant->refuse_default, FT_PORT + 101);
+		ft_expect_working(_metadata, 1, FT_PORT + 101);
 		ASSERT_EQ(0, setns(self->own, CLONE_NEWNET));
 	}
 	ASSERT_FALSE(injected) TH_LOG("still failing at nth %d", FT_MAX_NTH);
-	TH_LOG("a new namespace made %d allocations", nth - 2);
-	ft_expect_loaded(_metadata, self, variant->refuse_default);
+	TH_LOG("a new namespace made %d allocations; %.0f s", nth - 2, ft_seconds() - start);
+	ft_expect_working(_metadata, 1, FT_PORT + 100);
 }
 
 /*
  * refuse=1 failing its 1st, 2nd, ... allocation (the sysctl's buffer, the
- * hooks): refuse stays 0 and nothing refuses, until it succeeds.
+ * hooks): refuse stays 0 and nothing refuses, until it succeeds. Once: it
+ * does not depend on refuse_default.
  */
-TEST_F_TIMEOUT(fault, refuse_write, FT_TIMEOUT)
+FIXTURE(refuse) {
+	bool skipped;
+};
+
+FIXTURE_SETUP(refuse)
+{
+	const char *why = NULL;
+
+	if (geteuid() || !sct_module_ko())
+		why = "needs root and SELFCONN_KO";
+	else
+		why = ft_failslab_setup();
+	if (why) {
+		self->skipped = true;
+		SKIP(return, "%s", why);
+	}
+	ASSERT_EQ(0, sct_new_netns());
+	ASSERT_EQ(0, ft_unload());
+	ASSERT_EQ(0, sct_module_load(sct_module_ko(), ""));
+}
+
+FIXTURE_TEARDOWN(refuse)
+{
+	if (self->skipped)
+		return;
+	ft_fail_nth_disarm();
+	ft_failslab_restore();
+	ft_write(SCT_SYSCTL, "0\n");
+}
+
+TEST_F_TIMEOUT(refuse, write_fails, FT_TIMEOUT)
 {
 	bool injected = true;
 	int nth, ret;
 
 	if (self->skipped)
 		return;
-	ASSERT_EQ(0, sct_module_load(sct_module_ko(), ""));
 	for (nth = 1; nth <= FT_MAX_NTH && injected; nth++) {
 		ASSERT_EQ(0, ft_write(SCT_SYSCTL, "0\n"));
 		ft_fail_nth_arm(nth);
@@ -384,7 +471,6 @@ TEST_F_TIMEOUT(fault, refuse_write, FT_TIMEOUT)
 	ASSERT_FALSE(injected) TH_LOG("still failing at nth %d", FT_MAX_NTH);
 	TH_LOG("refuse=1 made %d allocations", nth - 2);
 	EXPECT_LE(2, nth - 2);
-	ASSERT_EQ(0, ft_write(SCT_SYSCTL, "0\n"));
 }
 
 TEST_HARNESS_MAIN
