@@ -12,7 +12,6 @@
 #define _DEFAULT_SOURCE
 #include <errno.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -81,15 +80,6 @@ static const char *result_name(int err)
 	return !err ? "ok" : sc_errname(err) ? sc_errname(err) : "error";
 }
 
-static int sock_state(int fd)
-{
-	struct tcp_info ti;
-	socklen_t len = sizeof(ti);
-
-	memset(&ti, 0, sizeof(ti));
-	return getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) ? -1 : ti.tcpi_state;
-}
-
 /* Local (and remote, if connected) of fd into l and r ("" if none). */
 static void endpoints(int fd, char *l, char *r, size_t len)
 {
@@ -125,7 +115,7 @@ static void report(struct reuse_ctx *c, const char *step, int i, const char *cal
 
 	endpoints(c->fd[i], l, r, sizeof(l));
 	if (r[0])
-		state = sock_state(c->fd[i]);
+		state = sc_tcp_state(c->fd[i]);
 	if (err != expect)
 		c->unexpected++;
 	if (c->json) {

@@ -52,6 +52,11 @@ void sc_reuse_usage(FILE *out, const char *prog);
 int sc_simopen_main(const char *prog, int argc, char **argv);
 void sc_simopen_usage(FILE *out, const char *prog);
 
+/* tcpstate.c */
+const char *sc_tcp_state_name(int state);
+int sc_tcp_state_by_name(const char *s, size_t n);
+int sc_tcp_state_is_connection(int state);
+
 /* util.c */
 const char *sc_errname(int err);
 void sc_err(const char *prog, const char *cmd, int err, const char *fmt, ...)
@@ -65,7 +70,6 @@ int sc_parse_addr(const char *s, uint16_t port, struct sockaddr_storage *ss,
 void sc_format_addr(const struct sockaddr *sa, char *buf, size_t len);
 void sc_format_host(const struct sockaddr *sa, char *buf, size_t len);
 const char *sc_family_name(int family);
-const char *sc_tcp_state_name(int state);
 int sc_is_help(const char *arg);
 int sc_read_all(int fd, char **out);
 int sc_tcp_state(int fd);

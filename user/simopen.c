@@ -285,7 +285,7 @@ static int verify(struct side *s)
 		}
 		sc_format_addr((struct sockaddr *)&s[i].peer, s[i].pbuf, sizeof(s[i].pbuf));
 		ok = ok && !strcmp(s[i].pbuf, s[1 - i].lbuf) &&
-		     sc_tcp_state(s[i].fd) == 1 /* TCP_ESTABLISHED */;
+		     sc_tcp_state(s[i].fd) == TCP_ESTABLISHED;
 	}
 	return ok;
 }

@@ -184,21 +184,6 @@ const char *sc_family_name(int family)
 	return family == AF_INET ? "inet" : family == AF_INET6 ? "inet6" : "?";
 }
 
-/* TCP_* state numbers (include/net/tcp_states.h) as ss prints them. */
-const char *sc_tcp_state_name(int state)
-{
-	static const char * const names[] = {
-		[1] = "ESTAB", [2] = "SYN-SENT", [3] = "SYN-RECV",
-		[4] = "FIN-WAIT-1", [5] = "FIN-WAIT-2", [6] = "TIME-WAIT",
-		[7] = "UNCONN", [8] = "CLOSE-WAIT", [9] = "LAST-ACK",
-		[10] = "LISTEN", [11] = "CLOSING", [12] = "SYN-RECV",
-	};
-
-	if (state > 0 && (size_t)state < sizeof(names) / sizeof(names[0]))
-		return names[state];
-	return "UNKNOWN";
-}
-
 /* Read fd to EOF into a malloc'd NUL-terminated buffer: 0 or an errno. */
 int sc_read_all(int fd, char **out)
 {
