@@ -146,22 +146,14 @@ static int echo_self(int fd, const char *msg, size_t len)
 
 static void print_json(int family, const char *local, const char *remote, int state)
 {
-	int first = 1;
+	struct sc_json j;
 
-	putchar('{');
-	sc_json_key(stdout, &first, "schema");
-	printf("%d", SC_JSON_SCHEMA);
-	sc_json_key(stdout, &first, "command");
-	sc_json_str(stdout, CMD);
-	sc_json_key(stdout, &first, "family");
-	sc_json_str(stdout, sc_family_name(family));
-	sc_json_key(stdout, &first, "local");
-	sc_json_str(stdout, local);
-	sc_json_key(stdout, &first, "remote");
-	sc_json_str(stdout, remote);
-	sc_json_key(stdout, &first, "state");
-	sc_json_str(stdout, sc_tcp_state_name(state));
-	fputs("}\n", stdout);
+	sc_json_begin_document(&j, stdout, CMD);
+	sc_json_member_str(&j, "family", sc_family_name(family));
+	sc_json_member_str(&j, "local", local);
+	sc_json_member_str(&j, "remote", remote);
+	sc_json_member_str(&j, "state", sc_tcp_state_name(state));
+	sc_json_end(&j);
 }
 
 static int do_connect(const char *prog, const struct connect_opts *o)

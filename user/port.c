@@ -151,30 +151,26 @@ static int next_token(const char **p, const char *end, const char **tok, size_t 
 }
 
 /* Positional fields (want_kv 0) or key=value ones (1) of [p, end). */
-static void json_fields(FILE *out, const char *p, const char *end, int want_kv)
+static void json_fields(struct sc_json *j, const char *p, const char *end, int want_kv)
 {
 	const char *tok, *eq;
 	size_t len;
-	int first = 1;
 
 	while (next_token(&p, end, &tok, &len)) {
 		eq = memchr(tok, '=', len);
 		if ((eq && eq != tok) != want_kv)
 			continue;
-		fputs(first ? "" : ",", out);
-		first = 0;
 		if (!want_kv) {
-			sc_json_string(out, tok, len);
+			sc_json_strn(j, tok, len);
 			continue;
 		}
-		sc_json_string(out, tok, (size_t)(eq - tok));
-		fputc(':', out);
-		sc_json_value(out, eq + 1, len - (size_t)(eq - tok) - 1);
+		sc_json_keyn(j, tok, (size_t)(eq - tok));
+		sc_json_int_or_strn(j, eq + 1, len - (size_t)(eq - tok) - 1);
 	}
 }
 
 /* One report line, "port P SECTION rest", as a JSON object. */
-static void json_line(FILE *out, const char *line, const char *end)
+static void json_line(struct sc_json *j, const char *line, const char *end)
 {
 	const char *p = line, *tok, *section = line;
 	size_t len, slen = 0;
@@ -182,28 +178,38 @@ static void json_line(FILE *out, const char *line, const char *end)
 	next_token(&p, end, &tok, &len);	/* "port" */
 	next_token(&p, end, &tok, &len);	/* P */
 	next_token(&p, end, &section, &slen);
-	fputs("{\"section\":", out);
-	sc_json_string(out, section, slen);
-	fputs(",\"args\":[", out);
-	json_fields(out, p, end, 0);
-	fputs("],\"fields\":{", out);
-	json_fields(out, p, end, 1);
-	fputs("}}", out);
+	sc_json_obj_begin(j);
+	sc_json_key(j, "section");
+	sc_json_strn(j, section, slen);
+	sc_json_key(j, "args");
+	sc_json_arr_begin(j);
+	json_fields(j, p, end, 0);
+	sc_json_end(j);
+	sc_json_key(j, "fields");
+	sc_json_obj_begin(j);
+	json_fields(j, p, end, 1);
+	sc_json_end(j);
+	sc_json_end(j);
 }
 
+/* The document; each report line on a line of its own. */
 static void print_json(FILE *out, uint16_t port, const char *text)
 {
 	const char *p = strchr(text, '\n') + 1, *nl;
-	int first = 1;
+	struct sc_json j;
 
-	fprintf(out, "{\"schema\":%d,\"port\":%u,\"lines\":[", SC_JSON_SCHEMA, port);
+	sc_json_begin_document(&j, out, NULL);
+	sc_json_member_uint(&j, "port", port);
+	sc_json_key(&j, "lines");
+	sc_json_arr_begin(&j);
 	for (; *p; p = nl + 1) {
 		nl = strchr(p, '\n');
-		fputs(first ? "\n" : ",\n", out);
-		first = 0;
-		json_line(out, p, nl);
+		sc_json_line_break(&j);
+		json_line(&j, p, nl);
 	}
-	fputs("\n]}\n", out);
+	sc_json_line_break(&j);
+	sc_json_end(&j);
+	sc_json_end(&j);
 }
 
 int sc_port_main(const char *prog, int argc, char **argv)

@@ -289,26 +289,25 @@ static int race(const char *prog, const struct race_opts *o, struct race_result 
 
 static void print_json(const struct race_opts *o, const struct race_result *r, uint16_t port)
 {
+	struct sc_json j;
 	char a[64];
-	int first = 1;
 
 	sc_format_host((struct sockaddr *)&r->dst, a, sizeof(a));
-	printf("{");
-	sc_json_key(stdout, &first, "schema");
-	printf("%d", SC_JSON_SCHEMA);
-	sc_json_key(stdout, &first, "command");
-	sc_json_str(stdout, CMD);
-	sc_json_key(stdout, &first, "address");
-	sc_json_str(stdout, a);
-	sc_json_key(stdout, &first, "port");
-	printf("%u,\"range\":[%u,%u],\"max\":%lu,\"attempts\":%lu,\"refused\":%lu,"
-	       "\"elapsed_ms\":%lld,\"self_connect\":%s,\"state\":", port, r->lo, r->hi,
-	       o->max, r->attempts, r->refused, r->elapsed_ms, r->made ? "true" : "false");
-	if (r->made)
-		sc_json_str(stdout, sc_tcp_state_name(r->state));
-	else
-		fputs("null", stdout);
-	fputs("}\n", stdout);
+	sc_json_begin_document(&j, stdout, CMD);
+	sc_json_member_str(&j, "address", a);
+	sc_json_member_uint(&j, "port", port);
+	sc_json_key(&j, "range");
+	sc_json_arr_begin(&j);
+	sc_json_uint(&j, r->lo);
+	sc_json_uint(&j, r->hi);
+	sc_json_end(&j);
+	sc_json_member_uint(&j, "max", o->max);
+	sc_json_member_uint(&j, "attempts", r->attempts);
+	sc_json_member_uint(&j, "refused", r->refused);
+	sc_json_member_int(&j, "elapsed_ms", r->elapsed_ms);
+	sc_json_member_bool(&j, "self_connect", r->made);
+	sc_json_member_str_or_null(&j, "state", r->made ? sc_tcp_state_name(r->state) : NULL);
+	sc_json_end(&j);
 }
 
 static int run(const char *prog, const struct race_opts *o)

@@ -308,37 +308,43 @@ static void print_text(const struct side *s, int ok, int data, long long ms)
 	       "simultaneous-open (both ESTAB, no listen(), no accept())" : "failed");
 }
 
+/* One socket: {"name":N,"local":L,"remote":R,"states":[S...],"state":S} */
+static void json_side(struct sc_json *j, const struct side *s)
+{
+	int i;
+
+	sc_json_obj_begin(j);
+	sc_json_member_str(j, "name", s->name);
+	sc_json_member_str(j, "local", s->lbuf);
+	sc_json_member_str(j, "remote", s->pbuf);
+	sc_json_key(j, "states");
+	sc_json_arr_begin(j);
+	for (i = 0; i < s->nstates; i++)
+		sc_json_str(j, sc_tcp_state_name(s->states[i]));
+	sc_json_end(j);
+	sc_json_member_str(j, "state", sc_tcp_state_name(sc_tcp_state(s->fd)));
+	sc_json_end(j);
+}
+
 static void print_json(const struct simopen_opts *o, const struct side *s,
 		       int ok, int data, long long ms)
 {
+	struct sc_json j;
 	char a[64];
-	int i, j, first;
 
 	sc_format_host((const struct sockaddr *)&s[0].local, a, sizeof(a));
-	printf("{\"schema\":%d,\"command\":\"simopen\",\"address\":", SC_JSON_SCHEMA);
-	sc_json_str(stdout, a);
-	printf(",\"delay_ms\":%lu,\"elapsed_ms\":%lld,\"sockets\":[", o->delay_ms, ms);
-	for (i = 0; i < 2; i++) {
-		first = 1;
-		fputs(i ? ",{" : "{", stdout);
-		sc_json_key(stdout, &first, "name");
-		sc_json_str(stdout, s[i].name);
-		sc_json_key(stdout, &first, "local");
-		sc_json_str(stdout, s[i].lbuf);
-		sc_json_key(stdout, &first, "remote");
-		sc_json_str(stdout, s[i].pbuf);
-		sc_json_key(stdout, &first, "states");
-		for (j = 0; j < s[i].nstates; j++) {
-			fputs(j ? "," : "[", stdout);
-			sc_json_str(stdout, sc_tcp_state_name(s[i].states[j]));
-		}
-		fputs(s[i].nstates ? "]" : "[]", stdout);
-		sc_json_key(stdout, &first, "state");
-		sc_json_str(stdout, sc_tcp_state_name(sc_tcp_state(s[i].fd)));
-		fputc('}', stdout);
-	}
-	printf("],\"data_exchanged\":%s,\"simultaneous_open\":%s}\n",
-	       data ? "true" : "false", ok && data ? "true" : "false");
+	sc_json_begin_document(&j, stdout, CMD);
+	sc_json_member_str(&j, "address", a);
+	sc_json_member_uint(&j, "delay_ms", o->delay_ms);
+	sc_json_member_int(&j, "elapsed_ms", ms);
+	sc_json_key(&j, "sockets");
+	sc_json_arr_begin(&j);
+	json_side(&j, &s[0]);
+	json_side(&j, &s[1]);
+	sc_json_end(&j);
+	sc_json_member_bool(&j, "data_exchanged", data);
+	sc_json_member_bool(&j, "simultaneous_open", ok && data);
+	sc_json_end(&j);
 }
 
 static int run(const char *prog, const struct simopen_opts *o)
