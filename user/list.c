@@ -17,6 +17,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "cmdline.h"
 #include "diag.h"
 #include "json.h"
 #include "procfile.h"
@@ -70,33 +71,51 @@ void sc_list_usage(FILE *out, const char *prog)
 		"              0 if none, 3 if that could not be found out\n"
 		"  --diag      use sock_diag even when the module is loaded\n"
 		"  -h, --help  this help\n"
+		"  -V, --version\n"
+		"              the version of selfconn\n"
 		"\n"
 		"Exit status: 0 listed, 1 error, 64 bad usage; with --check: 0 no\n"
 		"self-connect, 1 at least one, 3 error (unknown), 64 bad usage.\n",
 		prog, prog);
 }
 
+enum { OPT_JSON = 256, OPT_CHECK, OPT_DIAG };
+
+static const struct option list_options[] = {
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "check", no_argument, NULL, OPT_CHECK },
+	{ "diag", no_argument, NULL, OPT_DIAG },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int list_option(void *opts, const struct option *opt, const char *arg,
+		       const struct sc_cmdline *cl)
+{
+	struct list_opts *o = opts;
+
+	(void)arg;
+	(void)cl;
+	if (opt->val == OPT_JSON)
+		o->json = 1;
+	else if (opt->val == OPT_CHECK)
+		o->check = 1;
+	else
+		o->diag = 1;
+	return 0;
+}
+
+/* The options, no argument: SC_CMDLINE_*. */
 static int parse_args(const char *prog, int argc, char **argv, struct list_opts *o)
 {
-	int i;
+	const struct sc_cmdline cl = {
+		.prog = prog, .cmd = CMD, .options = list_options,
+		.max_args = 0, .option = list_option,
+	};
+	char **args;
+	int nargs;
 
 	memset(o, 0, sizeof(*o));
-	for (i = 1; i < argc; i++) {
-		if (sc_is_help(argv[i]))
-			return 1;
-		if (!strcmp(argv[i], "--json")) {
-			o->json = 1;
-		} else if (!strcmp(argv[i], "--check")) {
-			o->check = 1;
-		} else if (!strcmp(argv[i], "--diag")) {
-			o->diag = 1;
-		} else {
-			sc_usage_err(prog, CMD, "%s '%s'", argv[i][0] == '-' ?
-				     "unknown option" : "unexpected argument", argv[i]);
-			return -1;
-		}
-	}
-	return 0;
+	return sc_cmdline_parse(&cl, argc, argv, o, &args, &nargs);
 }
 
 /* The text of /proc/selfconn: 0, ENOENT if the module is not loaded, or -1. */
@@ -393,10 +412,8 @@ int sc_list_main(const char *prog, int argc, char **argv)
 	int ret;
 
 	ret = parse_args(prog, argc, argv, &o);
-	if (ret > 0)
-		sc_list_usage(stdout, prog);
-	if (ret)
-		return ret > 0 ? SC_EXIT_OK : SC_EXIT_USAGE;
+	if (ret != SC_CMDLINE_RUN)
+		return sc_cmdline_exit(ret, prog, sc_list_usage);
 	if (load_rows(prog, &o, &t, &source))
 		return o.check ? SC_EXIT_UNKNOWN : SC_EXIT_FAIL;
 	if (t.nrows)

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cmdline.h"
 #include "json.h"
 #include "selfconn.h"
 
@@ -48,45 +49,49 @@ void sc_port_usage(FILE *out, const char *prog)
 		"              \"args\":[positional fields],\"fields\":{key:value}}, ...]}\n"
 		"              with integer values as JSON numbers\n"
 		"  -h, --help  this help\n"
+		"  -V, --version\n"
+		"              the version of selfconn\n"
 		"\n"
 		"Exit status: 0 done, 1 error (e.g. selfconn.ko not loaded), 64 bad usage.\n",
 		prog);
 }
 
+enum { OPT_JSON = 256 };
+
+static const struct option port_options[] = {
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int port_option(void *opts, const struct option *opt, const char *arg,
+		       const struct sc_cmdline *cl)
+{
+	struct port_opts *o = opts;
+
+	(void)opt;
+	(void)arg;
+	(void)cl;
+	o->json = 1;
+	return 0;
+}
+
+/* PORT and the options: SC_CMDLINE_*. */
 static int parse_args(const char *prog, int argc, char **argv, struct port_opts *o)
 {
-	const char *port = NULL;
-	int i, opts_done = 0;
+	const struct sc_cmdline cl = {
+		.prog = prog, .cmd = CMD, .options = port_options,
+		.max_args = 1, .option = port_option,
+	};
+	char **args;
+	int nargs, ret;
 
 	memset(o, 0, sizeof(*o));
-	for (i = 1; i < argc; i++) {
-		const char *a = argv[i];
-
-		if (!opts_done && sc_is_help(a))
-			return 1;
-		if (!opts_done && !strcmp(a, "--")) {
-			opts_done = 1;
-		} else if (!opts_done && !strcmp(a, "--json")) {
-			o->json = 1;
-		} else if (!opts_done && a[0] == '-' && a[1]) {
-			sc_usage_err(prog, CMD, "unknown option '%s'", a);
-			return -1;
-		} else if (port) {
-			sc_usage_err(prog, CMD, "too many arguments");
-			return -1;
-		} else {
-			port = a;
-		}
-	}
-	if (!port) {
-		sc_usage_err(prog, CMD, "PORT missing");
-		return -1;
-	}
-	if (sc_parse_port(port, &o->port)) {
-		sc_usage_err(prog, CMD, "'%s' is not a port (1 to 65535)", port);
-		return -1;
-	}
-	return 0;
+	ret = sc_cmdline_parse(&cl, argc, argv, o, &args, &nargs);
+	if (ret != SC_CMDLINE_RUN)
+		return ret;
+	if (sc_arg_port(prog, CMD, nargs ? args[0] : NULL, &o->port))
+		return SC_CMDLINE_BAD;
+	return SC_CMDLINE_RUN;
 }
 
 /* The report of port through a query; *text is malloc'd. Exit status. */
@@ -219,10 +224,8 @@ int sc_port_main(const char *prog, int argc, char **argv)
 	int ret;
 
 	ret = parse_args(prog, argc, argv, &o);
-	if (ret > 0)
-		sc_port_usage(stdout, prog);
-	if (ret)
-		return ret > 0 ? SC_EXIT_OK : SC_EXIT_USAGE;
+	if (ret != SC_CMDLINE_RUN)
+		return sc_cmdline_exit(ret, prog, sc_port_usage);
 	ret = query(prog, o.port, &text);
 	if (ret)
 		return ret;

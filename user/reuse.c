@@ -17,6 +17,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "cmdline.h"
 #include "json.h"
 #include "selfconn.h"
 
@@ -70,6 +71,8 @@ void sc_reuse_usage(FILE *out, const char *prog)
 		"              \"local\":L|null,\"remote\":R|null,\"state\":S|null}],\n"
 		"              \"as_expected\":BOOL}\n"
 		"  -h, --help  this help\n"
+		"  -V, --version\n"
+		"              the version of selfconn\n"
 		"\n"
 		"Exit status: 0 every result as the rules say, 1 error or an unexpected\n"
 		"result, 64 bad usage.\n", prog);
@@ -369,10 +372,8 @@ static int run(struct reuse_ctx *c, const char *addr)
 	uint16_t dst[3], port = 0;
 	int ret;
 
-	if (sc_parse_addr(addr, 0, &c->addr, &c->alen)) {
-		sc_usage_err(c->prog, CMD, "'%s' is not an IPv4 or IPv6 address", addr);
+	if (sc_arg_addr(c->prog, CMD, addr, 0, &c->addr, &c->alen))
 		return SC_EXIT_USAGE;
-	}
 	print_head(c);
 	ret = listeners(c, dst) || share_port(c, dst, &port) ||
 	      repeat_and_conflict(c, dst, port) || bind0_and_no_port(c, dst);
@@ -391,30 +392,39 @@ static int run(struct reuse_ctx *c, const char *addr)
 	return ret || c->unexpected ? SC_EXIT_FAIL : SC_EXIT_OK;
 }
 
+enum { OPT_JSON = 256 };
+
+static const struct option reuse_options[] = {
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int reuse_option(void *opts, const struct option *opt, const char *arg,
+			const struct sc_cmdline *cl)
+{
+	struct reuse_ctx *c = opts;
+
+	(void)opt;
+	(void)arg;
+	(void)cl;
+	c->json = 1;
+	return 0;
+}
+
 int sc_reuse_main(const char *prog, int argc, char **argv)
 {
+	const struct sc_cmdline cl = {
+		.prog = prog, .cmd = CMD, .options = reuse_options,
+		.max_args = 1, .option = reuse_option,
+	};
 	struct reuse_ctx c;
-	const char *addr = NULL;
-	int i;
+	char **args;
+	int nargs, ret;
 
 	memset(&c, 0, sizeof(c));
 	c.prog = prog;
-	for (i = 1; i < argc; i++) {
-		if (sc_is_help(argv[i])) {
-			sc_reuse_usage(stdout, prog);
-			return SC_EXIT_OK;
-		}
-		if (!strcmp(argv[i], "--json")) {
-			c.json = 1;
-		} else if (argv[i][0] == '-' && !strchr(argv[i], ':')) {
-			sc_usage_err(prog, CMD, "unknown option '%s'", argv[i]);
-			return SC_EXIT_USAGE;
-		} else if (addr) {
-			sc_usage_err(prog, CMD, "too many arguments");
-			return SC_EXIT_USAGE;
-		} else {
-			addr = argv[i];
-		}
-	}
-	return run(&c, addr ? addr : DEFAULT_ADDR);
+	ret = sc_cmdline_parse(&cl, argc, argv, &c, &args, &nargs);
+	if (ret != SC_CMDLINE_RUN)
+		return sc_cmdline_exit(ret, prog, sc_reuse_usage);
+	return run(&c, nargs ? args[0] : DEFAULT_ADDR);
 }

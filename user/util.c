@@ -46,12 +46,21 @@ const char *sc_errname(int err)
 	return NULL;
 }
 
+/* "selfconn connect: " or, for selfconn itself (cmd NULL), "selfconn: " */
+static void print_prefix(const char *prog, const char *cmd)
+{
+	if (cmd)
+		fprintf(stderr, "%s %s: ", prog, cmd);
+	else
+		fprintf(stderr, "%s: ", prog);
+}
+
 /* "selfconn connect: bind 127.0.0.1:18082: EADDRINUSE (Address in use)" */
 void sc_err(const char *prog, const char *cmd, int err, const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "%s %s: ", prog, cmd);
+	print_prefix(prog, cmd);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
@@ -62,20 +71,16 @@ void sc_err(const char *prog, const char *cmd, int err, const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+/* "selfconn connect: PORT missing", then "Try 'selfconn connect --help'." */
 void sc_usage_err(const char *prog, const char *cmd, const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "%s %s: ", prog, cmd);
+	print_prefix(prog, cmd);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\nTry '%s %s --help'.\n", prog, cmd);
-}
-
-int sc_is_help(const char *arg)
-{
-	return !strcmp(arg, "--help") || !strcmp(arg, "-h");
+	fprintf(stderr, "\nTry '%s%s%s --help'.\n", prog, cmd ? " " : "", cmd ? cmd : "");
 }
 
 /* Plain decimal, no sign or space, 0..max. */
