@@ -343,9 +343,9 @@ for args in "18104 connect --hold=0 18104 --json" "18105 connect --json 18105 --
 	"18106 connect --json --hold 0 -- 18106"; do
 	p=${args%% *}
 	args=${args#* }
-	want='{"schema":1,"command":"connect","family":"inet","local":"127.0.0.1:'$p'","remote":"127.0.0.1:'$p'","state":"ESTAB"}'
+	json='{"schema":1,"command":"connect","family":"inet","local":"127.0.0.1:'$p'","remote":"127.0.0.1:'$p'","state":"ESTAB"}'
 	# shellcheck disable=SC2086 # split on purpose
-	if ! run 0 $args || ! grep -qxF "$want" "$tmp/out"; then
+	if ! run 0 $args || ! grep -qxF "$json" "$tmp/out"; then
 		echo "# selfconn $args: not the JSON of port $p"
 		show
 		bad=1
