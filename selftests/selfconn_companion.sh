@@ -28,7 +28,7 @@ sct_need_netns
 echo "$RANGE" >/proc/sys/net/ipv4/ip_local_port_range
 echo "# companion: $bin; in a fresh network namespace, ip_local_port_range $RANGE"
 
-echo "1..23"
+echo "1..25"
 tmp=$(mktemp -d) || exit 1
 pids=
 # shellcheck disable=SC2317 # run by the EXIT trap
@@ -316,5 +316,44 @@ else
 	false
 fi
 check "simopen without tc: exit 1, says so" $?
+
+# --- the conventions of iproute2 and util-linux (issue 12) -------------------
+
+# --version: "selfconn X.Y.Z", the same from every command, and the
+# module's MODULE_VERSION once it has one
+bad=0
+run 0 --version && grep -Eqx 'selfconn [0-9]+\.[0-9]+\.[0-9]+' "$tmp/out" &&
+	cp "$tmp/out" "$tmp/version" || bad=1
+for args in "-V" "connect --version" "list -V" "port --version"; do
+	# shellcheck disable=SC2086 # split on purpose
+	run 0 $args && same "$tmp/version" "$tmp/out" || bad=1
+done
+kver=$(modinfo -F version "${SELFCONN_KO:-selfconn}" 2>/dev/null)
+if [ -n "$kver" ]; then
+	[ "selfconn $kver" = "$(cat "$tmp/version")" ] ||
+		{ echo "# module version $kver, companion $(cat "$tmp/version")"; bad=1; }
+else
+	echo "# the module has no version (modinfo -F version): not compared"
+fi
+check "--version and -V: selfconn X.Y.Z, from selfconn and its commands" $bad
+
+# getopt_long: --opt=V is --opt V, options after arguments, -- ends them
+bad=0
+for args in "18104 connect --hold=0 18104 --json" "18105 connect --json 18105 --hold 0" \
+	"18106 connect --json --hold 0 -- 18106"; do
+	p=${args%% *}
+	args=${args#* }
+	json='{"schema":1,"command":"connect","family":"inet","local":"127.0.0.1:'$p'","remote":"127.0.0.1:'$p'","state":"ESTAB"}'
+	# shellcheck disable=SC2086 # split on purpose
+	if ! run 0 $args || ! grep -qxF "$json" "$tmp/out"; then
+		echo "# selfconn $args: not the JSON of port $p"
+		show
+		bad=1
+	fi
+done
+run 64 race --max=0 && cp "$tmp/err" "$tmp/err1" && run 64 race --max 0 &&
+	same "$tmp/err1" "$tmp/err" || bad=1
+run 64 port -- --json && grep -q "'--json' is not a port" "$tmp/err" || bad=1
+check "--opt=V and --opt V are the same, options follow arguments, -- ends them" $bad
 
 exit $failed

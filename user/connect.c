@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cmdline.h"
 #include "json.h"
 #include "selfconn.h"
 
@@ -58,64 +59,50 @@ void sc_connect_usage(FILE *out, const char *prog)
 		"                  \"command\":\"connect\",\"family\":F,\"local\":L,\n"
 		"                  \"remote\":R,\"state\":S}\n"
 		"  -h, --help      this help\n"
+		"  -V, --version   the version of selfconn\n"
 		"\n"
 		"Exit status: 0 the self-connect was made, 2 connection refused,\n"
 		"1 any other error, 64 bad usage.\n", prog);
 }
 
-static int parse_args(const char *prog, int argc, char **argv,
-		      struct connect_opts *o)
+enum { OPT_HOLD = 256, OPT_JSON };
+
+static const struct option connect_options[] = {
+	{ "hold", required_argument, NULL, OPT_HOLD },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int connect_option(void *opts, const struct option *opt, const char *arg,
+			  const struct sc_cmdline *cl)
 {
-	const char *pos[2];
-	int npos = 0, i, opts_done = 0;
+	struct connect_opts *o = opts;
+
+	if (opt->val == OPT_JSON) {
+		o->json = 1;
+		return 0;
+	}
+	return sc_option_uint(cl, opt, arg, 0, HOLD_MAX, &o->hold);
+}
+
+/* [ADDR] PORT and the options: SC_CMDLINE_*. */
+static int parse_args(const char *prog, int argc, char **argv, struct connect_opts *o)
+{
+	const struct sc_cmdline cl = {
+		.prog = prog, .cmd = CMD, .options = connect_options,
+		.max_args = 2, .option = connect_option,
+	};
+	char **args;
+	int nargs, ret;
 
 	memset(o, 0, sizeof(*o));
-	for (i = 1; i < argc; i++) {
-		const char *a = argv[i], *val = NULL;
-
-		if (!opts_done && !strcmp(a, "--")) {
-			opts_done = 1;
-			continue;
-		}
-		if (!opts_done && !strcmp(a, "--json")) {
-			o->json = 1;
-			continue;
-		}
-		if (!opts_done && !strcmp(a, "--hold")) {
-			if (i + 1 >= argc) {
-				sc_usage_err(prog, CMD, "--hold needs SECONDS");
-				return -1;
-			}
-			val = argv[++i];
-		} else if (!opts_done && !strncmp(a, "--hold=", 7)) {
-			val = a + 7;
-		} else if (!opts_done && a[0] == '-' && a[1] && !strchr(a, ':')) {
-			sc_usage_err(prog, CMD, "unknown option '%s'", a);
-			return -1;
-		} else {
-			if (npos == 2) {
-				sc_usage_err(prog, CMD, "too many arguments");
-				return -1;
-			}
-			pos[npos++] = a;
-			continue;
-		}
-		if (sc_parse_uint(val, HOLD_MAX, &o->hold)) {
-			sc_usage_err(prog, CMD, "--hold: '%s' is not a number of seconds (0 to %lu)",
-				     val, HOLD_MAX);
-			return -1;
-		}
-	}
-	if (npos == 0) {
-		sc_usage_err(prog, CMD, "PORT missing");
-		return -1;
-	}
-	o->addr = npos == 2 ? pos[0] : DEFAULT_ADDR;
-	if (sc_parse_port(pos[npos - 1], &o->port)) {
-		sc_usage_err(prog, CMD, "'%s' is not a port (1 to 65535)", pos[npos - 1]);
-		return -1;
-	}
-	return 0;
+	ret = sc_cmdline_parse(&cl, argc, argv, o, &args, &nargs);
+	if (ret != SC_CMDLINE_RUN)
+		return ret;
+	o->addr = nargs == 2 ? args[0] : DEFAULT_ADDR;
+	if (sc_arg_port(prog, CMD, nargs ? args[nargs - 1] : NULL, &o->port))
+		return SC_CMDLINE_BAD;
+	return SC_CMDLINE_RUN;
 }
 
 /* Write msg and read it back on the same socket: 0, or an errno. */
@@ -146,22 +133,14 @@ static int echo_self(int fd, const char *msg, size_t len)
 
 static void print_json(int family, const char *local, const char *remote, int state)
 {
-	int first = 1;
+	struct sc_json j;
 
-	putchar('{');
-	sc_json_key(stdout, &first, "schema");
-	printf("%d", SC_JSON_SCHEMA);
-	sc_json_key(stdout, &first, "command");
-	sc_json_str(stdout, CMD);
-	sc_json_key(stdout, &first, "family");
-	sc_json_str(stdout, sc_family_name(family));
-	sc_json_key(stdout, &first, "local");
-	sc_json_str(stdout, local);
-	sc_json_key(stdout, &first, "remote");
-	sc_json_str(stdout, remote);
-	sc_json_key(stdout, &first, "state");
-	sc_json_str(stdout, sc_tcp_state_name(state));
-	fputs("}\n", stdout);
+	sc_json_begin_document(&j, stdout, CMD);
+	sc_json_member_str(&j, "family", sc_family_name(family));
+	sc_json_member_str(&j, "local", local);
+	sc_json_member_str(&j, "remote", remote);
+	sc_json_member_str(&j, "state", sc_tcp_state_name(state));
+	sc_json_end(&j);
 }
 
 static int do_connect(const char *prog, const struct connect_opts *o)
@@ -171,10 +150,8 @@ static int do_connect(const char *prog, const struct connect_opts *o)
 	socklen_t len, llen = sizeof(local), plen = sizeof(peer);
 	int fd, err, state, off = 0;
 
-	if (sc_parse_addr(o->addr, o->port, &ss, &len)) {
-		sc_usage_err(prog, CMD, "'%s' is not an IPv4 or IPv6 address", o->addr);
+	if (sc_arg_addr(prog, CMD, o->addr, o->port, &ss, &len))
 		return SC_EXIT_USAGE;
-	}
 	sc_format_addr((struct sockaddr *)&ss, lbuf, sizeof(lbuf));
 
 	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -241,14 +218,9 @@ fail:
 int sc_connect_main(const char *prog, int argc, char **argv)
 {
 	struct connect_opts o;
-	int i;
+	int ret = parse_args(prog, argc, argv, &o);
 
-	for (i = 1; i < argc && strcmp(argv[i], "--"); i++)
-		if (sc_is_help(argv[i])) {
-			sc_connect_usage(stdout, prog);
-			return SC_EXIT_OK;
-		}
-	if (parse_args(prog, argc, argv, &o))
-		return SC_EXIT_USAGE;
+	if (ret != SC_CMDLINE_RUN)
+		return sc_cmdline_exit(ret, prog, sc_connect_usage);
 	return do_connect(prog, &o);
 }

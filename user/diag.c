@@ -11,6 +11,7 @@
 #include <linux/netlink.h>
 #include <linux/sock_diag.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -19,7 +20,6 @@
 #include "diag.h"
 #include "selfconn.h"
 
-#define TCP_LISTEN_STATE 10
 #define TW_TIMER 3	/* idiag_timer of a timewait socket, inet_twsk_diag_fill() */
 
 static int send_dump(int fd, int family)
@@ -38,7 +38,7 @@ static int send_dump(int fd, int family)
 	req.r.sdiag_family = (unsigned char)family;
 	req.r.sdiag_protocol = IPPROTO_TCP;
 	/* TCP_ESTABLISHED (1) to TCP_CLOSING (11), less the listeners */
-	req.r.idiag_states = 0xffeU & ~(1U << TCP_LISTEN_STATE);
+	req.r.idiag_states = 0xffeU & ~(1U << TCP_LISTEN);
 	if (sendto(fd, &req, sizeof(req), 0, (struct sockaddr *)&nl, sizeof(nl)) < 0)
 		return errno;
 	return 0;
@@ -51,16 +51,14 @@ static int add_msg(struct sc_table *t, int family, const struct inet_diag_msg *m
 	struct sc_row r;
 
 	if (m->id.idiag_sport != m->id.idiag_dport || !m->id.idiag_sport ||
-	    memcmp(m->id.idiag_src, m->id.idiag_dst, alen))
+	    memcmp(m->id.idiag_src, m->id.idiag_dst, alen) ||
+	    !sc_tcp_state_is_connection(m->idiag_state))
 		return 0;
 	memset(&r, 0, sizeof(r));
 	r.family = family;
 	memcpy(r.addr, m->id.idiag_src, alen);
 	r.port = ntohs(m->id.idiag_sport);
-	r.state = sc_state_name(sc_tcp_state_name(m->idiag_state),
-				strlen(sc_tcp_state_name(m->idiag_state)));
-	if (!r.state)
-		return 0;
+	r.state = sc_tcp_state_name(m->idiag_state);
 	r.uid = m->idiag_uid;
 	r.inode = m->idiag_inode;
 	r.timer_ms = m->idiag_timer == TW_TIMER ? (long long)m->idiag_expires : -1;

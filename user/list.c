@@ -17,6 +17,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "cmdline.h"
 #include "diag.h"
 #include "json.h"
 #include "procfile.h"
@@ -70,33 +71,51 @@ void sc_list_usage(FILE *out, const char *prog)
 		"              0 if none, 3 if that could not be found out\n"
 		"  --diag      use sock_diag even when the module is loaded\n"
 		"  -h, --help  this help\n"
+		"  -V, --version\n"
+		"              the version of selfconn\n"
 		"\n"
 		"Exit status: 0 listed, 1 error, 64 bad usage; with --check: 0 no\n"
 		"self-connect, 1 at least one, 3 error (unknown), 64 bad usage.\n",
 		prog, prog);
 }
 
+enum { OPT_JSON = 256, OPT_CHECK, OPT_DIAG };
+
+static const struct option list_options[] = {
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "check", no_argument, NULL, OPT_CHECK },
+	{ "diag", no_argument, NULL, OPT_DIAG },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int list_option(void *opts, const struct option *opt, const char *arg,
+		       const struct sc_cmdline *cl)
+{
+	struct list_opts *o = opts;
+
+	(void)arg;
+	(void)cl;
+	if (opt->val == OPT_JSON)
+		o->json = 1;
+	else if (opt->val == OPT_CHECK)
+		o->check = 1;
+	else
+		o->diag = 1;
+	return 0;
+}
+
+/* The options, no argument: SC_CMDLINE_*. */
 static int parse_args(const char *prog, int argc, char **argv, struct list_opts *o)
 {
-	int i;
+	const struct sc_cmdline cl = {
+		.prog = prog, .cmd = CMD, .options = list_options,
+		.max_args = 0, .option = list_option,
+	};
+	char **args;
+	int nargs;
 
 	memset(o, 0, sizeof(*o));
-	for (i = 1; i < argc; i++) {
-		if (sc_is_help(argv[i]))
-			return 1;
-		if (!strcmp(argv[i], "--json")) {
-			o->json = 1;
-		} else if (!strcmp(argv[i], "--check")) {
-			o->check = 1;
-		} else if (!strcmp(argv[i], "--diag")) {
-			o->diag = 1;
-		} else {
-			sc_usage_err(prog, CMD, "%s '%s'", argv[i][0] == '-' ?
-				     "unknown option" : "unexpected argument", argv[i]);
-			return -1;
-		}
-	}
-	return 0;
+	return sc_cmdline_parse(&cl, argc, argv, o, &args, &nargs);
 }
 
 /* The text of /proc/selfconn: 0, ENOENT if the module is not loaded, or -1. */
@@ -308,68 +327,80 @@ static void print_text(FILE *out, const struct sc_table *t, const struct owners 
 	}
 }
 
-static void json_row(FILE *out, const struct sc_row *r, const struct owners *w,
+/* "users":[{"pid":N,"comm":C}...], the processes holding row idx. */
+static void json_users(struct sc_json *j, const struct owners *w, size_t idx)
+{
+	size_t i;
+
+	sc_json_key(j, "users");
+	sc_json_arr_begin(j);
+	for (i = 0; i < w->n; i++) {
+		if (w->v[i].row != idx)
+			continue;
+		sc_json_obj_begin(j);
+		sc_json_member_int(j, "pid", w->v[i].pid);
+		sc_json_member_str(j, "comm", w->v[i].comm);
+		sc_json_end(j);
+	}
+	sc_json_end(j);
+}
+
+static void json_row(struct sc_json *j, const struct sc_row *r, const struct owners *w,
 		     size_t idx)
 {
 	char a[64];
-	size_t j;
-	int first = 1, f2;
 
-	fputc('{', out);
-	sc_json_key(out, &first, "family");
-	sc_json_str(out, sc_family_name(r->family));
-	sc_json_key(out, &first, "address");
 	sc_row_address(r, a, sizeof(a));
-	sc_json_str(out, a);
-	sc_json_key(out, &first, "port");
-	fprintf(out, "%u", r->port);
-	sc_json_key(out, &first, "state");
-	sc_json_str(out, r->state);
-	sc_json_key(out, &first, "uid");
-	fprintf(out, "%lu", r->uid);
-	sc_json_key(out, &first, "inode");
-	fprintf(out, "%lu", r->inode);
-	sc_json_key(out, &first, "timer_ms");
+	sc_json_obj_begin(j);
+	sc_json_member_str(j, "family", sc_family_name(r->family));
+	sc_json_member_str(j, "address", a);
+	sc_json_member_uint(j, "port", r->port);
+	sc_json_member_str(j, "state", r->state);
+	sc_json_member_uint(j, "uid", r->uid);
+	sc_json_member_uint(j, "inode", r->inode);
+	sc_json_key(j, "timer_ms");
 	if (r->timer_ms < 0)
-		fputs("null", out);
+		sc_json_null(j);
 	else
-		fprintf(out, "%lld", r->timer_ms);
-	sc_json_key(out, &first, "users");
-	fputc('[', out);
-	for (j = 0, first = 1; j < w->n; j++) {
-		if (w->v[j].row != idx)
-			continue;
-		fputs(first ? "{" : ",{", out);
-		first = 0;
-		f2 = 1;
-		sc_json_key(out, &f2, "pid");
-		fprintf(out, "%ld", w->v[j].pid);
-		sc_json_key(out, &f2, "comm");
-		sc_json_str(out, w->v[j].comm);
-		fputc('}', out);
-	}
-	fputs("]}", out);
+		sc_json_int(j, r->timer_ms);
+	json_users(j, w, idx);
+	sc_json_end(j);
 }
 
+/* "header":{...}, the key=value fields of the module's header line. */
+static void json_header(struct sc_json *j, const struct sc_table *t)
+{
+	size_t i;
+
+	sc_json_key(j, "header");
+	sc_json_obj_begin(j);
+	for (i = 0; i < t->nfields; i++) {
+		sc_json_key(j, t->fields[i].key);
+		sc_json_int_or_strn(j, t->fields[i].value, strlen(t->fields[i].value));
+	}
+	sc_json_end(j);
+}
+
+/* The document; each row on a line of its own. */
 static void print_json(FILE *out, const struct sc_table *t, const struct owners *w,
 		       const char *source)
 {
+	struct sc_json j;
 	size_t i;
-	int first = 1;
 
-	fprintf(out, "{\"schema\":%d,\"source\":", SC_JSON_SCHEMA);
-	sc_json_str(out, source);
-	fputs(",\"header\":{", out);
-	for (i = 0; i < t->nfields; i++) {
-		sc_json_key(out, &first, t->fields[i].key);
-		sc_json_value(out, t->fields[i].value, strlen(t->fields[i].value));
-	}
-	fputs("},\"rows\":[", out);
+	sc_json_begin_document(&j, out, NULL);
+	sc_json_member_str(&j, "source", source);
+	json_header(&j, t);
+	sc_json_key(&j, "rows");
+	sc_json_arr_begin(&j);
 	for (i = 0; i < t->nrows; i++) {
-		fputs(i ? ",\n" : "\n", out);
-		json_row(out, &t->rows[i], w, i);
+		sc_json_line_break(&j);
+		json_row(&j, &t->rows[i], w, i);
 	}
-	fputs(t->nrows ? "\n]}\n" : "]}\n", out);
+	if (t->nrows)
+		sc_json_line_break(&j);
+	sc_json_end(&j);
+	sc_json_end(&j);
 }
 
 int sc_list_main(const char *prog, int argc, char **argv)
@@ -381,10 +412,8 @@ int sc_list_main(const char *prog, int argc, char **argv)
 	int ret;
 
 	ret = parse_args(prog, argc, argv, &o);
-	if (ret > 0)
-		sc_list_usage(stdout, prog);
-	if (ret)
-		return ret > 0 ? SC_EXIT_OK : SC_EXIT_USAGE;
+	if (ret != SC_CMDLINE_RUN)
+		return sc_cmdline_exit(ret, prog, sc_list_usage);
 	if (load_rows(prog, &o, &t, &source))
 		return o.check ? SC_EXIT_UNKNOWN : SC_EXIT_FAIL;
 	if (t.nrows)

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cmdline.h"
 #include "json.h"
 #include "selfconn.h"
 
@@ -48,45 +49,49 @@ void sc_port_usage(FILE *out, const char *prog)
 		"              \"args\":[positional fields],\"fields\":{key:value}}, ...]}\n"
 		"              with integer values as JSON numbers\n"
 		"  -h, --help  this help\n"
+		"  -V, --version\n"
+		"              the version of selfconn\n"
 		"\n"
 		"Exit status: 0 done, 1 error (e.g. selfconn.ko not loaded), 64 bad usage.\n",
 		prog);
 }
 
+enum { OPT_JSON = 256 };
+
+static const struct option port_options[] = {
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int port_option(void *opts, const struct option *opt, const char *arg,
+		       const struct sc_cmdline *cl)
+{
+	struct port_opts *o = opts;
+
+	(void)opt;
+	(void)arg;
+	(void)cl;
+	o->json = 1;
+	return 0;
+}
+
+/* PORT and the options: SC_CMDLINE_*. */
 static int parse_args(const char *prog, int argc, char **argv, struct port_opts *o)
 {
-	const char *port = NULL;
-	int i, opts_done = 0;
+	const struct sc_cmdline cl = {
+		.prog = prog, .cmd = CMD, .options = port_options,
+		.max_args = 1, .option = port_option,
+	};
+	char **args;
+	int nargs, ret;
 
 	memset(o, 0, sizeof(*o));
-	for (i = 1; i < argc; i++) {
-		const char *a = argv[i];
-
-		if (!opts_done && sc_is_help(a))
-			return 1;
-		if (!opts_done && !strcmp(a, "--")) {
-			opts_done = 1;
-		} else if (!opts_done && !strcmp(a, "--json")) {
-			o->json = 1;
-		} else if (!opts_done && a[0] == '-' && a[1]) {
-			sc_usage_err(prog, CMD, "unknown option '%s'", a);
-			return -1;
-		} else if (port) {
-			sc_usage_err(prog, CMD, "too many arguments");
-			return -1;
-		} else {
-			port = a;
-		}
-	}
-	if (!port) {
-		sc_usage_err(prog, CMD, "PORT missing");
-		return -1;
-	}
-	if (sc_parse_port(port, &o->port)) {
-		sc_usage_err(prog, CMD, "'%s' is not a port (1 to 65535)", port);
-		return -1;
-	}
-	return 0;
+	ret = sc_cmdline_parse(&cl, argc, argv, o, &args, &nargs);
+	if (ret != SC_CMDLINE_RUN)
+		return ret;
+	if (sc_arg_port(prog, CMD, nargs ? args[0] : NULL, &o->port))
+		return SC_CMDLINE_BAD;
+	return SC_CMDLINE_RUN;
 }
 
 /* The report of port through a query; *text is malloc'd. Exit status. */
@@ -151,30 +156,26 @@ static int next_token(const char **p, const char *end, const char **tok, size_t 
 }
 
 /* Positional fields (want_kv 0) or key=value ones (1) of [p, end). */
-static void json_fields(FILE *out, const char *p, const char *end, int want_kv)
+static void json_fields(struct sc_json *j, const char *p, const char *end, int want_kv)
 {
 	const char *tok, *eq;
 	size_t len;
-	int first = 1;
 
 	while (next_token(&p, end, &tok, &len)) {
 		eq = memchr(tok, '=', len);
 		if ((eq && eq != tok) != want_kv)
 			continue;
-		fputs(first ? "" : ",", out);
-		first = 0;
 		if (!want_kv) {
-			sc_json_string(out, tok, len);
+			sc_json_strn(j, tok, len);
 			continue;
 		}
-		sc_json_string(out, tok, (size_t)(eq - tok));
-		fputc(':', out);
-		sc_json_value(out, eq + 1, len - (size_t)(eq - tok) - 1);
+		sc_json_keyn(j, tok, (size_t)(eq - tok));
+		sc_json_int_or_strn(j, eq + 1, len - (size_t)(eq - tok) - 1);
 	}
 }
 
 /* One report line, "port P SECTION rest", as a JSON object. */
-static void json_line(FILE *out, const char *line, const char *end)
+static void json_line(struct sc_json *j, const char *line, const char *end)
 {
 	const char *p = line, *tok, *section = line;
 	size_t len, slen = 0;
@@ -182,28 +183,38 @@ static void json_line(FILE *out, const char *line, const char *end)
 	next_token(&p, end, &tok, &len);	/* "port" */
 	next_token(&p, end, &tok, &len);	/* P */
 	next_token(&p, end, &section, &slen);
-	fputs("{\"section\":", out);
-	sc_json_string(out, section, slen);
-	fputs(",\"args\":[", out);
-	json_fields(out, p, end, 0);
-	fputs("],\"fields\":{", out);
-	json_fields(out, p, end, 1);
-	fputs("}}", out);
+	sc_json_obj_begin(j);
+	sc_json_key(j, "section");
+	sc_json_strn(j, section, slen);
+	sc_json_key(j, "args");
+	sc_json_arr_begin(j);
+	json_fields(j, p, end, 0);
+	sc_json_end(j);
+	sc_json_key(j, "fields");
+	sc_json_obj_begin(j);
+	json_fields(j, p, end, 1);
+	sc_json_end(j);
+	sc_json_end(j);
 }
 
+/* The document; each report line on a line of its own. */
 static void print_json(FILE *out, uint16_t port, const char *text)
 {
 	const char *p = strchr(text, '\n') + 1, *nl;
-	int first = 1;
+	struct sc_json j;
 
-	fprintf(out, "{\"schema\":%d,\"port\":%u,\"lines\":[", SC_JSON_SCHEMA, port);
+	sc_json_begin_document(&j, out, NULL);
+	sc_json_member_uint(&j, "port", port);
+	sc_json_key(&j, "lines");
+	sc_json_arr_begin(&j);
 	for (; *p; p = nl + 1) {
 		nl = strchr(p, '\n');
-		fputs(first ? "\n" : ",\n", out);
-		first = 0;
-		json_line(out, p, nl);
+		sc_json_line_break(&j);
+		json_line(&j, p, nl);
 	}
-	fputs("\n]}\n", out);
+	sc_json_line_break(&j);
+	sc_json_end(&j);
+	sc_json_end(&j);
 }
 
 int sc_port_main(const char *prog, int argc, char **argv)
@@ -213,10 +224,8 @@ int sc_port_main(const char *prog, int argc, char **argv)
 	int ret;
 
 	ret = parse_args(prog, argc, argv, &o);
-	if (ret > 0)
-		sc_port_usage(stdout, prog);
-	if (ret)
-		return ret > 0 ? SC_EXIT_OK : SC_EXIT_USAGE;
+	if (ret != SC_CMDLINE_RUN)
+		return sc_cmdline_exit(ret, prog, sc_port_usage);
 	ret = query(prog, o.port, &text);
 	if (ret)
 		return ret;

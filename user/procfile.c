@@ -21,19 +21,12 @@
 #define COLUMNS "# family address state uid inode timer_ms"
 #define MAX_ROWS 10000000UL
 
-/* The states a row can be in, as ss prints them. */
-const char *sc_state_name(const char *s, size_t n)
+/* The name of a state a row can be in, n bytes of s, or NULL. */
+static const char *row_state(const char *s, size_t n)
 {
-	static const char * const names[] = {
-		"SYN-SENT", "SYN-RECV", "ESTAB", "FIN-WAIT-1", "FIN-WAIT-2",
-		"CLOSE-WAIT", "LAST-ACK", "CLOSING", "TIME-WAIT",
-	};
-	size_t i;
+	int state = sc_tcp_state_by_name(s, n);
 
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (strlen(names[i]) == n && !memcmp(names[i], s, n))
-			return names[i];
-	return NULL;
+	return sc_tcp_state_is_connection(state) ? sc_tcp_state_name(state) : NULL;
 }
 
 static int fail(char *err, size_t errlen, unsigned int line, const char *fmt, ...)
@@ -138,7 +131,7 @@ static int parse_row(const char *p, const char *end, struct sc_row *r,
 	if (parse_address(r, f[1], n[1]))
 		return fail(err, errlen, line, "bad %s address '%.*s'",
 			    r->family == AF_INET6 ? "inet6" : "inet", (int)n[1], f[1]);
-	r->state = sc_state_name(f[2], n[2]);
+	r->state = row_state(f[2], n[2]);
 	if (!r->state)
 		return fail(err, errlen, line, "unknown state '%.*s'", (int)n[2], f[2]);
 	if (parse_num(f[3], n[3], UINT32_MAX, &r->uid))

@@ -42,7 +42,6 @@ int sc_proc_parse(const char *text, struct sc_table *t, char *err, size_t errlen
 void sc_table_free(struct sc_table *t);
 int sc_table_add_row(struct sc_table *t, const struct sc_row *r);
 const char *sc_table_field(const struct sc_table *t, const char *key);
-const char *sc_state_name(const char *s, size_t n);
 void sc_row_address(const struct sc_row *r, char *buf, size_t len);
 void sc_row_endpoint(const struct sc_row *r, char *buf, size_t len);
 

@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cmdline.h"
 #include "json.h"
 #include "selfconn.h"
 
@@ -74,6 +75,7 @@ void sc_race_usage(FILE *out, const char *prog)
 		"                  \"refused\":N,\"elapsed_ms\":N,\"self_connect\":BOOL,\n"
 		"                  \"state\":S|null}\n"
 		"  -h, --help      this help\n"
+		"  -V, --version   the version of selfconn\n"
 		"\n"
 		"Prints the plan, then one line:\n"
 		"  attempts=N refused=N elapsed_ms=N result=self-connect|none [state=S]\n"
@@ -83,69 +85,57 @@ void sc_race_usage(FILE *out, const char *prog)
 		"something listens on ADDR:PORT), 64 bad usage.\n", prog, DEFAULT_MAX);
 }
 
-static int parse_opt(const char *prog, const char *name, const char *val,
-		     unsigned long max, unsigned long *out)
+enum { OPT_MAX = 256, OPT_HOLD, OPT_JSON };
+
+static const struct option race_options[] = {
+	{ "max", required_argument, NULL, OPT_MAX },
+	{ "hold", required_argument, NULL, OPT_HOLD },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int race_option(void *opts, const struct option *opt, const char *arg,
+		       const struct sc_cmdline *cl)
 {
-	if (!val) {
-		sc_usage_err(prog, CMD, "%s needs a value", name);
-		return -1;
-	}
-	if (sc_parse_uint(val, max, out)) {
-		sc_usage_err(prog, CMD, "%s: '%s' is not a number (0 to %lu)", name, val, max);
-		return -1;
-	}
+	struct race_opts *o = opts;
+
+	if (opt->val == OPT_MAX)
+		return sc_option_uint(cl, opt, arg, 1, MAX_MAX, &o->max);
+	if (opt->val == OPT_HOLD)
+		return sc_option_uint(cl, opt, arg, 0, HOLD_MAX, &o->hold);
+	o->json = 1;
 	return 0;
 }
 
+/* [ADDR] [PORT]: one argument is PORT if it is a number, else ADDR. */
+static int parse_addr_port(const char *prog, char **args, int nargs, struct race_opts *o)
+{
+	if (nargs == 2) {
+		o->addr = args[0];
+		return sc_arg_port(prog, CMD, args[1], &o->port);
+	}
+	if (nargs == 1 && sc_parse_port(args[0], &o->port))
+		o->addr = args[0];
+	return 0;
+}
+
+/* [ADDR] [PORT] and the options: SC_CMDLINE_*. */
 static int parse_args(const char *prog, int argc, char **argv, struct race_opts *o)
 {
-	const char *pos[2];
-	int npos = 0, i;
+	const struct sc_cmdline cl = {
+		.prog = prog, .cmd = CMD, .options = race_options,
+		.max_args = 2, .option = race_option,
+	};
+	char **args;
+	int nargs, ret;
 
 	memset(o, 0, sizeof(*o));
 	o->max = DEFAULT_MAX;
 	o->addr = DEFAULT_ADDR;
-	for (i = 1; i < argc; i++) {
-		const char *a = argv[i], *next = i + 1 < argc ? argv[i + 1] : NULL;
-
-		if (sc_is_help(a))
-			return 1;
-		if (!strcmp(a, "--max")) {
-			if (parse_opt(prog, a, next, MAX_MAX, &o->max))
-				return -1;
-			i++;
-		} else if (!strcmp(a, "--hold")) {
-			if (parse_opt(prog, a, next, HOLD_MAX, &o->hold))
-				return -1;
-			i++;
-		} else if (!strcmp(a, "--json")) {
-			o->json = 1;
-		} else if (a[0] == '-' && a[1] && !strchr(a, ':')) {
-			sc_usage_err(prog, CMD, "unknown option '%s'", a);
-			return -1;
-		} else if (npos == 2) {
-			sc_usage_err(prog, CMD, "too many arguments");
-			return -1;
-		} else {
-			pos[npos++] = a;
-		}
-	}
-	if (!o->max) {
-		sc_usage_err(prog, CMD, "--max must be at least 1");
-		return -1;
-	}
-	/* One positional argument: a port if it is a number, else ADDR. */
-	if (npos == 2 || (npos == 1 && !sc_parse_port(pos[0], &o->port))) {
-		if (npos == 2)
-			o->addr = pos[0];
-		if (sc_parse_port(pos[npos - 1], &o->port)) {
-			sc_usage_err(prog, CMD, "'%s' is not a port (1 to 65535)", pos[npos - 1]);
-			return -1;
-		}
-	} else if (npos == 1) {
-		o->addr = pos[0];
-	}
-	return 0;
+	ret = sc_cmdline_parse(&cl, argc, argv, o, &args, &nargs);
+	if (ret != SC_CMDLINE_RUN)
+		return ret;
+	return parse_addr_port(prog, args, nargs, o) ? SC_CMDLINE_BAD : SC_CMDLINE_RUN;
 }
 
 static int read_range(unsigned int *lo, unsigned int *hi)
@@ -289,26 +279,25 @@ static int race(const char *prog, const struct race_opts *o, struct race_result 
 
 static void print_json(const struct race_opts *o, const struct race_result *r, uint16_t port)
 {
+	struct sc_json j;
 	char a[64];
-	int first = 1;
 
 	sc_format_host((struct sockaddr *)&r->dst, a, sizeof(a));
-	printf("{");
-	sc_json_key(stdout, &first, "schema");
-	printf("%d", SC_JSON_SCHEMA);
-	sc_json_key(stdout, &first, "command");
-	sc_json_str(stdout, CMD);
-	sc_json_key(stdout, &first, "address");
-	sc_json_str(stdout, a);
-	sc_json_key(stdout, &first, "port");
-	printf("%u,\"range\":[%u,%u],\"max\":%lu,\"attempts\":%lu,\"refused\":%lu,"
-	       "\"elapsed_ms\":%lld,\"self_connect\":%s,\"state\":", port, r->lo, r->hi,
-	       o->max, r->attempts, r->refused, r->elapsed_ms, r->made ? "true" : "false");
-	if (r->made)
-		sc_json_str(stdout, sc_tcp_state_name(r->state));
-	else
-		fputs("null", stdout);
-	fputs("}\n", stdout);
+	sc_json_begin_document(&j, stdout, CMD);
+	sc_json_member_str(&j, "address", a);
+	sc_json_member_uint(&j, "port", port);
+	sc_json_key(&j, "range");
+	sc_json_arr_begin(&j);
+	sc_json_uint(&j, r->lo);
+	sc_json_uint(&j, r->hi);
+	sc_json_end(&j);
+	sc_json_member_uint(&j, "max", o->max);
+	sc_json_member_uint(&j, "attempts", r->attempts);
+	sc_json_member_uint(&j, "refused", r->refused);
+	sc_json_member_int(&j, "elapsed_ms", r->elapsed_ms);
+	sc_json_member_bool(&j, "self_connect", r->made);
+	sc_json_member_str_or_null(&j, "state", r->made ? sc_tcp_state_name(r->state) : NULL);
+	sc_json_end(&j);
 }
 
 static int run(const char *prog, const struct race_opts *o)
@@ -319,10 +308,8 @@ static int run(const char *prog, const struct race_opts *o)
 	int err;
 
 	memset(&r, 0, sizeof(r));
-	if (sc_parse_addr(o->addr, 1, &r.dst, &r.dlen)) {
-		sc_usage_err(prog, CMD, "'%s' is not an IPv4 or IPv6 address", o->addr);
+	if (sc_arg_addr(prog, CMD, o->addr, 1, &r.dst, &r.dlen))
 		return SC_EXIT_USAGE;
-	}
 	err = read_range(&r.lo, &r.hi);
 	if (err) {
 		sc_err(prog, CMD, err, "read " RANGE_PATH);
@@ -373,9 +360,7 @@ int sc_race_main(const char *prog, int argc, char **argv)
 	int ret;
 
 	ret = parse_args(prog, argc, argv, &o);
-	if (ret > 0)
-		sc_race_usage(stdout, prog);
-	if (ret)
-		return ret > 0 ? SC_EXIT_OK : SC_EXIT_USAGE;
+	if (ret != SC_CMDLINE_RUN)
+		return sc_cmdline_exit(ret, prog, sc_race_usage);
 	return run(prog, &o);
 }

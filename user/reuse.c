@@ -12,12 +12,12 @@
 #define _DEFAULT_SOURCE
 #include <errno.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "cmdline.h"
 #include "json.h"
 #include "selfconn.h"
 
@@ -32,7 +32,7 @@
 struct reuse_ctx {
 	const char *prog;
 	int json;
-	int first;		/* no JSON call printed yet */
+	struct sc_json j;	/* the --json document */
 	int unexpected;		/* results that broke the rule */
 	struct sockaddr_storage addr;	/* ADDR, port 0 */
 	socklen_t alen;
@@ -71,6 +71,8 @@ void sc_reuse_usage(FILE *out, const char *prog)
 		"              \"local\":L|null,\"remote\":R|null,\"state\":S|null}],\n"
 		"              \"as_expected\":BOOL}\n"
 		"  -h, --help  this help\n"
+		"  -V, --version\n"
+		"              the version of selfconn\n"
 		"\n"
 		"Exit status: 0 every result as the rules say, 1 error or an unexpected\n"
 		"result, 64 bad usage.\n", prog);
@@ -79,15 +81,6 @@ void sc_reuse_usage(FILE *out, const char *prog)
 static const char *result_name(int err)
 {
 	return !err ? "ok" : sc_errname(err) ? sc_errname(err) : "error";
-}
-
-static int sock_state(int fd)
-{
-	struct tcp_info ti;
-	socklen_t len = sizeof(ti);
-
-	memset(&ti, 0, sizeof(ti));
-	return getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) ? -1 : ti.tcpi_state;
 }
 
 /* Local (and remote, if connected) of fd into l and r ("" if none). */
@@ -107,50 +100,61 @@ static void endpoints(int fd, char *l, char *r, size_t len)
 		sc_format_addr((struct sockaddr *)&ss, r, len);
 }
 
-static void json_opt(FILE *out, int *first, const char *key, const char *v)
+/* One syscall's result, and the socket after it. */
+struct call {
+	const char *step, *name, *arg;
+	int sock, err, expect;
+	char local[64], remote[64];	/* "" if none */
+	int state;			/* -1 if not connected */
+};
+
+/* One call as an item of "calls", on a line of its own. */
+static void json_call(struct sc_json *j, const struct reuse_ctx *c, const struct call *k)
 {
-	sc_json_key(out, first, key);
-	if (v && *v)
-		sc_json_str(out, v);
-	else
-		fputs("null", out);
+	sc_json_line_break(j);
+	sc_json_obj_begin(j);
+	sc_json_member_str_or_null(j, "step", k->step);
+	sc_json_member_str_or_null(j, "socket", c->name[k->sock]);
+	sc_json_member_str_or_null(j, "call", k->name);
+	sc_json_member_str_or_null(j, "arg", k->arg);
+	sc_json_member_str_or_null(j, "result", result_name(k->err));
+	sc_json_member_str_or_null(j, "expected", result_name(k->expect));
+	sc_json_member_str_or_null(j, "local", k->local);
+	sc_json_member_str_or_null(j, "remote", k->remote);
+	sc_json_member_str_or_null(j, "state",
+				   k->state < 0 ? NULL : sc_tcp_state_name(k->state));
+	sc_json_end(j);
+}
+
+/* "s1 connect(127.0.0.1:80) = ok, 127.0.0.1:5000 -> 127.0.0.1:80 ESTAB" */
+static void text_call(const struct reuse_ctx *c, const struct call *k)
+{
+	printf("%s %s(%s) = %s", c->name[k->sock], k->name, k->arg, result_name(k->err));
+	if (k->remote[0])
+		printf(", %s -> %s %s", k->local, k->remote, sc_tcp_state_name(k->state));
+	else if (k->local[0])
+		printf(", local %s", k->local);
+	if (k->err != k->expect)
+		printf("  UNEXPECTED: the rule says %s", result_name(k->expect));
+	putchar('\n');
 }
 
 /* Print one syscall's result; count it if it broke the rule. */
 static void report(struct reuse_ctx *c, const char *step, int i, const char *call,
 		   const char *arg, int err, int expect)
 {
-	char l[64], r[64];
-	int state = -1, first = 1;
+	struct call k = { .step = step, .name = call, .arg = arg, .sock = i,
+			  .err = err, .expect = expect, .state = -1 };
 
-	endpoints(c->fd[i], l, r, sizeof(l));
-	if (r[0])
-		state = sock_state(c->fd[i]);
+	endpoints(c->fd[i], k.local, k.remote, sizeof(k.local));
+	if (k.remote[0])
+		k.state = sc_tcp_state(c->fd[i]);
 	if (err != expect)
 		c->unexpected++;
-	if (c->json) {
-		fputs(c->first ? "\n{" : ",\n{", stdout);
-		c->first = 0;
-		json_opt(stdout, &first, "step", step);
-		json_opt(stdout, &first, "socket", c->name[i]);
-		json_opt(stdout, &first, "call", call);
-		json_opt(stdout, &first, "arg", arg);
-		json_opt(stdout, &first, "result", result_name(err));
-		json_opt(stdout, &first, "expected", result_name(expect));
-		json_opt(stdout, &first, "local", l);
-		json_opt(stdout, &first, "remote", r);
-		json_opt(stdout, &first, "state", state < 0 ? NULL : sc_tcp_state_name(state));
-		fputc('}', stdout);
-		return;
-	}
-	printf("%s %s(%s) = %s", c->name[i], call, arg, result_name(err));
-	if (r[0])
-		printf(", %s -> %s %s", l, r, sc_tcp_state_name(state));
-	else if (l[0])
-		printf(", local %s", l);
-	if (err != expect)
-		printf("  UNEXPECTED: the rule says %s", result_name(expect));
-	putchar('\n');
+	if (c->json)
+		json_call(&c->j, c, &k);
+	else
+		text_call(c, &k);
 }
 
 static void step(struct reuse_ctx *c, const char *name, const char *what)
@@ -333,31 +337,47 @@ static int bind0_and_no_port(struct reuse_ctx *c, const uint16_t dst[3])
 	return 0;
 }
 
+/* The first line, or the --json document up to the items of "calls". */
+static void print_head(struct reuse_ctx *c)
+{
+	char a[64];
+
+	sc_format_host((struct sockaddr *)&c->addr, a, sizeof(a));
+	if (!c->json) {
+		printf("reuse: the 4-tuple rule on %s: a connection is unique by its "
+		       "4-tuple, not by its local port\n", a);
+		return;
+	}
+	sc_json_begin_document(&c->j, stdout, CMD);
+	sc_json_member_str(&c->j, "address", a);
+	sc_json_key(&c->j, "calls");
+	sc_json_arr_begin(&c->j);
+}
+
+/* The last line, or the rest of the --json document. */
+static void print_tail(struct reuse_ctx *c, int as_expected)
+{
+	if (!c->json) {
+		printf("result=%s\n", as_expected ? "as-expected" : "unexpected");
+		return;
+	}
+	sc_json_line_break(&c->j);
+	sc_json_end(&c->j);
+	sc_json_member_bool(&c->j, "as_expected", as_expected);
+	sc_json_end(&c->j);
+}
+
 static int run(struct reuse_ctx *c, const char *addr)
 {
 	uint16_t dst[3], port = 0;
-	char a[64];
 	int ret;
 
-	if (sc_parse_addr(addr, 0, &c->addr, &c->alen)) {
-		sc_usage_err(c->prog, CMD, "'%s' is not an IPv4 or IPv6 address", addr);
+	if (sc_arg_addr(c->prog, CMD, addr, 0, &c->addr, &c->alen))
 		return SC_EXIT_USAGE;
-	}
-	sc_format_host((struct sockaddr *)&c->addr, a, sizeof(a));
-	if (c->json) {
-		printf("{\"schema\":%d,\"command\":\"reuse\",\"address\":", SC_JSON_SCHEMA);
-		sc_json_str(stdout, a);
-		fputs(",\"calls\":[", stdout);
-	} else {
-		printf("reuse: the 4-tuple rule on %s: a connection is unique by its "
-		       "4-tuple, not by its local port\n", a);
-	}
+	print_head(c);
 	ret = listeners(c, dst) || share_port(c, dst, &port) ||
 	      repeat_and_conflict(c, dst, port) || bind0_and_no_port(c, dst);
-	if (c->json)
-		printf("\n],\"as_expected\":%s}\n", ret || c->unexpected ? "false" : "true");
-	else
-		printf("result=%s\n", ret || c->unexpected ? "unexpected" : "as-expected");
+	print_tail(c, !ret && !c->unexpected);
 	while (c->nfd)
 		close(c->fd[--c->nfd]);
 	if (fflush(stdout) || ferror(stdout)) {
@@ -372,31 +392,39 @@ static int run(struct reuse_ctx *c, const char *addr)
 	return ret || c->unexpected ? SC_EXIT_FAIL : SC_EXIT_OK;
 }
 
+enum { OPT_JSON = 256 };
+
+static const struct option reuse_options[] = {
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int reuse_option(void *opts, const struct option *opt, const char *arg,
+			const struct sc_cmdline *cl)
+{
+	struct reuse_ctx *c = opts;
+
+	(void)opt;
+	(void)arg;
+	(void)cl;
+	c->json = 1;
+	return 0;
+}
+
 int sc_reuse_main(const char *prog, int argc, char **argv)
 {
+	const struct sc_cmdline cl = {
+		.prog = prog, .cmd = CMD, .options = reuse_options,
+		.max_args = 1, .option = reuse_option,
+	};
 	struct reuse_ctx c;
-	const char *addr = NULL;
-	int i;
+	char **args;
+	int nargs, ret;
 
 	memset(&c, 0, sizeof(c));
 	c.prog = prog;
-	c.first = 1;
-	for (i = 1; i < argc; i++) {
-		if (sc_is_help(argv[i])) {
-			sc_reuse_usage(stdout, prog);
-			return SC_EXIT_OK;
-		}
-		if (!strcmp(argv[i], "--json")) {
-			c.json = 1;
-		} else if (argv[i][0] == '-' && !strchr(argv[i], ':')) {
-			sc_usage_err(prog, CMD, "unknown option '%s'", argv[i]);
-			return SC_EXIT_USAGE;
-		} else if (addr) {
-			sc_usage_err(prog, CMD, "too many arguments");
-			return SC_EXIT_USAGE;
-		} else {
-			addr = argv[i];
-		}
-	}
-	return run(&c, addr ? addr : DEFAULT_ADDR);
+	ret = sc_cmdline_parse(&cl, argc, argv, &c, &args, &nargs);
+	if (ret != SC_CMDLINE_RUN)
+		return sc_cmdline_exit(ret, prog, sc_reuse_usage);
+	return run(&c, nargs ? args[0] : DEFAULT_ADDR);
 }

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * selfconn(1): the companion of selfconn.ko. One source file per subcommand
- * family; main.c dispatches. No global state: everything a command needs is
- * passed to it.
+ * selfconn(8): the companion of selfconn.ko. One source file per subcommand
+ * family; commands.c dispatches. No global state: everything a command
+ * needs is passed to it.
  */
 #ifndef SELFCONN_USER_H
 #define SELFCONN_USER_H
@@ -28,6 +28,11 @@ struct sc_command {
 	void (*usage)(FILE *out, const char *prog);
 };
 
+/* commands.c: the commands, NULL-terminated; main() */
+extern const struct sc_command sc_commands[];
+const struct sc_command *sc_command_find(const char *name);
+int sc_main(int argc, char **argv);
+
 /* connect.c */
 int sc_connect_main(const char *prog, int argc, char **argv);
 void sc_connect_usage(FILE *out, const char *prog);
@@ -52,6 +57,11 @@ void sc_reuse_usage(FILE *out, const char *prog);
 int sc_simopen_main(const char *prog, int argc, char **argv);
 void sc_simopen_usage(FILE *out, const char *prog);
 
+/* tcpstate.c */
+const char *sc_tcp_state_name(int state);
+int sc_tcp_state_by_name(const char *s, size_t n);
+int sc_tcp_state_is_connection(int state);
+
 /* util.c */
 const char *sc_errname(int err);
 void sc_err(const char *prog, const char *cmd, int err, const char *fmt, ...)
@@ -65,8 +75,6 @@ int sc_parse_addr(const char *s, uint16_t port, struct sockaddr_storage *ss,
 void sc_format_addr(const struct sockaddr *sa, char *buf, size_t len);
 void sc_format_host(const struct sockaddr *sa, char *buf, size_t len);
 const char *sc_family_name(int family);
-const char *sc_tcp_state_name(int state);
-int sc_is_help(const char *arg);
 int sc_read_all(int fd, char **out);
 int sc_tcp_state(int fd);
 long long sc_now_ms(void);

@@ -26,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cmdline.h"
 #include "json.h"
 #include "selfconn.h"
 
@@ -76,6 +77,8 @@ void sc_simopen_usage(FILE *out, const char *prog)
 		"              \"a\",\"local\":L,\"remote\":R,\"states\":[S...],\"state\":S}, {b}],\n"
 		"              \"data_exchanged\":BOOL,\"simultaneous_open\":BOOL}\n"
 		"  -h, --help  this help\n"
+		"  -V, --version\n"
+		"              the version of selfconn\n"
 		"\n"
 		"Prints each syscall and its result, each socket's states, and last\n"
 		"result=simultaneous-open or result=failed.\n"
@@ -285,7 +288,7 @@ static int verify(struct side *s)
 		}
 		sc_format_addr((struct sockaddr *)&s[i].peer, s[i].pbuf, sizeof(s[i].pbuf));
 		ok = ok && !strcmp(s[i].pbuf, s[1 - i].lbuf) &&
-		     sc_tcp_state(s[i].fd) == 1 /* TCP_ESTABLISHED */;
+		     sc_tcp_state(s[i].fd) == TCP_ESTABLISHED;
 	}
 	return ok;
 }
@@ -308,37 +311,43 @@ static void print_text(const struct side *s, int ok, int data, long long ms)
 	       "simultaneous-open (both ESTAB, no listen(), no accept())" : "failed");
 }
 
+/* One socket: {"name":N,"local":L,"remote":R,"states":[S...],"state":S} */
+static void json_side(struct sc_json *j, const struct side *s)
+{
+	int i;
+
+	sc_json_obj_begin(j);
+	sc_json_member_str(j, "name", s->name);
+	sc_json_member_str(j, "local", s->lbuf);
+	sc_json_member_str(j, "remote", s->pbuf);
+	sc_json_key(j, "states");
+	sc_json_arr_begin(j);
+	for (i = 0; i < s->nstates; i++)
+		sc_json_str(j, sc_tcp_state_name(s->states[i]));
+	sc_json_end(j);
+	sc_json_member_str(j, "state", sc_tcp_state_name(sc_tcp_state(s->fd)));
+	sc_json_end(j);
+}
+
 static void print_json(const struct simopen_opts *o, const struct side *s,
 		       int ok, int data, long long ms)
 {
+	struct sc_json j;
 	char a[64];
-	int i, j, first;
 
 	sc_format_host((const struct sockaddr *)&s[0].local, a, sizeof(a));
-	printf("{\"schema\":%d,\"command\":\"simopen\",\"address\":", SC_JSON_SCHEMA);
-	sc_json_str(stdout, a);
-	printf(",\"delay_ms\":%lu,\"elapsed_ms\":%lld,\"sockets\":[", o->delay_ms, ms);
-	for (i = 0; i < 2; i++) {
-		first = 1;
-		fputs(i ? ",{" : "{", stdout);
-		sc_json_key(stdout, &first, "name");
-		sc_json_str(stdout, s[i].name);
-		sc_json_key(stdout, &first, "local");
-		sc_json_str(stdout, s[i].lbuf);
-		sc_json_key(stdout, &first, "remote");
-		sc_json_str(stdout, s[i].pbuf);
-		sc_json_key(stdout, &first, "states");
-		for (j = 0; j < s[i].nstates; j++) {
-			fputs(j ? "," : "[", stdout);
-			sc_json_str(stdout, sc_tcp_state_name(s[i].states[j]));
-		}
-		fputs(s[i].nstates ? "]" : "[]", stdout);
-		sc_json_key(stdout, &first, "state");
-		sc_json_str(stdout, sc_tcp_state_name(sc_tcp_state(s[i].fd)));
-		fputc('}', stdout);
-	}
-	printf("],\"data_exchanged\":%s,\"simultaneous_open\":%s}\n",
-	       data ? "true" : "false", ok && data ? "true" : "false");
+	sc_json_begin_document(&j, stdout, CMD);
+	sc_json_member_str(&j, "address", a);
+	sc_json_member_uint(&j, "delay_ms", o->delay_ms);
+	sc_json_member_int(&j, "elapsed_ms", ms);
+	sc_json_key(&j, "sockets");
+	sc_json_arr_begin(&j);
+	json_side(&j, &s[0]);
+	json_side(&j, &s[1]);
+	sc_json_end(&j);
+	sc_json_member_bool(&j, "data_exchanged", data);
+	sc_json_member_bool(&j, "simultaneous_open", ok && data);
+	sc_json_end(&j);
 }
 
 static int run(const char *prog, const struct simopen_opts *o)
@@ -349,10 +358,8 @@ static int run(const char *prog, const struct simopen_opts *o)
 	long long start;
 	int ret = SC_EXIT_FAIL, ok, data, i;
 
-	if (sc_parse_addr(o->addr, 0, &addr, &alen)) {
-		sc_usage_err(prog, CMD, "'%s' is not an IPv4 or IPv6 address", o->addr);
+	if (sc_arg_addr(prog, CMD, o->addr, 0, &addr, &alen))
 		return SC_EXIT_USAGE;
-	}
 	if (setup_netns(prog, o->delay_ms))
 		return SC_EXIT_FAIL;
 	if (!o->json)
@@ -383,36 +390,39 @@ out:
 	return ret;
 }
 
+enum { OPT_DELAY = 256, OPT_JSON };
+
+static const struct option simopen_options[] = {
+	{ "delay", required_argument, NULL, OPT_DELAY },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int simopen_option(void *opts, const struct option *opt, const char *arg,
+			  const struct sc_cmdline *cl)
+{
+	struct simopen_opts *o = opts;
+
+	if (opt->val == OPT_DELAY)
+		return sc_option_uint(cl, opt, arg, 1, MAX_DELAY, &o->delay_ms);
+	o->json = 1;
+	return 0;
+}
+
 int sc_simopen_main(const char *prog, int argc, char **argv)
 {
-	struct simopen_opts o = { .addr = NULL, .delay_ms = DEFAULT_DELAY };
-	int i;
+	const struct sc_cmdline cl = {
+		.prog = prog, .cmd = CMD, .options = simopen_options,
+		.max_args = 1, .option = simopen_option,
+	};
+	struct simopen_opts o = { .addr = DEFAULT_ADDR, .delay_ms = DEFAULT_DELAY };
+	char **args;
+	int nargs, ret;
 
-	for (i = 1; i < argc; i++) {
-		if (sc_is_help(argv[i])) {
-			sc_simopen_usage(stdout, prog);
-			return SC_EXIT_OK;
-		}
-		if (!strcmp(argv[i], "--json")) {
-			o.json = 1;
-		} else if (!strcmp(argv[i], "--delay")) {
-			if (i + 1 >= argc || sc_parse_uint(argv[i + 1], MAX_DELAY, &o.delay_ms) ||
-			    !o.delay_ms) {
-				sc_usage_err(prog, CMD, "--delay needs MS, 1 to %lu", MAX_DELAY);
-				return SC_EXIT_USAGE;
-			}
-			i++;
-		} else if (argv[i][0] == '-' && !strchr(argv[i], ':')) {
-			sc_usage_err(prog, CMD, "unknown option '%s'", argv[i]);
-			return SC_EXIT_USAGE;
-		} else if (o.addr) {
-			sc_usage_err(prog, CMD, "too many arguments");
-			return SC_EXIT_USAGE;
-		} else {
-			o.addr = argv[i];
-		}
-	}
-	if (!o.addr)
-		o.addr = DEFAULT_ADDR;
+	ret = sc_cmdline_parse(&cl, argc, argv, &o, &args, &nargs);
+	if (ret != SC_CMDLINE_RUN)
+		return sc_cmdline_exit(ret, prog, sc_simopen_usage);
+	if (nargs)
+		o.addr = args[0];
 	return run(prog, &o);
 }

@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 
 #include "procfile.h"
+#include "selfconn.h"
 #include "tap.h"
 
 #define HDR "# selfconn v1 rows=3 attempts=0 refused=0\n"
@@ -139,7 +140,44 @@ static void fuzz(struct tap *tp)
 	tap_ok(tp, 1, "20000 mutated and garbage inputs: no crash (%u parsed)", parsed);
 }
 
-#define PLAN 43
+/* Every state a connection can be in is a row's; the table's names. */
+static void states(struct tap *tp)
+{
+	static const char * const names[] = {
+		"SYN-SENT", "SYN-RECV", "ESTAB", "FIN-WAIT-1", "FIN-WAIT-2",
+		"CLOSE-WAIT", "LAST-ACK", "CLOSING", "TIME-WAIT",
+	};
+	char text[160], err[256];
+	struct sc_table t;
+	size_t i, n = 0;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		snprintf(text, sizeof(text), "# selfconn v1 rows=1\n" COLS
+			 "inet 127.0.0.1:1 %s 0 1 -\n", names[i]);
+		if (!parse(text, &t, err, sizeof(err)) && !strcmp(t.rows[0].state, names[i]))
+			n++;
+		else
+			printf("# %s: %s\n", names[i], err);
+		sc_table_free(&t);
+	}
+	tap_ok(tp, n == i, "good: a row in each of the %zu states of a connection", i);
+	tap_ok(tp, !strcmp(sc_tcp_state_name(1), "ESTAB") &&
+	       !strcmp(sc_tcp_state_name(7), "UNCONN") &&
+	       !strcmp(sc_tcp_state_name(10), "LISTEN") &&
+	       !strcmp(sc_tcp_state_name(12), "SYN-RECV") &&
+	       !strcmp(sc_tcp_state_name(0), "UNKNOWN") &&
+	       !strcmp(sc_tcp_state_name(13), "UNKNOWN") &&
+	       !strcmp(sc_tcp_state_name(-1), "UNKNOWN"),
+	       "state names by number, as ss prints them; UNKNOWN outside 1..12");
+	tap_ok(tp, sc_tcp_state_by_name("SYN-RECV", 8) == 3 &&
+	       sc_tcp_state_by_name("TIME-WAIT", 9) == 6 &&
+	       sc_tcp_state_by_name("ESTABLISHED", 5) == 1 &&
+	       sc_tcp_state_by_name("ESTA", 4) == -1 &&
+	       sc_tcp_state_by_name("UNKNOWN", 7) == -1,
+	       "state numbers by name, n bytes of it");
+}
+
+#define PLAN 48
 
 int main(void)
 {
@@ -194,6 +232,10 @@ int main(void)
 	    "address", "empty brackets");
 	bad(&tp, "# selfconn v1 rows=1\n" COLS "inet 127.0.0.1:1 ESTABLISHED 0 1 -\n",
 	    "state", "unknown state");
+	bad(&tp, "# selfconn v1 rows=1\n" COLS "inet 127.0.0.1:1 LISTEN 0 1 -\n",
+	    "state", "a listener's state");
+	bad(&tp, "# selfconn v1 rows=1\n" COLS "inet 127.0.0.1:1 UNCONN 0 1 -\n",
+	    "state", "a closed socket's state");
 	bad(&tp, "# selfconn v1 rows=1\n" COLS "inet 127.0.0.1:1 ESTAB 4294967296 1 -\n",
 	    "uid", "uid beyond 32 bits");
 	bad(&tp, "# selfconn v1 rows=1\n" COLS "inet 127.0.0.1:1 ESTAB 0 -1 -\n",
@@ -204,6 +246,7 @@ int main(void)
 	    "5 fields", "a column missing");
 	bad(&tp, "# selfconn v1 rows=1\n" COLS "inet  127.0.0.1:1 ESTAB 0 1 -\n",
 	    "empty field", "two spaces");
+	states(&tp);
 	prefixes(&tp);
 	fuzz(&tp);
 	return tap_done(&tp, PLAN);

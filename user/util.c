@@ -46,12 +46,21 @@ const char *sc_errname(int err)
 	return NULL;
 }
 
+/* "selfconn connect: " or, for selfconn itself (cmd NULL), "selfconn: " */
+static void print_prefix(const char *prog, const char *cmd)
+{
+	if (cmd)
+		fprintf(stderr, "%s %s: ", prog, cmd);
+	else
+		fprintf(stderr, "%s: ", prog);
+}
+
 /* "selfconn connect: bind 127.0.0.1:18082: EADDRINUSE (Address in use)" */
 void sc_err(const char *prog, const char *cmd, int err, const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "%s %s: ", prog, cmd);
+	print_prefix(prog, cmd);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
@@ -62,20 +71,16 @@ void sc_err(const char *prog, const char *cmd, int err, const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+/* "selfconn connect: PORT missing", then "Try 'selfconn connect --help'." */
 void sc_usage_err(const char *prog, const char *cmd, const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "%s %s: ", prog, cmd);
+	print_prefix(prog, cmd);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\nTry '%s %s --help'.\n", prog, cmd);
-}
-
-int sc_is_help(const char *arg)
-{
-	return !strcmp(arg, "--help") || !strcmp(arg, "-h");
+	fprintf(stderr, "\nTry '%s%s%s --help'.\n", prog, cmd ? " " : "", cmd ? cmd : "");
 }
 
 /* Plain decimal, no sign or space, 0..max. */
@@ -182,21 +187,6 @@ void sc_format_host(const struct sockaddr *sa, char *buf, size_t len)
 const char *sc_family_name(int family)
 {
 	return family == AF_INET ? "inet" : family == AF_INET6 ? "inet6" : "?";
-}
-
-/* TCP_* state numbers (include/net/tcp_states.h) as ss prints them. */
-const char *sc_tcp_state_name(int state)
-{
-	static const char * const names[] = {
-		[1] = "ESTAB", [2] = "SYN-SENT", [3] = "SYN-RECV",
-		[4] = "FIN-WAIT-1", [5] = "FIN-WAIT-2", [6] = "TIME-WAIT",
-		[7] = "UNCONN", [8] = "CLOSE-WAIT", [9] = "LAST-ACK",
-		[10] = "LISTEN", [11] = "CLOSING", [12] = "SYN-RECV",
-	};
-
-	if (state > 0 && (size_t)state < sizeof(names) / sizeof(names[0]))
-		return names[state];
-	return "UNKNOWN";
 }
 
 /* Read fd to EOF into a malloc'd NUL-terminated buffer: 0 or an errno. */
