@@ -1259,6 +1259,15 @@ static inline void sct_read(struct __test_metadata *_metadata, struct sct_file *
 	sct_read_chunked(_metadata, f, 65536);
 }
 
+/* The header's attempts= and refused= are these. */
+#define EXPECT_COUNTERS(want_attempts, want_refused) do {			\
+	struct sct_file __f = {};						\
+	sct_read(_metadata, &__f);						\
+	EXPECT_EQ((long long)(want_attempts), __f.attempts) TH_LOG("attempts");	\
+	EXPECT_EQ((long long)(want_refused), __f.refused) TH_LOG("refused");	\
+	sct_file_free(&__f);							\
+} while (0)
+
 /* Asserting sockets: as sct_socket() etc., the fd. */
 static inline int sct_t_socket(struct __test_metadata *_metadata, int family, int opts)
 {
