@@ -13,18 +13,9 @@
  * Usage: selfconn_read_bench [N [ROUNDS]]   (root: needs unshare(CLONE_NEWNET))
  */
 #define _GNU_SOURCE
-#include <arpa/inet.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <sched.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/resource.h>
-#include <sys/socket.h>
-#include <time.h>
-#include <unistd.h>
+
+#include "selfconn_lib.h"
 
 #define BENCH_PORT_BASE	20000
 #define BENCH_MAX_N	20000
@@ -40,25 +31,6 @@ static long long now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
-static int self_connect(int port)
-{
-	struct sockaddr_in a = {
-		.sin_family = AF_INET,
-		.sin_port = htons(port),
-		.sin_addr.s_addr = htonl(INADDR_LOOPBACK),
-	};
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-	if (fd < 0)
-		return -1;
-	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) ||
-	    connect(fd, (struct sockaddr *)&a, sizeof(a))) {
-		close(fd);
-		return -1;
-	}
-	return fd;
 }
 
 /* One read of @path to EOF in @size-byte read() calls: bytes, or -errno. */
@@ -143,12 +115,8 @@ int main(int argc, char **argv)
 			BENCH_MAX_N, BENCH_MAX_ROUNDS);
 		return 64;
 	}
-	if (unshare(CLONE_NEWNET)) {
-		perror("unshare(CLONE_NEWNET)");
-		return 1;
-	}
-	if (system("ip link set lo up")) {
-		fprintf(stderr, "ip link set lo up failed\n");
+	if (sct_new_netns()) {
+		perror("a network namespace with lo up");
 		return 1;
 	}
 	rl.rlim_cur = rl.rlim_max = n + 64;
@@ -157,9 +125,11 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	for (i = 0; i < n; i++) {
-		if (self_connect(BENCH_PORT_BASE + i) < 0) {
+		int fd = sct_self_connect(AF_INET, "127.0.0.1", BENCH_PORT_BASE + i, 0);
+
+		if (fd < 0) {
 			fprintf(stderr, "self-connect to port %d: %s\n",
-				BENCH_PORT_BASE + i, strerror(errno));
+				BENCH_PORT_BASE + i, strerror(-fd));
 			return 1;
 		}
 		made++;
