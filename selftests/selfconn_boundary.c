@@ -68,9 +68,8 @@ static bool bd_report_empty(const struct sct_file *f, int port)
 	const struct sct_report *r = bd_report(f, port);
 	char want[160];
 
-	snprintf(want, sizeof(want),
-		 "port %d summary bhash_owners=0 bhash2_buckets=0 listeners=0 ehash_local=0 ehash_remote=0 timewait=0",
-		 port);
+	snprintf(want, sizeof(want), "port %d summary bhash_owners=0 bhash2_buckets=0 listeners=0 "
+		 "ehash_local=0 ehash_remote=0 timewait=0", port);
 	return r && r->n >= 2 && !strcmp(r->lines[0].section, "bhash") &&
 	       r->lines[0].npos == 1 && !strcmp(r->lines[0].pos[0], "none") &&
 	       !strcmp(r->lines[r->n - 1].text, want);
