@@ -37,18 +37,6 @@ struct bi_row {
 #define BI_W(s, e) { O_WRONLY, s, sizeof(s) - 1, e }
 #define BI_Q(s, e) { O_RDWR, s, sizeof(s) - 1, e }
 
-/* The watched ports, from a plain read: how many, or -1 if it does not parse. */
-static int bi_watched(int *ports)
-{
-	struct sct_file f = {};
-	int i, n = sct_cat(&f) ? -1 : f.nrep;
-
-	for (i = 0; i < n; i++)
-		ports[i] = f.rep[i].port;
-	sct_file_free(&f);
-	return n;
-}
-
 /*
  * write() at offset off: -1 and errno as write() gives them. Not pwrite():
  * a seq_file has no FMODE_PWRITE (seq_open()), pwrite() is ESPIPE.
@@ -91,7 +79,7 @@ struct bi_state {
 
 static void bi_snap(struct bi_state *s)
 {
-	s->nports = bi_watched(s->ports);
+	s->nports = sct_watched(s->ports);
 	s->refuse = sct_read_long(SCT_SYSCTL);
 }
 
@@ -373,7 +361,7 @@ TEST_F_TIMEOUT(bad, split_writes, SCT_TIMEOUT)
 	EXPECT_EQ(2, write(fd, "18", 2));
 	EXPECT_EQ(-1, write(fd, "084\n", 4));
 	EXPECT_EQ(EINVAL, errno);
-	ASSERT_EQ(3, bi_watched(ports));
+	ASSERT_EQ(3, sct_watched(ports));
 	EXPECT_EQ(18, ports[0]);
 	EXPECT_EQ(81, ports[1]);
 	EXPECT_EQ(18084, ports[2]);
@@ -383,7 +371,7 @@ TEST_F_TIMEOUT(bad, split_writes, SCT_TIMEOUT)
 	iov[0] = (struct iovec){ .iov_base = "180", .iov_len = 3 };
 	iov[1] = (struct iovec){ .iov_base = "85\n", .iov_len = 3 };
 	EXPECT_EQ(6, writev(fd, iov, 2));
-	ASSERT_EQ(4, bi_watched(ports));
+	ASSERT_EQ(4, sct_watched(ports));
 	EXPECT_EQ(85, ports[1]);
 	EXPECT_EQ(180, ports[2]);
 	EXPECT_EQ(0, -sct_write_file(SCT_PROC, "-85"));
@@ -536,7 +524,7 @@ TEST_F_TIMEOUT(bad, concurrent_writers, SCT_TIMEOUT)
 	if (!nospc)
 		TH_LOG("note: no writer reached 64 watched ports");
 
-	n = bi_watched(ports);
+	n = sct_watched(ports);
 	ASSERT_EQ(BI_WRITERS * BI_OWN / 2, n);
 	for (i = 0, k = 0; i < BI_WRITERS; i++) {
 		int j;

@@ -1207,16 +1207,17 @@ static inline bool sct_names_inode(const struct sct_file *f, unsigned long long 
 	return false;
 }
 
-/* The watched ports (the reports of a plain read) as "P P ...". */
-static inline const char *sct_watched_str(const struct sct_file *f, char *buf, size_t len)
+/* The watched ports (the reports of a plain read), ascending: how many, or -errno. */
+static inline int sct_watched(int ports[SCT_MAXREP])
 {
-	size_t o = 0;
-	int i;
+	struct sct_file f = {};
+	int i, n = sct_cat(&f);
 
-	buf[0] = '\0';
-	for (i = 0; i < f->nrep && o < len; i++)
-		o += snprintf(buf + o, len - o, "%s%d", i ? " " : "", f->rep[i].port);
-	return buf;
+	for (i = 0; !n && i < f.nrep; i++)
+		ports[i] = f.rep[i].port;
+	n = n ? n : f.nrep;
+	sct_file_free(&f);
+	return n;
 }
 
 /* ---- in test bodies (kselftest_harness.h) ---- */

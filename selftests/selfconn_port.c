@@ -393,17 +393,13 @@ static int pr_try_bind(int fd, int family, const char *addr, int port)
 /* States a connection passes through while it closes. */
 static bool pr_transient(const struct sct_report *r)
 {
-	static const char * const states[] = {
-		"SYN-SENT", "SYN-RECV", "FIN-WAIT-1", "FIN-WAIT-2",
-		"CLOSE-WAIT", "LAST-ACK", "CLOSING",
-	};
-	int i, j, k;
+	int i, j;
 
 	for (i = 0; i < r->n; i++)
 		for (j = 0; j < r->lines[i].npos; j++)
-			for (k = 0; k < 7; k++)
-				if (!strcmp(r->lines[i].pos[j], states[k]))
-					return true;
+			if (sct_is_state(r->lines[i].pos[j]) && strcmp(r->lines[i].pos[j], "ESTAB") &&
+			    strcmp(r->lines[i].pos[j], "TIME-WAIT"))
+				return true;
 	return false;
 }
 
