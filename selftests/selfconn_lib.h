@@ -763,14 +763,17 @@ struct sct_row {
 	long long timer_ms;		/* -1 for "-" */
 };
 
-/* A report line: "port P SECTION" then positional and key=value fields. */
+/*
+ * A report line: "port P SECTION" then positional and key=value fields.
+ * The strings point into the sct_file's copies of the text ("" if unset).
+ */
 struct sct_line {
-	char section[SCT_KEYLEN];
+	const char *section;
 	int npos, nkv;
-	char pos[SCT_MAXTOK][SCT_TOKLEN];	/* positional fields, in order */
-	char key[SCT_MAXTOK][SCT_KEYLEN];	/* key=value fields, in order */
-	char val[SCT_MAXTOK][SCT_TOKLEN];
-	char text[256];				/* the line, for logs */
+	const char *pos[SCT_MAXTOK];		/* positional fields, in order */
+	const char *key[SCT_MAXTOK];		/* key=value fields, in order */
+	const char *val[SCT_MAXTOK];
+	const char *text;			/* the line, for logs */
 };
 
 /* "# port P" and its lines. */
@@ -787,6 +790,7 @@ struct sct_report {
 struct sct_file {
 	char *text;			/* the raw read, NUL-terminated */
 	size_t len;
+	char *lines, *fields;		/* copies of text: split in lines; in fields */
 	bool listing;			/* it starts with the header */
 	unsigned long long rows_hdr;	/* rows=N of the header */
 	long long attempts, refused;	/* the header's counters */
@@ -802,6 +806,8 @@ static inline void sct_file_free(struct sct_file *f)
 	int i;
 
 	free(f->text);
+	free(f->lines);
+	free(f->fields);
 	free(f->rows);
 	for (i = 0; i < f->nrep; i++)
 		free(f->rep[i].lines);
@@ -925,34 +931,42 @@ static inline bool sct_is_section(const char *s)
 	return false;
 }
 
-static inline int sct_add_field(struct sct_line *l, const char *tok)
+static inline int sct_add_field(struct sct_line *l, char *tok)
 {
-	const char *eq = strchr(tok, '=');
+	char *eq = strchr(tok, '=');
 
 	if (eq && eq != tok) {
-		if (l->nkv == SCT_MAXTOK || eq - tok >= SCT_KEYLEN ||
-		    strlen(eq + 1) >= SCT_TOKLEN)
+		if (l->nkv == SCT_MAXTOK || eq - tok >= SCT_KEYLEN || strlen(eq + 1) >= SCT_TOKLEN)
 			return -1;
-		snprintf(l->key[l->nkv], SCT_KEYLEN, "%.*s", (int)(eq - tok), tok);
-		snprintf(l->val[l->nkv++], SCT_TOKLEN, "%s", eq + 1);
+		*eq = '\0';
+		l->key[l->nkv] = tok;
+		l->val[l->nkv++] = eq + 1;
 		return 0;
 	}
 	if (l->npos == SCT_MAXTOK || strlen(tok) >= SCT_TOKLEN)
 		return -1;
-	snprintf(l->pos[l->npos++], SCT_TOKLEN, "%s", tok);
+	l->pos[l->npos++] = tok;
 	return 0;
 }
 
-/* "port P SECTION field ...", single spaces, P == port: NULL or why not. */
-static inline const char *sct_parse_report_line(char *s, int port, struct sct_line *l)
+/*
+ * "port P SECTION field ...", single spaces, P == port: NULL or why not.
+ * Splits s, a copy of text, in place.
+ */
+static inline const char *sct_parse_report_line(char *s, const char *text, int port,
+						struct sct_line *l)
 {
 	char *tok, *save = NULL;
 	int i = 0;
 
-	memset(l, 0, sizeof(*l));
-	snprintf(l->text, sizeof(l->text), "%s", s);
+	l->text = text;
+	l->section = "";
+	l->npos = l->nkv = 0;
+	for (i = 0; i < SCT_MAXTOK; i++)
+		l->pos[i] = l->key[i] = l->val[i] = "";
 	if (!*s || *s == ' ' || s[strlen(s) - 1] == ' ' || strstr(s, "  "))
 		return "empty field (stray space)";
+	i = 0;
 	for (tok = strtok_r(s, " ", &save); tok; tok = strtok_r(NULL, " ", &save), i++) {
 		if (i == 0 && strcmp(tok, "port"))
 			return "does not start with 'port'";
@@ -961,7 +975,7 @@ static inline const char *sct_parse_report_line(char *s, int port, struct sct_li
 		if (i == 2 && !sct_is_section(tok))
 			return "unknown section";
 		if (i == 2)
-			snprintf(l->section, sizeof(l->section), "%s", tok);
+			l->section = tok;
 		if (i > 2 && sct_add_field(l, tok))
 			return "too many or too long fields";
 	}
@@ -1011,14 +1025,18 @@ static inline const char *sct_parse_header(struct sct_file *f, char *line)
 	return f->attempts < 0 || f->refused < 0 ? "header lacks attempts= or refused=" : NULL;
 }
 
-/* One line of f->text, the lineno-th: NULL or why it is wrong. */
-static inline const char *sct_parse_line(struct sct_file *f, char *line, int lineno)
+/*
+ * One line of f->text, the lineno-th, NUL-terminated in f->lines (line)
+ * and in f->fields (fields): NULL or why it is wrong.
+ */
+static inline const char *sct_parse_line(struct sct_file *f, char *line, char *fields,
+					 int lineno)
 {
 	struct sct_report *r = f->nrep ? &f->rep[f->nrep - 1] : NULL;
 
 	if (lineno == 1 && !strncmp(line, "# selfconn", 10)) {
 		f->listing = true;
-		return sct_parse_header(f, line);
+		return sct_parse_header(f, fields);
 	}
 	if (f->listing && lineno == 2)
 		return strcmp(line, SCT_COLUMNS) ? "column line is not '" SCT_COLUMNS "'" : NULL;
@@ -1046,7 +1064,7 @@ static inline const char *sct_parse_line(struct sct_file *f, char *line, int lin
 				return "out of memory";
 			r->lines = nl;
 		}
-		return sct_parse_report_line(line, r->port, &r->lines[r->n++]);
+		return sct_parse_report_line(fields, line, r->port, &r->lines[r->n++]);
 	}
 	if (!f->listing)
 		return "neither a listing nor a report";
@@ -1061,7 +1079,7 @@ static inline const char *sct_parse_line(struct sct_file *f, char *line, int lin
 			return "out of memory";
 		f->rows = nr;
 	}
-	return sct_parse_row(line, &f->rows[f->nrows++]);
+	return sct_parse_row(fields, &f->rows[f->nrows++]);
 }
 
 /*
@@ -1072,7 +1090,7 @@ static inline const char *sct_parse_line(struct sct_file *f, char *line, int lin
  */
 static inline int sct_parse(struct sct_file *f)
 {
-	char *copy, *line, *nl;
+	char *line = NULL, *nl;
 	const char *why = NULL;
 	int lineno = 0;
 
@@ -1080,13 +1098,15 @@ static inline int sct_parse(struct sct_file *f)
 		why = "NUL byte in the output";
 	else if (f->len && f->text[f->len - 1] != '\n')
 		why = "output does not end with a newline";
-	copy = why ? NULL : strdup(f->text);
-	if (!why && !copy)
+	else if (!(f->lines = strdup(f->text)) || !(f->fields = strdup(f->text)))
 		why = "out of memory";
-	for (line = copy; !why && *line; line = nl + 1) {
+	for (line = why ? NULL : f->lines; line && *line; line = nl + 1) {
 		nl = strchr(line, '\n');
 		*nl = '\0';
-		why = sct_parse_line(f, line, ++lineno);
+		f->fields[nl - f->lines] = '\0';
+		why = sct_parse_line(f, line, f->fields + (line - f->lines), ++lineno);
+		if (why)
+			break;
 	}
 	if (!why && f->listing && lineno < 2)
 		why = "the column line is missing";
@@ -1098,9 +1118,7 @@ static inline int sct_parse(struct sct_file *f)
 		why = "the last report has no summary";
 	if (why)
 		snprintf(f->err, sizeof(f->err), "line %d: %s%s%.200s%s", lineno, why,
-			 line && copy ? ": '" : "", line && copy ? line : "",
-			 line && copy ? "'" : "");
-	free(copy);
+			 line && *line ? ": '" : "", line ? line : "", line && *line ? "'" : "");
 	return why ? -1 : 0;
 }
 
