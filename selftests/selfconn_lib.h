@@ -407,7 +407,7 @@ static inline int sct_connect(int fd, int family, const char *addr, int port)
 	return connect(fd, (struct sockaddr *)&ss, len) ? -errno : 0;
 }
 
-/* Close fd, first bound to addr:port if port (0: kept open): -errno. */
+/* close() fd after a call on it failed: that call's -errno. */
 static inline int sct_fail_close(int fd)
 {
 	int err = -errno;
