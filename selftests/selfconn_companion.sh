@@ -12,7 +12,6 @@
 # the module and loads $SELFCONN_KO again (skipped without it).
 # Prints TAP; exits 0 (pass), 1 (fail) or 4 (skip).
 
-WAIT=100	# tenths of a second to wait for a state change
 RANGE="40000 40199"
 
 . "$(dirname "$0")/selfconn_lib.sh"
@@ -29,15 +28,11 @@ echo "$RANGE" >/proc/sys/net/ipv4/ip_local_port_range
 echo "# companion: $bin; in a fresh network namespace, ip_local_port_range $RANGE"
 
 echo "1..25"
-tmp=$(mktemp -d) || exit 1
-pids=
-# shellcheck disable=SC2317 # run by the EXIT trap
-cleanup() {
-	for p in $pids; do kill "$p" 2>/dev/null; done
+sct_tmp
+# shellcheck disable=SC2317 # run at exit
+sct_at_exit() {
 	[ -e /proc/selfconn ] || [ -z "$SELFCONN_KO" ] || insmod "$SELFCONN_KO"
-	rm -rf "$tmp"
 }
-trap cleanup EXIT
 
 # expect FILE REGEX...: every extended regex matches a line of FILE
 expect() {
@@ -125,20 +120,14 @@ held() {	# held ARG-ADDR PORT: a self-connect held by a companion
 	"$bin" connect "$1" "$2" --hold 120 >/dev/null 2>"$tmp/held.err" &
 	pids="$pids $!"
 }
-wait_rows() {	# wait_rows N: until /proc/selfconn lists N ESTAB rows
-	i=0
-	while [ $i -lt $WAIT ]; do
-		[ "$(grep -c ' ESTAB ' /proc/selfconn)" = "$1" ] && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	dump
-	return 1
+# shellcheck disable=SC2317 # run by sct_wait
+estab_rows() {	# estab_rows N: /proc/selfconn lists N ESTAB rows
+	[ "$(grep -c ' ESTAB ' /proc/selfconn)" = "$1" ]
 }
 held 127.0.0.1 18101
 held ::1 18102
 held ::ffff:127.0.0.1 18103
-wait_rows 3
+sct_wait estab_rows 3 || dump
 # shellcheck disable=SC2086
 first=$(echo $pids | cut -d' ' -f1)
 
@@ -159,11 +148,7 @@ check "list --json: schema 1, rows with users" $?
 
 # one of them closed: its TIME-WAIT is listed, with a timer and no user
 kill "$first"
-i=0
-while [ $i -lt $WAIT ] && ! grep -q '^inet 127.0.0.1:18101 TIME-WAIT' /proc/selfconn; do
-	sleep 0.1
-	i=$((i + 1))
-done
+sct_wait sct_listed '^inet 127\.0\.0\.1:18101 TIME-WAIT'
 run 1 list --check &&
 	expect "$tmp/out" '^inet 127\.0\.0\.1:18101 TIME-WAIT 0 0 [0-9]+ -$'
 check "list: a TIME-WAIT self-connect has a timer and no user" $?
@@ -245,11 +230,11 @@ check "race to a port outside ip_local_port_range: exit 1, says so" $?
 
 ncat -l -k 127.0.0.1 "$plisten" >/dev/null 2>&1 &
 pids=$!
-i=0
-while [ $i -lt $WAIT ] && ! ss -Htln "sport = :$plisten" | grep -q .; do
-	sleep 0.1
-	i=$((i + 1))
-done
+# shellcheck disable=SC2317 # run by sct_wait
+listening() {
+	ss -Htln "sport = :$plisten" | grep -q .
+}
+sct_wait listening
 run 1 race "$plisten" --max 100 && expect "$tmp/err" "something listens on 127\\.0\\.0\\.1:$plisten"
 check "race to a port someone listens on: exit 1, says so" $?
 kill $pids 2>/dev/null

@@ -1,31 +1,52 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Helpers shared by the selfconn selftests: network namespaces, socket
- * addresses, the module, the kernel's taint flags. Everything is static
+ * Helpers shared by the selfconn selftests, one per job: files, sockets,
+ * network and user namespaces, child processes, the module, the kernel's
+ * taint flags, parsing /proc/selfconn. Everything is static
  * inline, so that each test program compiles alone, as kselftest wants.
+ * The helpers that assert (they take _metadata) exist when the program
+ * includes kselftest_harness.h first.
  */
 #ifndef SELFCONN_LIB_H
 #define SELFCONN_LIB_H
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <sched.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define SCT_PROC	"/proc/selfconn"
 #define SCT_SYSCTL	"/proc/sys/net/selfconn/refuse"
+#define SCT_PARAMS	"/sys/module/selfconn/parameters"
+#define SCT_RANGE	"/proc/sys/net/ipv4/ip_local_port_range"
 #define SCT_MODNAME	"selfconn"
+#define SCT_COLUMNS	"# family address state uid inode timer_ms"
+#define SCT_TIMEOUT	120	/* seconds per test: QEMU without KVM, KASAN */
+#define SCT_WAIT_MS	10000	/* how long a state change may take to show */
+#define SCT_NOBODY	65534
+#define SCT_MAXREP	64	/* watched ports, so reports per read, at most */
+
+#define SCT_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 /*
  * Taints that mean the kernel complained: M B D W L (bad MCE, bad page,
@@ -33,7 +54,159 @@
  */
 #define SCT_BAD_TAINTS ((1UL << 4) | (1UL << 5) | (1UL << 7) | (1UL << 9) | (1UL << 14))
 
-/* ---- namespaces ---- */
+static inline long long sct_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
+}
+
+/* ---- files ---- */
+
+/*
+ * Read fd from its offset to EOF in read() calls of at most chunk bytes
+ * into a malloc'd, NUL-terminated *out (*len bytes, if len): 0 or -errno.
+ */
+static inline int sct_read_fd(int fd, size_t chunk, char **out, size_t *len)
+{
+	size_t n = 0, cap = chunk + 1;
+	char *buf = malloc(cap), *nb;
+	ssize_t got;
+
+	*out = NULL;
+	if (!buf)
+		return -ENOMEM;
+	while ((got = read(fd, buf + n, chunk)) > 0) {
+		n += got;
+		if (n + chunk + 1 > cap) {
+			cap = (n + chunk + 1) * 2;
+			nb = realloc(buf, cap);
+			if (!nb) {
+				free(buf);
+				return -ENOMEM;
+			}
+			buf = nb;
+		}
+	}
+	if (got < 0) {
+		got = -errno;
+		free(buf);
+		return got;
+	}
+	buf[n] = '\0';
+	*out = buf;
+	if (len)
+		*len = n;
+	return 0;
+}
+
+/* The whole of a file, malloc'd in *out: 0 or -errno (of open or read). */
+static inline int sct_read_file(const char *path, char **out)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), ret;
+
+	*out = NULL;
+	if (fd < 0)
+		return -errno;
+	ret = sct_read_fd(fd, 65536, out, NULL);
+	close(fd);
+	return ret;
+}
+
+/* The first integer of a file (a sysctl, a parameter), or -errno. */
+static inline long sct_read_long(const char *path)
+{
+	char buf[64];
+	ssize_t n;
+	int fd, err;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	err = errno;
+	close(fd);
+	if (n <= 0)
+		return n < 0 ? -err : -ENODATA;
+	buf[n] = '\0';
+	return strtol(buf, NULL, 10);
+}
+
+/*
+ * One write() of len bytes on a fresh descriptor opened with flags
+ * (O_WRONLY or O_RDWR): 0, -errno of open or write, or -EMSGSIZE for a
+ * short write (never expected).
+ */
+static inline int sct_write(const char *path, int flags, const void *buf, size_t len)
+{
+	int fd = open(path, flags | O_CLOEXEC), err = 0;
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, buf, len);
+	if (n < 0)
+		err = -errno;
+	else if ((size_t)n != len)
+		err = -EMSGSIZE;
+	close(fd);
+	return err;
+}
+
+/* A string into a file (a sysctl, a watch command): 0 or -errno. */
+static inline int sct_write_file(const char *path, const char *s)
+{
+	return sct_write(path, O_WRONLY, s, strlen(s));
+}
+
+/* One write() of a string on an open descriptor: 0 or -errno. */
+static inline int sct_write_fd(int fd, const char *s)
+{
+	ssize_t n = write(fd, s, strlen(s));
+
+	return n < 0 ? -errno : (size_t)n == strlen(s) ? 0 : -EMSGSIZE;
+}
+
+/* net.selfconn.refuse of the caller's namespace: 0 or -errno. */
+static inline int sct_set_refuse(int val)
+{
+	return sct_write_file(SCT_SYSCTL, val ? "1\n" : "0\n");
+}
+
+/* ip_local_port_range of the caller's namespace: 0 or -errno. */
+static inline int sct_set_range(int lo, int hi)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%d %d\n", lo, hi);
+	return sct_write_file(SCT_RANGE, buf);
+}
+
+/*
+ * Something shaped like a kernel address or a hashed pointer: a run of 16
+ * or more hex digits, with or without 0x, or 0x and 8 or more. IPv6
+ * groups have 4 at most, inodes and counters are short decimals. Where it
+ * starts, or NULL (also for no text at all).
+ */
+static inline const char *sct_kernel_address(const char *s)
+{
+	const char *p = s, *start;
+	size_t run;
+
+	while (p && *p) {
+		start = p;
+		if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X'))
+			p += 2;
+		run = strspn(p, "0123456789abcdefABCDEF");
+		if (run >= 16 || (p != start && run >= 8))
+			return start;
+		p += run ? run : 1;
+	}
+	return NULL;
+}
+
+/* ---- network namespaces ---- */
 
 static inline int sct_lo_up(void)
 {
@@ -62,6 +235,65 @@ static inline int sct_new_netns(void)
 	return sct_lo_up();
 }
 
+/* struct in6_ifreq of <linux/ipv6.h>, which clashes with <netinet/in.h> */
+struct sct_in6_ifreq {
+	struct in6_addr addr;
+	uint32_t prefixlen;
+	int ifindex;
+};
+
+/* Add addr/128 to lo, without duplicate address detection: 0 or -1. */
+static inline int sct_add_addr6(const char *addr)
+{
+	struct sct_in6_ifreq ifr;
+	int fd, ret;
+
+	memset(&ifr, 0, sizeof(ifr));
+	if (inet_pton(AF_INET6, addr, &ifr.addr) != 1)
+		return -1;
+	ifr.prefixlen = 128;
+	ifr.ifindex = if_nametoindex("lo");
+	fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	ret = ioctl(fd, SIOCSIFADDR, &ifr);
+	close(fd);
+	return ret;
+}
+
+/*
+ * A namespace with refuse=1, held by its descriptor, so that tests that
+ * toggle refuse (or reload the module) register and unregister their
+ * namespace's hooks without flipping the kernel's nf_hooks_needed static
+ * key each time: multi-threaded QEMU TCG can leave a vCPU looping on a jump
+ * label patched under it (kprobe_int3_handler() retries an int3 that its
+ * stale translation still holds). held < 0 makes the namespace, else sets
+ * refuse=1 in held again (a reload resets it). Back in the caller's
+ * namespace, returns the holder's descriptor, -1 if it cannot be made (or
+ * refuse set), -2 if the way back failed.
+ */
+static inline int sct_hold_hooks(int held)
+{
+	int own = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC), err;
+
+	if (own < 0)
+		return -1;
+	if (held >= 0 ? setns(held, CLONE_NEWNET) : unshare(CLONE_NEWNET)) {
+		close(own);
+		return -1;
+	}
+	err = sct_set_refuse(1);
+	if (held < 0 && !err)
+		held = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (setns(own, CLONE_NEWNET)) {
+		close(own);
+		return -2;
+	}
+	close(own);
+	errno = -err;
+	return err ? -1 : held;
+}
+
 /* ---- addresses and sockets ---- */
 
 /* No IPv6 in this kernel (a test's IPv6 variant then skips). */
@@ -86,26 +318,63 @@ static inline socklen_t sct_sockaddr(int family, const char *addr, int port,
 	if (family == AF_INET) {
 		sin->sin_family = AF_INET;
 		sin->sin_port = htons(port);
-		if (inet_pton(AF_INET, addr, &sin->sin_addr) != 1)
-			return 0;
-		return sizeof(*sin);
+		return inet_pton(AF_INET, addr, &sin->sin_addr) == 1 ? sizeof(*sin) : 0;
 	}
 	sin6->sin6_family = AF_INET6;
 	sin6->sin6_port = htons(port);
-	if (inet_pton(AF_INET6, addr, &sin6->sin6_addr) != 1)
-		return 0;
-	return sizeof(*sin6);
+	return inet_pton(AF_INET6, addr, &sin6->sin6_addr) == 1 ? sizeof(*sin6) : 0;
 }
 
-/* The address column of /proc/selfconn, as ss writes it. */
+/* The address column of /proc/selfconn and its reports, as ss writes it. */
 static inline const char *sct_addrstr(int family, const char *addr, int port,
 				      char *buf, size_t len)
 {
-	if (family == AF_INET)
-		snprintf(buf, len, "%s:%d", addr, port);
-	else
-		snprintf(buf, len, "[%s]:%d", addr, port);
+	snprintf(buf, len, family == AF_INET ? "%s:%d" : "[%s]:%d", addr, port);
 	return buf;
+}
+
+/* Socket options; SCT_TIMEO_1S: send and receive (and connect) time out after 1 s. */
+enum { SCT_REUSEADDR = 1, SCT_REUSEPORT = 2, SCT_V6ONLY = 4, SCT_NONBLOCK = 8, SCT_TIMEO_1S = 16 };
+
+/*
+ * A TCP socket with the options in opts, its inode owned by uid (the
+ * socket inode takes its creator's fsuid): fd or -errno. An AF_INET6 one
+ * gets IPV6_V6ONLY set or cleared as opts says.
+ */
+static inline int sct_socket_as(int family, int opts, uid_t uid)
+{
+	int one = 1, v6only = !!(opts & SCT_V6ONLY), fd, err;
+	struct timeval tv = { 1, 0 };
+	uid_t euid = geteuid();
+
+	if (uid != euid && setresuid(-1, uid, -1))
+		return -errno;
+	fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC |
+		    (opts & SCT_NONBLOCK ? SOCK_NONBLOCK : 0), 0);
+	err = errno;
+	if (uid != euid && setresuid(-1, euid, -1))
+		return -errno;
+	if (fd < 0)
+		return -err;
+	if (((opts & SCT_REUSEADDR) &&
+	     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one))) ||
+	    ((opts & SCT_REUSEPORT) &&
+	     setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one))) ||
+	    ((opts & SCT_TIMEO_1S) &&
+	     (setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) ||
+	      setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)))) ||
+	    (family == AF_INET6 &&
+	     setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof(v6only)))) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+static inline int sct_socket(int family, int opts)
+{
+	return sct_socket_as(family, opts, geteuid());
 }
 
 /* bind(), retrying while a just-added IPv6 address is still tentative. */
@@ -129,6 +398,78 @@ static inline int sct_bind(int fd, int family, const char *addr, int port)
 	return -1;
 }
 
+/* connect(): 0 or -errno. */
+static inline int sct_connect(int fd, int family, const char *addr, int port)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sct_sockaddr(family, addr, port, &ss);
+
+	return connect(fd, (struct sockaddr *)&ss, len) ? -errno : 0;
+}
+
+/* close() fd after a call on it failed: that call's -errno. */
+static inline int sct_fail_close(int fd)
+{
+	int err = -errno;
+
+	close(fd);
+	return err;
+}
+
+/*
+ * A socket (opts) bound to addr:port (port -1: not bound) and connected to
+ * raddr:rport: fd or -errno. The same address and port make a self-connect.
+ */
+static inline int sct_connected(int family, const char *addr, int port,
+				const char *raddr, int rport, int opts)
+{
+	int fd = sct_socket(family, opts), err;
+
+	if (fd < 0)
+		return fd;
+	if (port >= 0 && sct_bind(fd, family, addr, port))
+		return sct_fail_close(fd);
+	err = sct_connect(fd, family, raddr, rport);
+	if (err) {
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+/* A socket (opts) connected to itself at addr:port: fd or -errno. */
+static inline int sct_self_connect(int family, const char *addr, int port, int opts)
+{
+	return sct_connected(family, addr, port, addr, port, opts);
+}
+
+/* A listener (opts, uid's) on addr:port with a backlog: fd or -errno. */
+static inline int sct_listener_as(int family, const char *addr, int port, int opts,
+				  int backlog, uid_t uid)
+{
+	int fd = sct_socket_as(family, opts, uid);
+
+	if (fd < 0)
+		return fd;
+	if (sct_bind(fd, family, addr, port) || listen(fd, backlog))
+		return sct_fail_close(fd);
+	return fd;
+}
+
+static inline int sct_listener(int family, const char *addr, int port, int opts)
+{
+	return sct_listener_as(family, addr, port, opts, 16, geteuid());
+}
+
+/* close() with an RST: no TIME-WAIT, the port is free at once. */
+static inline void sct_rst_close(int fd)
+{
+	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+
+	setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	close(fd);
+}
+
 /* TCP_* state of a socket, -1 on error. */
 static inline int sct_tcp_state(int fd)
 {
@@ -139,6 +480,207 @@ static inline int sct_tcp_state(int fd)
 	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len))
 		return -1;
 	return ti.tcpi_state;
+}
+
+static inline int sct_port_of(const struct sockaddr_storage *ss)
+{
+	return ntohs(ss->ss_family == AF_INET ? ((const struct sockaddr_in *)ss)->sin_port :
+		     ((const struct sockaddr_in6 *)ss)->sin6_port);
+}
+
+/* The local port of a socket, -1 on error. */
+static inline int sct_local_port(int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	return getsockname(fd, (struct sockaddr *)&ss, &len) ? -1 : sct_port_of(&ss);
+}
+
+/* The local and the peer address of fd are the same. */
+static inline bool sct_is_self(int fd)
+{
+	struct sockaddr_storage local, peer;
+	socklen_t llen = sizeof(local), plen = sizeof(peer);
+
+	if (getsockname(fd, (struct sockaddr *)&local, &llen) ||
+	    getpeername(fd, (struct sockaddr *)&peer, &plen))
+		return false;
+	return llen == plen && !memcmp(&local, &peer, llen);
+}
+
+/* The inode of a descriptor (a socket's, as the file lists it), 0 on error. */
+static inline unsigned long long sct_inode(int fd)
+{
+	struct stat st;
+
+	return fstat(fd, &st) ? 0 : (unsigned long long)st.st_ino;
+}
+
+/* The same as a string, for the report's inode= fields ("?" on error). */
+static inline const char *sct_inode_str(int fd, char *buf, size_t len)
+{
+	unsigned long long ino = sct_inode(fd);
+
+	if (ino)
+		snprintf(buf, len, "%llu", ino);
+	else
+		snprintf(buf, len, "?");
+	return buf;
+}
+
+/* Wait (SCT_WAIT_MS at most) until fd reads end of file: its peer's FIN arrived. */
+static inline bool sct_wait_eof(int fd)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	char c;
+
+	return poll(&pfd, 1, SCT_WAIT_MS) == 1 && read(fd, &c, 1) == 0;
+}
+
+/* ---- child processes and user namespaces ---- */
+
+/* A child and two pipes: to (parent -> child) and from (child -> parent). */
+struct sct_child {
+	pid_t pid;
+	int to[2];
+	int from[2];
+};
+
+/* fork(): 0 in both (c->pid 0 in the child), -1 on error. */
+static inline int sct_child_start(struct sct_child *c)
+{
+	if (pipe2(c->to, O_CLOEXEC) || pipe2(c->from, O_CLOEXEC))
+		return -1;
+	c->pid = fork();
+	if (c->pid < 0)
+		return -1;
+	close(c->pid ? c->to[0] : c->to[1]);
+	close(c->pid ? c->from[1] : c->from[0]);
+	return 0;
+}
+
+/* One byte each way: a step. 0 or -1; the byte or -1. */
+static inline int sct_send(int fd, char b)
+{
+	return write(fd, &b, 1) == 1 ? 0 : -1;
+}
+
+static inline int sct_recv(int fd)
+{
+	char b;
+
+	return read(fd, &b, 1) == 1 ? b : -1;
+}
+
+/* The child's exit status (128 + signal if killed), -1 on error. */
+static inline int sct_child_wait(struct sct_child *c)
+{
+	int st;
+
+	if (c->pid && c->to[1] >= 0)
+		close(c->to[1]);
+	if (c->pid && c->from[0] >= 0)
+		close(c->from[0]);
+	c->to[1] = c->from[0] = -1;
+	if (waitpid(c->pid, &st, 0) != c->pid)
+		return -1;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/* In a child: say where it failed (the harness shows stderr), and exit. */
+static inline void __attribute__((noreturn)) sct_die(int step, int line)
+{
+	fprintf(stderr, "# child %d: failed at line %d (exit %d): %s\n",
+		getpid(), line, step, strerror(errno));
+	_exit(step);
+}
+
+#define SCT_DIE(step)	sct_die((step), __LINE__)
+
+/* Shared memory for a child's results. NULL on error. */
+static inline void *sct_shared(size_t size)
+{
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	return memset(p, 0, size);
+}
+
+/* In a child: no groups, gid and uid 65534. 0 or -1. */
+static inline int sct_become_nobody(void)
+{
+	if (setgroups(0, NULL) || setresgid(SCT_NOBODY, SCT_NOBODY, SCT_NOBODY) ||
+	    setresuid(SCT_NOBODY, SCT_NOBODY, SCT_NOBODY))
+		return -1;
+	return 0;
+}
+
+/*
+ * In a child: a user namespace of its own, whose uid (and gid) map the
+ * parent writes (sct_map_userns()): 0 once mapped, -errno of unshare(), or
+ * -EPIPE if the parent did not answer.
+ */
+static inline int sct_enter_userns(struct sct_child *c)
+{
+	int err;
+
+	if (unshare(CLONE_NEWUSER)) {
+		err = -errno;
+		sct_send(c->from[1], 'n');
+		return err;
+	}
+	if (sct_send(c->from[1], 'u') || sct_recv(c->to[0]) != 'g')
+		return -EPIPE;
+	return 0;
+}
+
+/*
+ * In the parent: write map ("inside outside count") as the child's
+ * uid_map, and gid_map if gids, then let it go. 0, -errno, or 1 if the
+ * child could not make its user namespace (it said nothing).
+ */
+static inline int sct_map_userns(struct sct_child *c, const char *map, bool gids)
+{
+	char path[64];
+	int err = 0;
+
+	if (sct_recv(c->from[0]) != 'u')
+		return 1;
+	snprintf(path, sizeof(path), "/proc/%d/uid_map", (int)c->pid);
+	err = sct_write_file(path, map);
+	snprintf(path, sizeof(path), "/proc/%d/gid_map", (int)c->pid);
+	if (!err && gids)
+		err = sct_write_file(path, map);
+	if (sct_send(c->to[1], 'g') && !err)
+		err = -EPIPE;
+	return err;
+}
+
+/* Run argv with its stdout into *out (malloc'd): the exit status, or -1. */
+static inline int sct_run(char *const argv[], char **out)
+{
+	int pfd[2], status;
+	pid_t pid;
+
+	*out = NULL;
+	if (pipe2(pfd, O_CLOEXEC))
+		return -1;
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (!pid) {
+		dup2(pfd[1], STDOUT_FILENO);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	close(pfd[1]);
+	sct_read_fd(pfd[0], 65536, out, NULL);
+	close(pfd[0]);
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
 }
 
 /* ---- the module ---- */
@@ -190,15 +732,712 @@ static inline int sct_module_unload(void)
 /* /proc/sys/kernel/tainted, 0 if it cannot be read. */
 static inline unsigned long sct_taint(void)
 {
-	unsigned long v = 0;
-	FILE *f = fopen("/proc/sys/kernel/tainted", "re");
+	long v = sct_read_long("/proc/sys/kernel/tainted");
 
-	if (f) {
-		if (fscanf(f, "%lu", &v) != 1)
-			v = 0;
-		fclose(f);
-	}
-	return v;
+	return v > 0 ? (unsigned long)v : 0;
 }
+
+/* Why a test that needs root, the module and (if ipv6) IPv6 cannot run, or NULL. */
+static inline const char *sct_cannot_run(bool ipv6)
+{
+	if (geteuid())
+		return "needs root (network namespaces, setuid, module reload)";
+	if (ipv6 && sct_ipv6_missing())
+		return "no IPv6 in this kernel";
+	return NULL;
+}
+
+/* ---- parsing /proc/selfconn ---- */
+
+#define SCT_MAXTOK	12	/* fields of a report line after its section */
+#define SCT_TOKLEN	64
+#define SCT_KEYLEN	24
+
+/* A socket row: "family address state uid inode timer_ms". */
+struct sct_row {
+	char family[8];
+	char addr[80];
+	char state[16];
+	unsigned long long uid;
+	unsigned long long inode;
+	long long timer_ms;		/* -1 for "-" */
+};
+
+/*
+ * A report line: "port P SECTION" then positional and key=value fields.
+ * The strings point into the sct_file's copies of the text ("" if unset).
+ */
+struct sct_line {
+	const char *section;
+	int npos, nkv;
+	const char *pos[SCT_MAXTOK];		/* positional fields, in order */
+	const char *key[SCT_MAXTOK];		/* key=value fields, in order */
+	const char *val[SCT_MAXTOK];
+	const char *text;			/* the line, for logs */
+};
+
+/* "# port P" and its lines. */
+struct sct_report {
+	int port;
+	int n, cap;
+	struct sct_line *lines;
+};
+
+/*
+ * One read of /proc/selfconn: a listing (header, column line, rows, then
+ * the watched ports' reports) or a query's one report.
+ */
+struct sct_file {
+	char *text;			/* the raw read, NUL-terminated */
+	size_t len;
+	char *lines, *fields;		/* copies of text: split in lines; in fields */
+	bool listing;			/* it starts with the header */
+	unsigned long long rows_hdr;	/* rows=N of the header */
+	long long attempts, refused;	/* the header's counters */
+	int nrows, rows_cap;
+	struct sct_row *rows;
+	int nrep;
+	struct sct_report rep[SCT_MAXREP];
+	char err[400];
+};
+
+static inline void sct_file_free(struct sct_file *f)
+{
+	int i;
+
+	free(f->text);
+	free(f->lines);
+	free(f->fields);
+	free(f->rows);
+	for (i = 0; i < f->nrep; i++)
+		free(f->rep[i].lines);
+	memset(f, 0, sizeof(*f));
+}
+
+/* A plain decimal without leading zeros. */
+static inline bool sct_is_decimal(const char *s)
+{
+	if (!*s || (s[0] == '0' && s[1]))
+		return false;
+	return strspn(s, "0123456789") == strlen(s);
+}
+
+/* A port as the module writes it: 1..65535, plain decimal; else -1. */
+static inline int sct_port_number(const char *s)
+{
+	long v = sct_is_decimal(s) && strlen(s) <= 5 ? strtol(s, NULL, 10) : 0;
+
+	return v >= 1 && v <= 65535 ? (int)v : -1;
+}
+
+/* "127.0.0.1:80" for inet, "[::1]:80" for inet6, canonical as ss writes it. */
+static inline bool sct_valid_addr(const char *family, const char *addr)
+{
+	char host[INET6_ADDRSTRLEN + 2], canon[INET6_ADDRSTRLEN];
+	const char *colon = strrchr(addr, ':');
+	unsigned char bin[sizeof(struct in6_addr)];
+	size_t hlen;
+	int af = AF_INET;
+
+	if (!colon || sct_port_number(colon + 1) < 0)
+		return false;
+	hlen = colon - addr;
+	if (hlen >= sizeof(host))
+		return false;
+	memcpy(host, addr, hlen);
+	host[hlen] = '\0';
+	if (strcmp(family, "inet")) {
+		if (hlen < 3 || host[0] != '[' || host[hlen - 1] != ']')
+			return false;
+		memmove(host, host + 1, hlen - 2);
+		host[hlen - 2] = '\0';
+		af = AF_INET6;
+	}
+	return inet_pton(af, host, bin) == 1 && inet_ntop(af, bin, canon, sizeof(canon)) &&
+	       !strcmp(canon, host);
+}
+
+/* A state of the established hash, as ss names it. */
+static inline bool sct_is_state(const char *s)
+{
+	static const char * const states[] = {
+		"SYN-SENT", "SYN-RECV", "ESTAB", "FIN-WAIT-1", "FIN-WAIT-2",
+		"CLOSE-WAIT", "LAST-ACK", "CLOSING", "TIME-WAIT",
+	};
+	size_t i;
+
+	for (i = 0; i < SCT_ARRAY_SIZE(states); i++)
+		if (!strcmp(s, states[i]))
+			return true;
+	return false;
+}
+
+/* Parse one socket row (without its newline) into r: NULL or what is wrong. */
+static inline const char *sct_parse_row(char *line, struct sct_row *r)
+{
+	char *field[6], *p = line, *sp;
+	int i;
+
+	for (i = 0; i < 6; i++) {
+		field[i] = p;
+		if (!*p || *p == ' ')
+			return "empty field (double space?)";
+		sp = strchr(p, ' ');
+		if (!sp && i < 5)
+			return "fewer than 6 fields";
+		if (sp && i == 5)
+			return "more than 6 fields";
+		if (sp) {
+			*sp = '\0';
+			p = sp + 1;
+		}
+	}
+	if (strcmp(field[0], "inet") && strcmp(field[0], "inet6"))
+		return "family is neither inet nor inet6";
+	if (!sct_valid_addr(field[0], field[1]))
+		return "address is not ADDR:PORT as ss writes it";
+	if (!sct_is_state(field[2]))
+		return "unknown state";
+	if (!sct_is_decimal(field[3]) || !sct_is_decimal(field[4]))
+		return "uid or inode is not a decimal number";
+	if (strcmp(field[5], "-") && !sct_is_decimal(field[5]))
+		return "timer_ms is neither - nor a number";
+	snprintf(r->family, sizeof(r->family), "%s", field[0]);
+	snprintf(r->addr, sizeof(r->addr), "%s", field[1]);
+	snprintf(r->state, sizeof(r->state), "%s", field[2]);
+	r->uid = strtoull(field[3], NULL, 10);
+	r->inode = strtoull(field[4], NULL, 10);
+	r->timer_ms = strcmp(field[5], "-") ? strtoll(field[5], NULL, 10) : -1;
+	/* a timer only for a timewait socket: TIME-WAIT or FIN-WAIT-2, no owner */
+	if (!strcmp(r->state, "TIME-WAIT") && r->timer_ms < 0)
+		return "a TIME-WAIT row without a timer";
+	if (r->timer_ms >= 0 && (r->uid || r->inode ||
+				 (strcmp(r->state, "TIME-WAIT") && strcmp(r->state, "FIN-WAIT-2"))))
+		return "a timer on a row that is no timewait socket (uid 0, inode 0)";
+	return NULL;
+}
+
+static inline bool sct_is_section(const char *s)
+{
+	static const char * const sections[] = {
+		"bhash", "bhash-owner", "bhash2", "bhash2-owner", "listener",
+		"ehash-local", "ehash-remote", "verdict", "summary",
+	};
+	size_t i;
+
+	for (i = 0; i < SCT_ARRAY_SIZE(sections); i++)
+		if (!strcmp(s, sections[i]))
+			return true;
+	return false;
+}
+
+static inline int sct_add_field(struct sct_line *l, char *tok)
+{
+	char *eq = strchr(tok, '=');
+
+	if (eq && eq != tok) {
+		if (l->nkv == SCT_MAXTOK || eq - tok >= SCT_KEYLEN || strlen(eq + 1) >= SCT_TOKLEN)
+			return -1;
+		*eq = '\0';
+		l->key[l->nkv] = tok;
+		l->val[l->nkv++] = eq + 1;
+		return 0;
+	}
+	if (l->npos == SCT_MAXTOK || strlen(tok) >= SCT_TOKLEN)
+		return -1;
+	l->pos[l->npos++] = tok;
+	return 0;
+}
+
+/*
+ * "port P SECTION field ...", single spaces, P == port: NULL or why not.
+ * Splits s, a copy of text, in place.
+ */
+static inline const char *sct_parse_report_line(char *s, const char *text, int port,
+						struct sct_line *l)
+{
+	char *tok, *save = NULL;
+	int i = 0;
+
+	l->text = text;
+	l->section = "";
+	l->npos = l->nkv = 0;
+	for (i = 0; i < SCT_MAXTOK; i++)
+		l->pos[i] = l->key[i] = l->val[i] = "";
+	if (!*s || *s == ' ' || s[strlen(s) - 1] == ' ' || strstr(s, "  "))
+		return "empty field (stray space)";
+	i = 0;
+	for (tok = strtok_r(s, " ", &save); tok; tok = strtok_r(NULL, " ", &save), i++) {
+		if (i == 0 && strcmp(tok, "port"))
+			return "does not start with 'port'";
+		if (i == 1 && sct_port_number(tok) != port)
+			return "port differs from its '# port' line";
+		if (i == 2 && !sct_is_section(tok))
+			return "unknown section";
+		if (i == 2)
+			l->section = tok;
+		if (i > 2 && sct_add_field(l, tok))
+			return "too many or too long fields";
+	}
+	return i < 3 ? "no section" : NULL;
+}
+
+/* The value of key in a report line, or NULL. */
+static inline const char *sct_kv(const struct sct_line *l, const char *key)
+{
+	int i;
+
+	for (i = 0; l && i < l->nkv; i++)
+		if (!strcmp(l->key[i], key))
+			return l->val[i];
+	return NULL;
+}
+
+/* The listing's header: "# selfconn v1 rows=N attempts=A refused=R ...". */
+static inline const char *sct_parse_header(struct sct_file *f, char *line)
+{
+	char *tok, *save = NULL;
+	bool rows = false;
+
+	f->attempts = f->refused = -1;
+	if (strncmp(line, "# selfconn v1", 13) || (line[13] && line[13] != ' '))
+		return "header does not start with '# selfconn v1'";
+	if (strstr(line + 13, "  ") || (line[13] && !line[14]))
+		return "empty header field (stray space)";
+	for (tok = strtok_r(line + 13, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
+		char *eq = strchr(tok, '=');
+
+		if (!eq || eq == tok)
+			return "header field is not key=value";
+		if (!strncmp(tok, "rows=", 5)) {
+			if (rows || !sct_is_decimal(eq + 1))
+				return "bad or repeated rows=";
+			rows = true;
+			f->rows_hdr = strtoull(eq + 1, NULL, 10);
+		} else if (!strncmp(tok, "attempts=", 9) || !strncmp(tok, "refused=", 8)) {
+			if (!sct_is_decimal(eq + 1))
+				return "attempts= or refused= is not a number";
+			*(tok[0] == 'a' ? &f->attempts : &f->refused) = strtoll(eq + 1, NULL, 10);
+		}
+	}
+	if (!rows)
+		return "header has no rows=";
+	return f->attempts < 0 || f->refused < 0 ? "header lacks attempts= or refused=" : NULL;
+}
+
+/*
+ * One line of f->text, the lineno-th, NUL-terminated in f->lines (line)
+ * and in f->fields (fields): NULL or why it is wrong.
+ */
+static inline const char *sct_parse_line(struct sct_file *f, char *line, char *fields,
+					 int lineno)
+{
+	struct sct_report *r = f->nrep ? &f->rep[f->nrep - 1] : NULL;
+
+	if (lineno == 1 && !strncmp(line, "# selfconn", 10)) {
+		f->listing = true;
+		return sct_parse_header(f, fields);
+	}
+	if (f->listing && lineno == 2)
+		return strcmp(line, SCT_COLUMNS) ? "column line is not '" SCT_COLUMNS "'" : NULL;
+	if (!strncmp(line, "# port ", 7)) {
+		int port = sct_port_number(line + 7);
+
+		if (f->listing && (unsigned long long)f->nrows != f->rows_hdr)
+			return "a port report before the rows=N rows ended";
+		if (r && (!r->n || strcmp(r->lines[r->n - 1].section, "summary")))
+			return "a report without its summary";
+		if (port < 0 || f->nrep == SCT_MAXREP)
+			return "bad '# port' line, or more than 64 reports";
+		if ((r && port <= r->port) || (!f->listing && r))
+			return "reports not one per port in ascending order";
+		f->rep[f->nrep++].port = port;
+		return NULL;
+	}
+	if (r) {
+		if (r->n == r->cap) {
+			struct sct_line *nl;
+
+			r->cap = r->cap ? r->cap * 2 : 32;
+			nl = realloc(r->lines, r->cap * sizeof(*nl));
+			if (!nl)
+				return "out of memory";
+			r->lines = nl;
+		}
+		return sct_parse_report_line(fields, line, r->port, &r->lines[r->n++]);
+	}
+	if (!f->listing)
+		return "neither a listing nor a report";
+	if ((unsigned long long)f->nrows == f->rows_hdr)
+		return "more rows than rows=N (or a stray line after them)";
+	if (f->nrows == f->rows_cap) {
+		struct sct_row *nr;
+
+		f->rows_cap = f->rows_cap ? f->rows_cap * 2 : 64;
+		nr = realloc(f->rows, f->rows_cap * sizeof(*nr));
+		if (!nr)
+			return "out of memory";
+		f->rows = nr;
+	}
+	return sct_parse_row(fields, &f->rows[f->nrows++]);
+}
+
+/*
+ * Parse f->text: a listing, strictly (header with rows=, attempts= and
+ * refused=; the column line; exactly rows=N valid rows; reports in
+ * ascending port order), or a query's one report; every line ends with a
+ * newline, every report with its summary line. 0, or -1 with f->err.
+ */
+static inline int sct_parse(struct sct_file *f)
+{
+	char *line = NULL, *nl;
+	const char *why = NULL;
+	int lineno = 0;
+
+	if (strlen(f->text) != f->len)
+		why = "NUL byte in the output";
+	else if (f->len && f->text[f->len - 1] != '\n')
+		why = "output does not end with a newline";
+	else if (!(f->lines = strdup(f->text)) || !(f->fields = strdup(f->text)))
+		why = "out of memory";
+	for (line = why ? NULL : f->lines; line && *line; line = nl + 1) {
+		nl = strchr(line, '\n');
+		*nl = '\0';
+		f->fields[nl - f->lines] = '\0';
+		why = sct_parse_line(f, line, f->fields + (line - f->lines), ++lineno);
+		if (why)
+			break;
+	}
+	if (!why && f->listing && lineno < 2)
+		why = "the column line is missing";
+	else if (!why && f->listing && (unsigned long long)f->nrows != f->rows_hdr)
+		why = "fewer rows than rows=N";
+	else if (!why && f->nrep &&
+		 (!f->rep[f->nrep - 1].n ||
+		  strcmp(f->rep[f->nrep - 1].lines[f->rep[f->nrep - 1].n - 1].section, "summary")))
+		why = "the last report has no summary";
+	if (why)
+		snprintf(f->err, sizeof(f->err), "line %d: %s%s%.200s%s", lineno, why,
+			 line && *line ? ": '" : "", line ? line : "", line && *line ? "'" : "");
+	return why ? -1 : 0;
+}
+
+/*
+ * Read fd from its offset to EOF in chunk-sized reads into f and parse it:
+ * 0, -errno of the read, or -EBADMSG if it does not parse (f->err says why).
+ */
+static inline int sct_load(struct sct_file *f, int fd, size_t chunk)
+{
+	int ret;
+
+	sct_file_free(f);
+	ret = sct_read_fd(fd, chunk, &f->text, &f->len);
+	if (ret) {
+		snprintf(f->err, sizeof(f->err), "read %s: %s", SCT_PROC, strerror(-ret));
+		return ret;
+	}
+	return sct_parse(f) ? -EBADMSG : 0;
+}
+
+/* Parse a copy of text (a child's read) into f: 0 or -EBADMSG. */
+static inline int sct_load_text(struct sct_file *f, const char *text)
+{
+	sct_file_free(f);
+	f->text = strdup(text);
+	if (!f->text)
+		return -ENOMEM;
+	f->len = strlen(text);
+	return sct_parse(f) ? -EBADMSG : 0;
+}
+
+/* The report of port through a per-descriptor query (open read-write, write
+ * the port, read from offset 0): 0 or -errno / -EBADMSG as sct_load().
+ */
+static inline int sct_query(int port, struct sct_file *f)
+{
+	int fd = open(SCT_PROC, O_RDWR | O_CLOEXEC), ret;
+	char cmd[16];
+
+	sct_file_free(f);
+	if (fd < 0)
+		return -errno;
+	snprintf(cmd, sizeof(cmd), "%d\n", port);
+	ret = sct_write_fd(fd, cmd);
+	if (!ret)
+		ret = sct_load(f, fd, 65536);
+	close(fd);
+	return ret;
+}
+
+/* A plain read of the whole file into f: 0 or -errno / -EBADMSG. */
+static inline int sct_cat(struct sct_file *f)
+{
+	int fd = open(SCT_PROC, O_RDONLY | O_CLOEXEC), ret;
+
+	sct_file_free(f);
+	if (fd < 0)
+		return -errno;
+	ret = sct_load(f, fd, 65536);
+	close(fd);
+	return ret;
+}
+
+/* Rows with this family, address and state (NULL: any). */
+static inline int sct_count_rows(const struct sct_file *f, const char *family,
+				 const char *addr, const char *state)
+{
+	int i, n = 0;
+
+	for (i = 0; i < f->nrows; i++)
+		n += (!family || !strcmp(f->rows[i].family, family)) &&
+		     (!addr || !strcmp(f->rows[i].addr, addr)) &&
+		     (!state || !strcmp(f->rows[i].state, state));
+	return n;
+}
+
+/* The first row of family and address, or NULL. */
+static inline const struct sct_row *sct_find_row(const struct sct_file *f,
+						 const char *family, const char *addr)
+{
+	int i;
+
+	for (i = 0; i < f->nrows; i++)
+		if (!strcmp(f->rows[i].family, family) && !strcmp(f->rows[i].addr, addr))
+			return &f->rows[i];
+	return NULL;
+}
+
+/* A row or a report line (inode=) names the socket inode ino. */
+static inline bool sct_names_inode(const struct sct_file *f, unsigned long long ino)
+{
+	char want[24];
+	int i, j;
+
+	snprintf(want, sizeof(want), "%llu", ino);
+	for (i = 0; i < f->nrows; i++)
+		if (f->rows[i].inode == ino)
+			return true;
+	for (i = 0; i < f->nrep; i++)
+		for (j = 0; j < f->rep[i].n; j++)
+			if (sct_kv(&f->rep[i].lines[j], "inode") &&
+			    !strcmp(sct_kv(&f->rep[i].lines[j], "inode"), want))
+				return true;
+	return false;
+}
+
+/* The watched ports (the reports of a plain read), ascending: how many, or -errno. */
+static inline int sct_watched(int ports[SCT_MAXREP])
+{
+	struct sct_file f = {};
+	int i, n = sct_cat(&f);
+
+	for (i = 0; !n && i < f.nrep; i++)
+		ports[i] = f.rep[i].port;
+	n = n ? n : f.nrep;
+	sct_file_free(&f);
+	return n;
+}
+
+/* ---- in test bodies (kselftest_harness.h) ---- */
+
+#ifdef __KSELFTEST_HARNESS_H
+
+/* A setup SKIP does not stop the 6.1 harness from running the test body. */
+#define SCT_RETURN_IF_SKIPPED() do { if (self->skipped) return; } while (0)
+
+/* The file as last read, in the test log. */
+static inline void sct_dump(struct __test_metadata *_metadata, const struct sct_file *f)
+{
+	const char *p = f->text, *nl;
+
+	TH_LOG("%s as read (%zu bytes):", SCT_PROC, f->len);
+	while (p && *p) {
+		nl = strchrnul(p, '\n');
+		TH_LOG("  | %.*s", (int)(nl - p), p);
+		p = *nl ? nl + 1 : nl;
+	}
+}
+
+/* Open, read to EOF in chunk-sized reads, close, parse; asserts a listing. */
+static inline void sct_read_chunked(struct __test_metadata *_metadata,
+				    struct sct_file *f, size_t chunk)
+{
+	int fd = open(SCT_PROC, O_RDONLY | O_CLOEXEC), ret;
+
+	ASSERT_LE(0, fd) TH_LOG("open %s: %s", SCT_PROC, strerror(errno));
+	ret = sct_load(f, fd, chunk);
+	close(fd);
+	if (ret == -EBADMSG || (!ret && !f->listing))
+		sct_dump(_metadata, f);
+	ASSERT_EQ(0, ret) TH_LOG("%zu-byte reads: %s", chunk, f->err);
+	ASSERT_TRUE(f->listing);
+}
+
+static inline void sct_read(struct __test_metadata *_metadata, struct sct_file *f)
+{
+	sct_read_chunked(_metadata, f, 65536);
+}
+
+/* The header's attempts= and refused= are these. */
+#define EXPECT_COUNTERS(want_attempts, want_refused) do {			\
+	struct sct_file __f = {};						\
+	sct_read(_metadata, &__f);						\
+	EXPECT_EQ((long long)(want_attempts), __f.attempts) TH_LOG("attempts");	\
+	EXPECT_EQ((long long)(want_refused), __f.refused) TH_LOG("refused");	\
+	sct_file_free(&__f);							\
+} while (0)
+
+/* Asserting sockets: as sct_socket() etc., the fd. */
+static inline int sct_t_socket(struct __test_metadata *_metadata, int family, int opts)
+{
+	int fd = sct_socket(family, opts);
+
+	ASSERT_LE(0, fd) TH_LOG("socket: %s", strerror(-fd));
+	return fd;
+}
+
+/* A socket (opts) bound to addr:port. */
+static inline int sct_t_bound(struct __test_metadata *_metadata, int family,
+			      const char *addr, int port, int opts)
+{
+	int fd = sct_t_socket(_metadata, family, opts);
+
+	ASSERT_EQ(0, sct_bind(fd, family, addr, port))
+		TH_LOG("bind %s port %d: %s", addr, port, strerror(errno));
+	return fd;
+}
+
+static inline int sct_t_listener_as(struct __test_metadata *_metadata, int family,
+				    const char *addr, int port, int opts, uid_t uid)
+{
+	int fd = sct_listener_as(family, addr, port, opts, 16, uid);
+
+	ASSERT_LE(0, fd) TH_LOG("listen on %s port %d: %s", addr, port, strerror(-fd));
+	return fd;
+}
+
+static inline int sct_t_listener(struct __test_metadata *_metadata, int family,
+				 const char *addr, int port, int opts)
+{
+	return sct_t_listener_as(_metadata, family, addr, port, opts, geteuid());
+}
+
+/* Bound to addr:port (port -1: not bound), connected to raddr:rport. */
+static inline int sct_t_connected(struct __test_metadata *_metadata, int family,
+				  const char *addr, int port, const char *raddr,
+				  int rport, int opts)
+{
+	int fd = sct_connected(family, addr, port, raddr, rport, opts);
+
+	ASSERT_LE(0, fd) TH_LOG("%s port %d -> %s port %d: %s", addr, port, raddr, rport,
+				strerror(-fd));
+	return fd;
+}
+
+/* A self-connect at addr:port owned by uid, asserted ESTABLISHED and to itself. */
+static inline int sct_t_self_connect_as(struct __test_metadata *_metadata, int family,
+					const char *addr, int port, uid_t uid)
+{
+	int fd = sct_socket_as(family, 0, uid);
+
+	ASSERT_LE(0, fd) TH_LOG("socket: %s", strerror(-fd));
+	ASSERT_EQ(0, sct_bind(fd, family, addr, port))
+		TH_LOG("bind %s:%d: %s", addr, port, strerror(errno));
+	ASSERT_EQ(0, sct_connect(fd, family, addr, port))
+		TH_LOG("connect %s:%d to itself: %s", addr, port, strerror(errno));
+	ASSERT_TRUE(sct_is_self(fd)) TH_LOG("%s:%d: local and peer address differ", addr, port);
+	ASSERT_EQ(TCP_ESTABLISHED, sct_tcp_state(fd));
+	return fd;
+}
+
+static inline int sct_t_self_connect(struct __test_metadata *_metadata, int family,
+				     const char *addr, int port)
+{
+	return sct_t_self_connect_as(_metadata, family, addr, port, geteuid());
+}
+
+/* accept() with a timeout; the peer must be the client whose port is cport. */
+static inline int sct_t_accept(struct __test_metadata *_metadata, int lfd, int cport)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	struct pollfd p = { .fd = lfd, .events = POLLIN };
+	int fd;
+
+	ASSERT_EQ(1, poll(&p, 1, SCT_WAIT_MS)) TH_LOG("nothing to accept");
+	fd = accept4(lfd, (struct sockaddr *)&ss, &len, SOCK_CLOEXEC);
+	ASSERT_LE(0, fd) TH_LOG("accept: %s", strerror(errno));
+	ASSERT_EQ(cport, sct_port_of(&ss)) TH_LOG("accepted a connection from another client");
+	return fd;
+}
+
+/*
+ * An orderly close of a connection, `first` closing first: `first` ends in
+ * TIME-WAIT, the other end is gone once its LAST-ACK is answered.
+ */
+static inline void sct_t_close_pair(struct __test_metadata *_metadata, int first, int second)
+{
+	ASSERT_EQ(0, close(first));
+	ASSERT_TRUE(sct_wait_eof(second)) TH_LOG("no FIN from the peer");
+	ASSERT_EQ(0, close(second));
+}
+
+/* A string into a file, asserted. */
+static inline void sct_t_write_file(struct __test_metadata *_metadata, const char *path,
+				    const char *s)
+{
+	int err = sct_write_file(path, s);
+
+	ASSERT_EQ(0, err) TH_LOG("write '%s' to %s: %s", s, path, strerror(-err));
+}
+
+/* The module is there; a fresh network namespace. */
+static inline void sct_t_setup_netns(struct __test_metadata *_metadata)
+{
+	ASSERT_TRUE(sct_module_loaded()) TH_LOG("%s missing: load selfconn.ko first", SCT_PROC);
+	ASSERT_EQ(0, sct_new_netns()) TH_LOG("new netns: %s", strerror(errno));
+}
+
+/*
+ * The fixtures' set-up (their FIXTURE has bool skipped and unsigned long
+ * taint): skip without root (or IPv6, if ipv6), else a fresh namespace.
+ */
+#define SCT_SETUP(ipv6) do {							\
+	const char *__why = sct_cannot_run(ipv6);				\
+										\
+	self->taint = sct_taint();						\
+	if (__why) {								\
+		self->skipped = true;						\
+		SKIP(return, "%s", __why);					\
+	}									\
+	sct_t_setup_netns(_metadata);						\
+} while (0)
+
+/*
+ * The fixtures' teardown: whatever a reload test did, leave the module
+ * loaded; no new taint since taint0.
+ */
+static inline void sct_t_teardown(struct __test_metadata *_metadata, bool skipped,
+				  unsigned long taint0)
+{
+	unsigned long bad;
+	int ret;
+
+	if (!skipped && !sct_module_loaded()) {
+		ret = sct_module_load(sct_module_ko(), "");
+		/* no TH_LOG after EXPECT here: after a failed ASSERT the
+		 * harness would print it even when the EXPECT holds
+		 */
+		if (ret)
+			TH_LOG("reloading %s: %s", SCT_MODNAME, strerror(-ret));
+		EXPECT_EQ(0, ret);
+	}
+	bad = sct_taint() & ~taint0 & SCT_BAD_TAINTS;
+	if (bad)
+		TH_LOG("kernel tainted during the test (new taint bits 0x%lx): see dmesg", bad);
+	EXPECT_EQ(0UL, bad);
+}
+
+#endif /* __KSELFTEST_HARNESS_H */
 
 #endif /* SELFCONN_LIB_H */

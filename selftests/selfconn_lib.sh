@@ -5,8 +5,10 @@
 #
 #   . "$(dirname "$0")/selfconn_lib.sh"
 #   sct_own_netns "$@"      # re-exec in a new netns (SELFCONN_NETNS=1 there)
-#   sct_plan 4; ok "..."; not_ok "..."; check "..." $?; exit $failed
+#   echo "1..4"; ok "..."; not_ok "..."; check "..." $?; exit $failed
 
+# Its functions are called from the scripts: none is unreachable.
+# shellcheck disable=SC2317
 ksft_skip=4
 failed=0
 n=0
@@ -47,6 +49,56 @@ sct_companion() {
 	b=${SELFCONN_BIN:-$(command -v selfconn 2>/dev/null)}
 	[ -n "$b" ] || b=$(cd "$(dirname "$0")" && pwd)/../user/selfconn
 	echo "$b"
+}
+
+# A temporary directory $tmp. At exit the processes in $pids are killed,
+# sct_at_exit runs if the script defines it, and $tmp is removed.
+sct_tmp() {
+	tmp=$(mktemp -d) || exit 1
+	pids=
+	# shellcheck disable=SC2154 # set by the scripts
+	trap 'for p in $pids; do kill "$p" 2>/dev/null; done
+		command -v sct_at_exit >/dev/null && sct_at_exit; rm -rf "$tmp"' EXIT
+}
+
+# sct_wait CMD [ARG...]: run CMD every 0.1 s until it succeeds, for $WAIT
+# tenths of a second at most (default 100); returns its last status.
+sct_wait() {
+	_w=0
+	until "$@"; do
+		_w=$((_w + 1))
+		[ "$_w" -lt "${WAIT:-100}" ] || return 1
+		sleep 0.1
+	done
+}
+
+# sct_listed ERE: a line of /proc/selfconn matches the extended regex.
+sct_listed() {
+	grep -Eq -- "$1" /proc/selfconn
+}
+
+# sct_sockets_of PID: the socket:[INODE] links of its descriptors.
+sct_sockets_of() {
+	for fd in "/proc/$1/fd"/*; do readlink "$fd"; done 2>/dev/null | grep '^socket:'
+}
+
+# sct_ncat_hold ADDR PORT: `ncat ADDR PORT -p PORT` in the background, its
+# stdin a FIFO held open on fd 3 (so it stays connected until killed, with
+# no `sleep` left behind); its pid in $ncat_pid and $pids, stderr in
+# $tmp/err. sct_ncat_stop kills it.
+sct_ncat_hold() {
+	mkfifo "$tmp/in"
+	ncat "$1" "$2" -p "$2" <"$tmp/in" >/dev/null 2>"$tmp/err" &
+	ncat_pid=$!
+	pids="$pids $ncat_pid"
+	exec 3>"$tmp/in"
+}
+
+sct_ncat_stop() {
+	kill "$ncat_pid" 2>/dev/null
+	wait "$ncat_pid" 2>/dev/null
+	exec 3>&-
+	rm -f "$tmp/in"
 }
 
 ok() {

@@ -11,7 +11,6 @@
 
 PORT=18082
 ADDR=127.0.0.1
-WAIT=100	# tenths of a second to wait for a state change
 
 . "$(dirname "$0")/selfconn_lib.sh"
 sct_own_netns "$@"
@@ -29,17 +28,6 @@ row() {
 	grep "^inet $ADDR:$PORT " /proc/selfconn
 }
 
-# Wait until the row for ADDR:PORT matches the extended regex $1.
-wait_row() {
-	i=0
-	while [ $i -lt $WAIT ]; do
-		row | grep -Eq "$1" && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
-}
-
 # rows=N must equal the number of rows (before any port report).
 rows_consistent() {
 	awk 'NR == 1 { for (i = 1; i <= NF; i++) if ($i ~ /^rows=/) want = substr($i, 6) }
@@ -47,24 +35,10 @@ rows_consistent() {
 	     END { exit !(want != "" && want == got + 0) }' /proc/selfconn
 }
 
-tmp=$(mktemp -d) || exit 1
-ncat_pid=
-# shellcheck disable=SC2317 # run by the EXIT trap
-cleanup() {
-	[ -n "$ncat_pid" ] && kill "$ncat_pid" 2>/dev/null
-	exec 3>&-
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
+sct_tmp
+sct_ncat_hold $ADDR $PORT
 
-# Keep ncat's stdin open (and empty) through a FIFO we hold, so it stays
-# connected until killed and no `sleep` is left behind.
-mkfifo "$tmp/in"
-ncat $ADDR $PORT -p $PORT <"$tmp/in" >"$tmp/out" 2>"$tmp/err" &
-ncat_pid=$!
-exec 3>"$tmp/in"
-
-if wait_row "^inet $ADDR:$PORT ESTAB "; then
+if sct_wait sct_listed "^inet $ADDR:$PORT ESTAB "; then
 	ok "ncat $ADDR $PORT -p $PORT is listed: $(row)"
 else
 	not_ok "ncat $ADDR $PORT -p $PORT is listed as ESTAB"
@@ -74,22 +48,18 @@ else
 fi
 
 ino=$(row | awk '$3 == "ESTAB" { print $5 }')
-fds=$(for fd in "/proc/$ncat_pid/fd"/*; do readlink "$fd"; done 2>/dev/null)
-if [ -n "$ino" ] && echo "$fds" | grep -qxF "socket:[$ino]" &&
+if [ -n "$ino" ] && sct_sockets_of "$ncat_pid" | grep -qxF "socket:[$ino]" &&
 	row | grep -Eq "^inet $ADDR:$PORT ESTAB 0 $ino -( |\$)"; then
 	ok "the row is ncat's socket (uid 0, inode $ino, timer -)"
 else
 	not_ok "the row is ncat's socket (uid 0, its inode, timer -)"
 	echo "# row: $(row)"
-	echo "# ncat's sockets: $(echo "$fds" | grep socket | tr '\n' ' ')"
+	echo "# ncat's sockets: $(sct_sockets_of "$ncat_pid" | tr '\n' ' ')"
 fi
 
-kill "$ncat_pid"
-wait "$ncat_pid" 2>/dev/null
-ncat_pid=
-exec 3>&-
+sct_ncat_stop
 
-if wait_row "^inet $ADDR:$PORT TIME-WAIT 0 0 [1-9][0-9]*( |\$)"; then
+if sct_wait sct_listed "^inet $ADDR:$PORT TIME-WAIT 0 0 [1-9][0-9]*( |\$)"; then
 	ok "after kill: $(row)"
 else
 	not_ok "after kill the row is TIME-WAIT with uid 0, inode 0, timer > 0"

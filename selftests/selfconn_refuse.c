@@ -12,31 +12,8 @@
  * simultaneous open.
  */
 #define _GNU_SOURCE
-#include <arpa/inet.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <grp.h>
 #include <linux/capability.h>
-#include <net/if.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <poll.h>
-#include <sched.h>
-#include <signal.h>
 #include <stdarg.h>
-#include <stdbool.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/ioctl.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
-#include <sys/types.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "kselftest_harness.h"
 #include "selfconn_lib.h"
@@ -48,145 +25,23 @@
 #define MSG_FASTOPEN		0x20000000
 #endif
 
-#define RF_PROC		"/proc/selfconn"
-#define RF_SYSCTL	"/proc/sys/net/selfconn/refuse"
-#define RF_PARAM	"/sys/module/selfconn/parameters/refuse_default"
+#define RF_PARAM	SCT_PARAMS "/refuse_default"
 #define RF_TFO		"/proc/sys/net/ipv4/tcp_fastopen"
-#define RF_PORTS	"/proc/sys/net/ipv4/ip_local_port_range"
-#define RF_MODNAME	"selfconn"
-#define RF_TIMEOUT	120	/* seconds per test: QEMU without KVM, KASAN */
 #define RF_FAST_MS	500	/* "at once": well under a second */
 #define RF_PORT		18082
 #define RF_OTHER_PORT	18090
-#define RF_NOBODY	65534
 /* A log line is printed when its ratelimit window (5 s) has passed. */
 #define RF_RATELIMIT_US	5500000
 
-/* ---- small helpers ---- */
-
-static long long rf_now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
-}
-
-/* Write a string to a file: 0 or -errno (of open or write). */
-static int rf_write_file(const char *path, const char *val)
-{
-	ssize_t n;
-	int fd, err;
-
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = write(fd, val, strlen(val));
-	err = n < 0 ? -errno : 0;
-	close(fd);
-	return err;
-}
-
-/* The first integer of a file, or -errno. */
-static long rf_read_long(const char *path)
-{
-	char buf[64];
-	ssize_t n;
-	int fd, err;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, sizeof(buf) - 1);
-	err = errno;
-	close(fd);
-	if (n <= 0)
-		return n < 0 ? -err : -ENODATA;
-	buf[n] = '\0';
-	return strtol(buf, NULL, 10);
-}
-
-static int rf_set_refuse(int val)
-{
-	return rf_write_file(RF_SYSCTL, val ? "1\n" : "0\n");
-}
-
-/* The whole of /proc/selfconn, NUL-terminated, or NULL. */
-static char *rf_proc_text(void)
-{
-	size_t len = 0, cap = 4096;
-	char *buf = malloc(cap);
-	ssize_t n;
-	int fd;
-
-	if (!buf)
-		return NULL;
-	fd = open(RF_PROC, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		free(buf);
-		return NULL;
-	}
-	for (;;) {
-		if (cap - len < 1024) {
-			char *nbuf = realloc(buf, cap * 2);
-
-			if (!nbuf)
-				break;
-			buf = nbuf;
-			cap *= 2;
-		}
-		n = read(fd, buf + len, cap - len - 1);
-		if (n <= 0)
-			break;
-		len += n;
-	}
-	close(fd);
-	buf[len] = '\0';
-	return buf;
-}
-
-/* attempts= and refused= from the header line: 0, or -1 if missing. */
-static int rf_counters(long long *attempts, long long *refused)
-{
-	char *text = rf_proc_text(), *nl, *a, *r;
-	int ret = -1;
-
-	*attempts = *refused = -1;
-	if (!text)
-		return -1;
-	nl = strchr(text, '\n');
-	if (nl)
-		*nl = '\0';
-	a = strstr(text, " attempts=");
-	r = strstr(text, " refused=");
-	if (!strncmp(text, "# selfconn v", 12) && a && r) {
-		*attempts = strtoll(a + 10, NULL, 10);
-		*refused = strtoll(r + 9, NULL, 10);
-		ret = 0;
-	}
-	free(text);
-	return ret;
-}
-
-#define EXPECT_COUNTERS(want_attempts, want_refused) do {			\
-	long long _a, _r;							\
-	EXPECT_EQ(0, rf_counters(&_a, &_r))					\
-		TH_LOG("no attempts=/refused= in the %s header", RF_PROC);	\
-	EXPECT_EQ((long long)(want_attempts), _a) TH_LOG("attempts");		\
-	EXPECT_EQ((long long)(want_refused), _r) TH_LOG("refused");		\
-} while (0)
-
 /* Is a row for address string @addr (as ss writes it) in /proc/selfconn? */
-static bool rf_listed(const char *addr)
+static bool rf_listed(struct __test_metadata *_metadata, const char *addr)
 {
-	char *text = rf_proc_text(), pat[128];
+	struct sct_file f = {};
 	bool found;
 
-	if (!text)
-		return false;
-	snprintf(pat, sizeof(pat), " %s ", addr);
-	found = strstr(text, pat);
-	free(text);
+	sct_read(_metadata, &f);
+	found = sct_count_rows(&f, NULL, addr, NULL);
+	sct_file_free(&f);
 	return found;
 }
 
@@ -204,41 +59,15 @@ static int rf_sh(const char *fmt, ...)
 	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
 }
 
-/* ---- sockets ---- */
-
 /* connect(): 0 or -errno, and how long it took. */
-static int rf_connect(int fd, int family, const char *addr, int port,
-		      long long *us)
+static int rf_connect(int fd, int family, const char *addr, int port, long long *us)
 {
-	struct sockaddr_storage ss;
-	socklen_t len = sct_sockaddr(family, addr, port, &ss);
-	long long t0 = rf_now_us();
-	int ret;
+	long long t0 = sct_now_us();
+	int ret = sct_connect(fd, family, addr, port);
 
-	ret = connect(fd, (struct sockaddr *)&ss, len);
 	if (us)
-		*us = rf_now_us() - t0;
-	return ret ? -errno : 0;
-}
-
-static int rf_sock(struct __test_metadata *_metadata, int family, int flags)
-{
-	int fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC | flags, 0);
-
-	ASSERT_LE(0, fd) TH_LOG("socket: %s", strerror(errno));
-	return fd;
-}
-
-static int rf_listener(struct __test_metadata *_metadata, int family,
-		       const char *addr, int port)
-{
-	int fd = rf_sock(_metadata, family, 0), one = 1;
-
-	ASSERT_EQ(0, setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)));
-	ASSERT_EQ(0, sct_bind(fd, family, addr, port))
-		TH_LOG("bind %s:%d: %s", addr, port, strerror(errno));
-	ASSERT_EQ(0, listen(fd, 16));
-	return fd;
+		*us = sct_now_us() - t0;
+	return ret;
 }
 
 static int rf_sock_error(int fd)
@@ -249,17 +78,6 @@ static int rf_sock_error(int fd)
 	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len))
 		return -errno;
 	return err;
-}
-
-static bool rf_is_self(int fd)
-{
-	struct sockaddr_storage local, peer;
-	socklen_t llen = sizeof(local), plen = sizeof(peer);
-
-	if (getsockname(fd, (struct sockaddr *)&local, &llen) ||
-	    getpeername(fd, (struct sockaddr *)&peer, &plen))
-		return false;
-	return llen == plen && !memcmp(&local, &peer, llen);
 }
 
 /* A refused connect() took @us: well under a second. */
@@ -289,15 +107,6 @@ static int rf_bind_once_free(int fd, int family, const char *addr, int port)
 	return -1;
 }
 
-/* Wait (10 s at most) until fd reads end of file: its peer's FIN arrived. */
-static bool rf_wait_eof(int fd)
-{
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
-	char c;
-
-	return poll(&pfd, 1, 10000) == 1 && read(fd, &c, 1) == 0;
-}
-
 /*
  * After a refusal: the socket connects to a listener (it is reusable), and
  * once closed its port can be bound again without SO_REUSEADDR, with no
@@ -309,8 +118,8 @@ static void rf_expect_reusable(struct __test_metadata *_metadata, int fd,
 	int lfd, afd, nfd;
 	char buf[80];
 
-	lfd = rf_listener(_metadata, family, addr, RF_OTHER_PORT);
-	EXPECT_EQ(0, rf_connect(fd, family, addr, RF_OTHER_PORT, NULL))
+	lfd = sct_t_listener(_metadata, family, addr, RF_OTHER_PORT, SCT_REUSEADDR);
+	EXPECT_EQ(0, sct_connect(fd, family, addr, RF_OTHER_PORT))
 		TH_LOG("the refused socket cannot connect to a listener");
 	afd = accept(lfd, NULL, NULL);
 	EXPECT_LE(0, afd);
@@ -323,77 +132,16 @@ static void rf_expect_reusable(struct __test_metadata *_metadata, int fd,
 	 */
 	close(afd);
 	close(lfd);
-	EXPECT_TRUE(rf_wait_eof(fd)) TH_LOG("no FIN from the closed peer");
+	EXPECT_TRUE(sct_wait_eof(fd)) TH_LOG("no FIN from the closed peer");
 	close(fd);
 
-	EXPECT_FALSE(rf_listed(sct_addrstr(family, addr, port, buf, sizeof(buf))))
+	EXPECT_FALSE(rf_listed(_metadata, sct_addrstr(family, addr, port, buf, sizeof(buf))))
 		TH_LOG("%s listed after a refused self-connect", buf);
-	nfd = rf_sock(_metadata, family, 0);
+	nfd = sct_t_socket(_metadata, family, 0);
 	EXPECT_EQ(0, rf_bind_once_free(nfd, family, addr, port))
 		TH_LOG("port %d not released: bind: %s", port, strerror(errno));
 	EXPECT_EQ(0, listen(nfd, 1));
 	close(nfd);
-}
-
-/* ---- the module ---- */
-
-/* ---- child processes (no ASSERT in them: they report by exit code) ---- */
-
-struct rf_child {
-	pid_t pid;
-	int to[2];	/* parent -> child */
-	int from[2];	/* child -> parent */
-};
-
-static int rf_child_start(struct rf_child *c)
-{
-	if (pipe2(c->to, O_CLOEXEC) || pipe2(c->from, O_CLOEXEC))
-		return -1;
-	c->pid = fork();
-	if (c->pid < 0)
-		return -1;
-	if (c->pid) {
-		close(c->to[0]);
-		close(c->from[1]);
-	} else {
-		close(c->to[1]);
-		close(c->from[0]);
-	}
-	return 0;
-}
-
-/* One byte each way: a step. 0 or -1. */
-static int rf_send(int fd, char b)
-{
-	return write(fd, &b, 1) == 1 ? 0 : -1;
-}
-
-static int rf_recv(int fd)
-{
-	char b;
-
-	return read(fd, &b, 1) == 1 ? b : -1;
-}
-
-/* In a child: say where it failed (the harness shows stderr), and exit. */
-static void __attribute__((noreturn)) rf_die(int step, int line)
-{
-	fprintf(stderr, "# child %d: failed at line %d (exit %d): %s\n",
-		getpid(), line, step, strerror(errno));
-	_exit(step);
-}
-
-#define RF_DIE(step)	rf_die((step), __LINE__)
-
-static int rf_child_wait(struct rf_child *c)
-{
-	int st;
-
-	close(c->to[1]);
-	close(c->from[0]);
-	if (waitpid(c->pid, &st, 0) != c->pid)
-		return -1;
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
 /* ---- the fixture ---- */
@@ -457,56 +205,33 @@ static const char *rf_ipaddr(const char *addr)
 
 FIXTURE_SETUP(refuse)
 {
-	self->taint = sct_taint();
-	if (geteuid()) {
-		self->skipped = true;
-		SKIP(return, "needs root (network namespaces, module reload)");
-	}
-	ASSERT_TRUE(sct_module_loaded())
-		TH_LOG("%s missing: load selfconn.ko first", RF_PROC);
-	if (variant->family == AF_INET6 && sct_ipv6_missing()) {
-		self->skipped = true;
-		SKIP(return, "no IPv6 in this kernel");
-	}
-	ASSERT_EQ(0, sct_new_netns()) TH_LOG("new netns: %s", strerror(errno));
+	SCT_SETUP(variant->family == AF_INET6);
 	if (variant->add_other)
-		ASSERT_EQ(0, rf_sh("ip -6 addr add %s/128 dev lo nodad", variant->other));
-	ASSERT_EQ(0, rf_read_long(RF_SYSCTL))
+		ASSERT_EQ(0, sct_add_addr6(variant->other))
+			TH_LOG("add %s to lo: %s", variant->other, strerror(errno));
+	ASSERT_EQ(0, sct_read_long(SCT_SYSCTL))
 		TH_LOG("a new namespace must start with refuse=0");
 }
 
+/* Whatever the reload test did, leave the module loaded, default 0. */
 FIXTURE_TEARDOWN(refuse)
 {
-	unsigned long bad;
-
-	/* Whatever the reload test did, leave the module loaded, default 0. */
-	if (!self->skipped && !sct_module_loaded()) {
-		int ret = sct_module_load(sct_module_ko(), "");
-
-		if (ret)
-			TH_LOG("reloading %s: %s", RF_MODNAME, strerror(-ret));
-		EXPECT_EQ(0, ret);
-	}
-	if (!self->skipped && rf_read_long(RF_PARAM) > 0)
-		EXPECT_EQ(0, rf_write_file(RF_PARAM, "0"));
-	bad = sct_taint() & ~self->taint & SCT_BAD_TAINTS;
-	if (bad)
-		TH_LOG("kernel tainted during the test (new taint bits 0x%lx): see dmesg", bad);
-	EXPECT_EQ(0UL, bad);
+	if (!self->skipped && sct_read_long(RF_PARAM) > 0)
+		EXPECT_EQ(0, sct_write_file(RF_PARAM, "0"));
+	sct_t_teardown(_metadata, self->skipped, self->taint);
 }
 
 /* A new namespace starts at 0 and a self-connect then works as before. */
-TEST_F_TIMEOUT(refuse, default_allows, RF_TIMEOUT)
+TEST_F_TIMEOUT(refuse, default_allows, SCT_TIMEOUT)
 {
 	char buf[80];
 	int fd;
 
 	EXPECT_COUNTERS(0, 0);
-	fd = rf_sock(_metadata, variant->family, 0);
-	ASSERT_EQ(0, sct_bind(fd, variant->family, variant->addr, RF_PORT));
+	fd = sct_t_bound(_metadata, variant->family, variant->addr, RF_PORT, 0);
 	ASSERT_EQ(0, rf_connect(fd, variant->family, variant->addr, RF_PORT, NULL));
-	EXPECT_TRUE(rf_is_self(fd));
-	EXPECT_TRUE(rf_listed(sct_addrstr(variant->family, variant->addr,
+	EXPECT_TRUE(sct_is_self(fd));
+	EXPECT_TRUE(rf_listed(_metadata, sct_addrstr(variant->family, variant->addr,
 					 RF_PORT, buf, sizeof(buf))));
 	EXPECT_COUNTERS(0, 0);
 	close(fd);
@@ -516,21 +241,20 @@ TEST_F_TIMEOUT(refuse, default_allows, RF_TIMEOUT)
  * A self-connect made before refuse=1 is left alone: the hook only looks at
  * SYNs, and an ESTABLISHED socket sends none. It keeps talking to itself.
  */
-TEST_F_TIMEOUT(refuse, existing_left_alone, RF_TIMEOUT)
+TEST_F_TIMEOUT(refuse, existing_left_alone, SCT_TIMEOUT)
 {
 	char buf[80], c = 0;
 	int fd;
 
-	fd = rf_sock(_metadata, variant->family, 0);
-	ASSERT_EQ(0, sct_bind(fd, variant->family, variant->addr, RF_PORT));
+	fd = sct_t_bound(_metadata, variant->family, variant->addr, RF_PORT, 0);
 	ASSERT_EQ(0, rf_connect(fd, variant->family, variant->addr, RF_PORT, NULL));
-	ASSERT_TRUE(rf_is_self(fd));
-	ASSERT_EQ(0, rf_set_refuse(1));
+	ASSERT_TRUE(sct_is_self(fd));
+	ASSERT_EQ(0, sct_set_refuse(1));
 	EXPECT_EQ(1, write(fd, "x", 1));
 	EXPECT_EQ(1, read(fd, &c, 1));
 	EXPECT_EQ('x', c);
 	EXPECT_EQ(TCP_ESTABLISHED, sct_tcp_state(fd));
-	EXPECT_TRUE(rf_listed(sct_addrstr(variant->family, variant->addr,
+	EXPECT_TRUE(rf_listed(_metadata, sct_addrstr(variant->family, variant->addr,
 					 RF_PORT, buf, sizeof(buf))));
 	/* Counted only when a SYN goes out with the hook registered. */
 	EXPECT_COUNTERS(0, 0);
@@ -538,15 +262,14 @@ TEST_F_TIMEOUT(refuse, existing_left_alone, RF_TIMEOUT)
 }
 
 /* nc ADDR P -p P: a blocking socket bound to the port it connects to. */
-TEST_F_TIMEOUT(refuse, blocking, RF_TIMEOUT)
+TEST_F_TIMEOUT(refuse, blocking, SCT_TIMEOUT)
 {
 	long long us;
 	int fd;
 
-	ASSERT_EQ(0, rf_set_refuse(1));
-	ASSERT_EQ(1, rf_read_long(RF_SYSCTL));
-	fd = rf_sock(_metadata, variant->family, 0);
-	ASSERT_EQ(0, sct_bind(fd, variant->family, variant->addr, RF_PORT));
+	ASSERT_EQ(0, sct_set_refuse(1));
+	ASSERT_EQ(1, sct_read_long(SCT_SYSCTL));
+	fd = sct_t_bound(_metadata, variant->family, variant->addr, RF_PORT, 0);
 	EXPECT_EQ(-ECONNREFUSED, rf_connect(fd, variant->family, variant->addr,
 					    RF_PORT, &us));
 	EXPECT_FAST(us, "blocking connect()");
@@ -560,15 +283,14 @@ TEST_F_TIMEOUT(refuse, blocking, RF_TIMEOUT)
 	rf_expect_reusable(_metadata, fd, variant->family, variant->addr, RF_PORT);
 }
 
-TEST_F_TIMEOUT(refuse, nonblocking, RF_TIMEOUT)
+TEST_F_TIMEOUT(refuse, nonblocking, SCT_TIMEOUT)
 {
 	struct pollfd pfd;
 	long long us;
 	int fd, lfd;
 
-	ASSERT_EQ(0, rf_set_refuse(1));
-	fd = rf_sock(_metadata, variant->family, SOCK_NONBLOCK);
-	ASSERT_EQ(0, sct_bind(fd, variant->family, variant->addr, RF_PORT));
+	ASSERT_EQ(0, sct_set_refuse(1));
+	fd = sct_t_bound(_metadata, variant->family, variant->addr, RF_PORT, SCT_NONBLOCK);
 	/* Not EINPROGRESS: the SYN never leaves. */
 	EXPECT_EQ(-ECONNREFUSED, rf_connect(fd, variant->family, variant->addr,
 					    RF_PORT, &us));
@@ -581,7 +303,7 @@ TEST_F_TIMEOUT(refuse, nonblocking, RF_TIMEOUT)
 	EXPECT_COUNTERS(1, 1);
 
 	/* Non-blocking connect() to a listener still works on that socket. */
-	lfd = rf_listener(_metadata, variant->family, variant->addr, RF_OTHER_PORT);
+	lfd = sct_t_listener(_metadata, variant->family, variant->addr, RF_OTHER_PORT, SCT_REUSEADDR);
 	EXPECT_EQ(-EINPROGRESS, rf_connect(fd, variant->family, variant->addr,
 					   RF_OTHER_PORT, NULL));
 	pfd.events = POLLOUT;
@@ -598,16 +320,16 @@ TEST_F_TIMEOUT(refuse, nonblocking, RF_TIMEOUT)
  * ip_local_port_range, an unbound socket connecting to that port always
  * gets it. The autobound port is released at once.
  */
-TEST_F_TIMEOUT(refuse, ephemeral_port, RF_TIMEOUT)
+TEST_F_TIMEOUT(refuse, ephemeral_port, SCT_TIMEOUT)
 {
 	char range[32];
 	long long us;
 	int fd, fd2;
 
 	snprintf(range, sizeof(range), "%d %d\n", RF_PORT, RF_PORT);
-	ASSERT_EQ(0, rf_write_file(RF_PORTS, range));
-	ASSERT_EQ(0, rf_set_refuse(1));
-	fd = rf_sock(_metadata, variant->family, 0);
+	ASSERT_EQ(0, sct_write_file(SCT_RANGE, range));
+	ASSERT_EQ(0, sct_set_refuse(1));
+	fd = sct_t_socket(_metadata, variant->family, 0);
 	EXPECT_EQ(-ECONNREFUSED, rf_connect(fd, variant->family, variant->addr,
 					    RF_PORT, &us));
 	EXPECT_FAST(us, "connect() from an ephemeral port");
@@ -615,7 +337,7 @@ TEST_F_TIMEOUT(refuse, ephemeral_port, RF_TIMEOUT)
 	EXPECT_COUNTERS(1, 1);
 
 	/* Released while fd is still open. */
-	fd2 = rf_sock(_metadata, variant->family, 0);
+	fd2 = sct_t_socket(_metadata, variant->family, 0);
 	EXPECT_EQ(0, sct_bind(fd2, variant->family, variant->addr, RF_PORT))
 		TH_LOG("autobound port not released: %s", strerror(errno));
 	close(fd2);
@@ -639,11 +361,11 @@ static int rf_race(struct __test_metadata *_metadata, int family,
 
 	*connected = 0;
 	for (i = 0; i < RF_RACE_TRIES; i++) {
-		fd = rf_sock(_metadata, family, 0);
+		fd = sct_t_socket(_metadata, family, 0);
 		err = rf_connect(fd, family, addr, RF_RACE_LO, NULL);
 		if (!err) {
 			(*connected)++;
-			self += rf_is_self(fd);
+			self += sct_is_self(fd);
 		}
 		close(fd);
 		if (self)
@@ -656,32 +378,37 @@ static int rf_race(struct __test_metadata *_metadata, int family,
 	return self;
 }
 
-TEST_F_TIMEOUT(refuse, ephemeral_race, RF_TIMEOUT)
+TEST_F_TIMEOUT(refuse, ephemeral_race, SCT_TIMEOUT)
 {
 	long long attempts, refused;
+	struct sct_file f = {};
 	int connected, nself;
 	char range[32];
 
 	snprintf(range, sizeof(range), "%d %d\n", RF_RACE_LO, RF_RACE_LO + 7);
-	ASSERT_EQ(0, rf_write_file(RF_PORTS, range));
+	ASSERT_EQ(0, sct_write_file(SCT_RANGE, range));
 
-	ASSERT_EQ(0, rf_set_refuse(1));
+	ASSERT_EQ(0, sct_set_refuse(1));
 	nself = rf_race(_metadata, variant->family, variant->addr, &connected);
 	EXPECT_EQ(0, nself);
 	EXPECT_EQ(0, connected) TH_LOG("%d connect()s succeeded with refuse=1", connected);
-	ASSERT_EQ(0, rf_counters(&attempts, &refused));
+	sct_read(_metadata, &f);
+	attempts = f.attempts;
+	refused = f.refused;
+	sct_file_free(&f);
 	EXPECT_LT(0, refused) TH_LOG("the loop never drew the destination port");
 	EXPECT_EQ(attempts, refused);
 	TH_LOG("refuse=1: %d tries, %lld self-connects refused", RF_RACE_TRIES, refused);
 
-	ASSERT_EQ(0, rf_set_refuse(0));
+	ASSERT_EQ(0, sct_set_refuse(0));
 	nself = rf_race(_metadata, variant->family, variant->addr, &connected);
 	EXPECT_EQ(1, nself) TH_LOG("refuse=0: no self-connect in %d tries", RF_RACE_TRIES);
 	EXPECT_COUNTERS(attempts, refused);
 }
 
-/* TCP Fast Open: sendto(MSG_FASTOPEN) connects and sends in one call. */
-TEST_F_TIMEOUT(refuse, tfo_sendto, RF_TIMEOUT)
+/* sendto(MSG_FASTOPEN) of a socket bound to the port it sends to: refused. */
+static void rf_tfo_sendto(struct __test_metadata *_metadata,
+			  const FIXTURE_VARIANT(refuse) *variant, const char *what)
 {
 	struct sockaddr_storage ss;
 	socklen_t len;
@@ -689,18 +416,23 @@ TEST_F_TIMEOUT(refuse, tfo_sendto, RF_TIMEOUT)
 	ssize_t n;
 	int fd;
 
-	ASSERT_EQ(0, rf_set_refuse(1));
-	fd = rf_sock(_metadata, variant->family, 0);
-	ASSERT_EQ(0, sct_bind(fd, variant->family, variant->addr, RF_PORT));
+	ASSERT_EQ(0, sct_set_refuse(1));
+	fd = sct_t_bound(_metadata, variant->family, variant->addr, RF_PORT, 0);
 	len = sct_sockaddr(variant->family, variant->addr, RF_PORT, &ss);
-	t0 = rf_now_us();
+	t0 = sct_now_us();
 	n = sendto(fd, "hello", 5, MSG_FASTOPEN, (struct sockaddr *)&ss, len);
-	us = rf_now_us() - t0;
+	us = sct_now_us() - t0;
 	EXPECT_EQ(-1, n);
 	EXPECT_EQ(ECONNREFUSED, errno) TH_LOG("sendto: %s", strerror(errno));
-	EXPECT_FAST(us, "sendto(MSG_FASTOPEN)");
+	EXPECT_FAST(us, what);
 	EXPECT_COUNTERS(1, 1);
 	rf_expect_reusable(_metadata, fd, variant->family, variant->addr, RF_PORT);
+}
+
+/* TCP Fast Open: sendto(MSG_FASTOPEN) connects and sends in one call. */
+TEST_F_TIMEOUT(refuse, tfo_sendto, SCT_TIMEOUT)
+{
+	rf_tfo_sendto(_metadata, variant, "sendto(MSG_FASTOPEN)");
 }
 
 /*
@@ -708,37 +440,20 @@ TEST_F_TIMEOUT(refuse, tfo_sendto, RF_TIMEOUT)
  * when that SYN is refused tcp_send_syn_data() sends a plain one; one
  * connect, counted once.
  */
-TEST_F_TIMEOUT(refuse, tfo_sendto_syn_data, RF_TIMEOUT)
+TEST_F_TIMEOUT(refuse, tfo_sendto_syn_data, SCT_TIMEOUT)
 {
-	struct sockaddr_storage ss;
-	socklen_t len;
-	long long t0, us;
-	ssize_t n;
-	int fd;
-
-	ASSERT_EQ(0, rf_write_file(RF_TFO, "5"));
-	ASSERT_EQ(0, rf_set_refuse(1));
-	fd = rf_sock(_metadata, variant->family, 0);
-	ASSERT_EQ(0, sct_bind(fd, variant->family, variant->addr, RF_PORT));
-	len = sct_sockaddr(variant->family, variant->addr, RF_PORT, &ss);
-	t0 = rf_now_us();
-	n = sendto(fd, "hello", 5, MSG_FASTOPEN, (struct sockaddr *)&ss, len);
-	us = rf_now_us() - t0;
-	EXPECT_EQ(-1, n);
-	EXPECT_EQ(ECONNREFUSED, errno) TH_LOG("sendto: %s", strerror(errno));
-	EXPECT_FAST(us, "sendto(MSG_FASTOPEN) with SYN data");
-	EXPECT_COUNTERS(1, 1);
-	rf_expect_reusable(_metadata, fd, variant->family, variant->addr, RF_PORT);
+	ASSERT_EQ(0, sct_write_file(RF_TFO, "5"));
+	rf_tfo_sendto(_metadata, variant, "sendto(MSG_FASTOPEN) with SYN data");
 }
 
 /* TCP_FASTOPEN_CONNECT without a cookie: connect() sends the SYN. */
-TEST_F_TIMEOUT(refuse, tfo_connect, RF_TIMEOUT)
+TEST_F_TIMEOUT(refuse, tfo_connect, SCT_TIMEOUT)
 {
 	long long us;
 	int fd, one = 1;
 
-	ASSERT_EQ(0, rf_set_refuse(1));
-	fd = rf_sock(_metadata, variant->family, 0);
+	ASSERT_EQ(0, sct_set_refuse(1));
+	fd = sct_t_socket(_metadata, variant->family, 0);
 	ASSERT_EQ(0, setsockopt(fd, IPPROTO_TCP, TCP_FASTOPEN_CONNECT, &one, sizeof(one)));
 	ASSERT_EQ(0, sct_bind(fd, variant->family, variant->addr, RF_PORT));
 	EXPECT_EQ(-ECONNREFUSED, rf_connect(fd, variant->family, variant->addr,
@@ -754,31 +469,31 @@ TEST_F_TIMEOUT(refuse, tfo_connect, RF_TIMEOUT)
  * write() fails with ECONNREFUSED, and a later connect() and write() to a
  * listener work.
  */
-TEST_F_TIMEOUT(refuse, tfo_connect_deferred, RF_TIMEOUT)
+TEST_F_TIMEOUT(refuse, tfo_connect_deferred, SCT_TIMEOUT)
 {
 	int fd, lfd, afd, one = 1;
 	long long t0, us;
 	char buf[8];
 	ssize_t n;
 
-	ASSERT_EQ(0, rf_write_file(RF_TFO, "5"));
-	ASSERT_EQ(0, rf_set_refuse(1));
-	fd = rf_sock(_metadata, variant->family, 0);
+	ASSERT_EQ(0, sct_write_file(RF_TFO, "5"));
+	ASSERT_EQ(0, sct_set_refuse(1));
+	fd = sct_t_socket(_metadata, variant->family, 0);
 	ASSERT_EQ(0, setsockopt(fd, IPPROTO_TCP, TCP_FASTOPEN_CONNECT, &one, sizeof(one)));
 	ASSERT_EQ(0, sct_bind(fd, variant->family, variant->addr, RF_PORT));
 	ASSERT_EQ(0, rf_connect(fd, variant->family, variant->addr, RF_PORT, NULL))
 		TH_LOG("deferred connect() should return 0 and send nothing");
 	EXPECT_COUNTERS(0, 0);
-	t0 = rf_now_us();
+	t0 = sct_now_us();
 	n = write(fd, "hello", 5);
-	us = rf_now_us() - t0;
+	us = sct_now_us() - t0;
 	EXPECT_EQ(-1, n);
 	EXPECT_EQ(ECONNREFUSED, errno) TH_LOG("write: %s", strerror(errno));
 	EXPECT_FAST(us, "write() after a deferred TCP_FASTOPEN_CONNECT");
 	EXPECT_EQ(0, rf_sock_error(fd));
 	EXPECT_COUNTERS(1, 1);
 
-	lfd = rf_listener(_metadata, variant->family, variant->addr, RF_OTHER_PORT);
+	lfd = sct_t_listener(_metadata, variant->family, variant->addr, RF_OTHER_PORT, SCT_REUSEADDR);
 	EXPECT_EQ(0, rf_connect(fd, variant->family, variant->addr, RF_OTHER_PORT, NULL));
 	EXPECT_EQ(5, write(fd, "hello", 5)) TH_LOG("write: %s", strerror(errno));
 	afd = accept(lfd, NULL, NULL);
@@ -811,7 +526,7 @@ static void rf_sk_bind_sendto_listen(struct __test_metadata *_metadata,
 	ASSERT_NE(0, blen);
 	ASSERT_NE(0, dlen);
 
-	fd1 = rf_sock(_metadata, variant->family, 0);
+	fd1 = sct_t_socket(_metadata, variant->family, 0);
 	ASSERT_EQ(0, setsockopt(fd1, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)));
 	ASSERT_EQ(0, bind(fd1, (struct sockaddr *)&bind_addr, blen));
 	n = sendto(fd1, NULL, 0, MSG_FASTOPEN, (struct sockaddr *)&dst, dlen);
@@ -820,10 +535,10 @@ static void rf_sk_bind_sendto_listen(struct __test_metadata *_metadata,
 		EXPECT_EQ(ECONNREFUSED, errno) TH_LOG("sendto fd1: %s", strerror(errno));
 	} else {
 		EXPECT_EQ(0, n) TH_LOG("sendto fd1: %s", strerror(errno));
-		EXPECT_TRUE(rf_is_self(fd1));
+		EXPECT_TRUE(sct_is_self(fd1));
 	}
 
-	fd2 = rf_sock(_metadata, variant->family, 0);
+	fd2 = sct_t_socket(_metadata, variant->family, 0);
 	ASSERT_EQ(0, setsockopt(fd2, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)));
 	ASSERT_EQ(0, bind(fd2, (struct sockaddr *)&bind_addr, blen));
 	n = sendto(fd2, NULL, 0, MSG_FASTOPEN, (struct sockaddr *)&dst, dlen);
@@ -835,25 +550,24 @@ static void rf_sk_bind_sendto_listen(struct __test_metadata *_metadata,
 	close(fd1);
 }
 
-TEST_F_TIMEOUT(refuse, sk_bind_sendto_listen, RF_TIMEOUT)
+TEST_F_TIMEOUT(refuse, sk_bind_sendto_listen, SCT_TIMEOUT)
 {
 	rf_sk_bind_sendto_listen(_metadata, variant, 20000, false);
 	EXPECT_COUNTERS(0, 0);
-	ASSERT_EQ(0, rf_set_refuse(1));
+	ASSERT_EQ(0, sct_set_refuse(1));
 	rf_sk_bind_sendto_listen(_metadata, variant, 20001, true);
 	EXPECT_COUNTERS(2, 2);
 }
 
 /* Distinct sockets: equal ports on different addresses, and a listener. */
-TEST_F_TIMEOUT(refuse, distinct_sockets, RF_TIMEOUT)
+TEST_F_TIMEOUT(refuse, distinct_sockets, SCT_TIMEOUT)
 {
 	int lfd, fd, afd;
 
-	ASSERT_EQ(0, rf_set_refuse(1));
+	ASSERT_EQ(0, sct_set_refuse(1));
 
-	lfd = rf_listener(_metadata, variant->family, variant->other, RF_PORT);
-	fd = rf_sock(_metadata, variant->family, 0);
-	ASSERT_EQ(0, sct_bind(fd, variant->family, variant->addr, RF_PORT));
+	lfd = sct_t_listener(_metadata, variant->family, variant->other, RF_PORT, SCT_REUSEADDR);
+	fd = sct_t_bound(_metadata, variant->family, variant->addr, RF_PORT, 0);
 	EXPECT_EQ(0, rf_connect(fd, variant->family, variant->other, RF_PORT, NULL))
 		TH_LOG("%s:%d -> %s:%d refused", variant->addr, RF_PORT,
 		       variant->other, RF_PORT);
@@ -863,8 +577,8 @@ TEST_F_TIMEOUT(refuse, distinct_sockets, RF_TIMEOUT)
 	close(fd);
 	close(lfd);
 
-	lfd = rf_listener(_metadata, variant->family, variant->addr, RF_PORT);
-	fd = rf_sock(_metadata, variant->family, 0);
+	lfd = sct_t_listener(_metadata, variant->family, variant->addr, RF_PORT, SCT_REUSEADDR);
+	fd = sct_t_socket(_metadata, variant->family, 0);
 	EXPECT_EQ(0, rf_connect(fd, variant->family, variant->addr, RF_PORT, NULL));
 	close(fd);
 	close(lfd);
@@ -897,43 +611,42 @@ static int rf_simult_side(const FIXTURE_VARIANT(refuse) *variant, int end,
 	return rf_connect(fd, variant->family, peer, RF_PORT, NULL);
 }
 
-TEST_F_TIMEOUT(refuse, simultaneous_open, RF_TIMEOUT)
+TEST_F_TIMEOUT(refuse, simultaneous_open, SCT_TIMEOUT)
 {
-	long long attempts, refused;
-	struct rf_child c;
+	struct sct_file f = {};
+	struct sct_child c;
 	char buf[4];
 	int fd, err, st;
 
-	ASSERT_EQ(0, rf_set_refuse(1));
-	ASSERT_EQ(0, rf_child_start(&c));
+	ASSERT_EQ(0, sct_set_refuse(1));
+	ASSERT_EQ(0, sct_child_start(&c));
 	if (!c.pid) {
 		/* B: own namespace, end 1 of the veth. */
-		if (sct_new_netns() || rf_set_refuse(1) || rf_send(c.from[1], 'n'))
-			RF_DIE(10);
-		if (rf_recv(c.to[0]) != 'v' || rf_veth_setup(variant, 1, "scv1"))
-			RF_DIE(11);
+		if (sct_new_netns() || sct_set_refuse(1) || sct_send(c.from[1], 'n'))
+			SCT_DIE(10);
+		if (sct_recv(c.to[0]) != 'v' || rf_veth_setup(variant, 1, "scv1"))
+			SCT_DIE(11);
 		fd = socket(variant->family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 		if (fd < 0 || sct_bind(fd, variant->family, variant->veth[1], RF_PORT))
-			RF_DIE(12);
-		if (rf_send(c.from[1], 'r') || rf_recv(c.to[0]) != 'g')
-			RF_DIE(13);
+			SCT_DIE(12);
+		if (sct_send(c.from[1], 'r') || sct_recv(c.to[0]) != 'g')
+			SCT_DIE(13);
 		if (rf_simult_side(variant, 1, fd))
-			RF_DIE(14);
+			SCT_DIE(14);
 		if (write(fd, "B", 1) != 1 || read(fd, buf, 1) != 1 || buf[0] != 'A')
-			RF_DIE(15);
-		if (rf_counters(&attempts, &refused) || attempts || refused ||
-		    rf_read_long(RF_SYSCTL) != 1)
-			RF_DIE(16);
+			SCT_DIE(15);
+		if (sct_cat(&f) || f.attempts || f.refused || sct_read_long(SCT_SYSCTL) != 1)
+			SCT_DIE(16);
 		_exit(0);
 	}
-	ASSERT_EQ('n', rf_recv(c.from[0]));
+	ASSERT_EQ('n', sct_recv(c.from[0]));
 	ASSERT_EQ(0, rf_sh("ip link add scv0 type veth peer name scv1 netns %d", c.pid));
 	ASSERT_EQ(0, rf_veth_setup(variant, 0, "scv0"));
-	fd = rf_sock(_metadata, variant->family, 0);
+	fd = sct_t_socket(_metadata, variant->family, 0);
 	ASSERT_EQ(0, sct_bind(fd, variant->family, variant->veth[0], RF_PORT));
-	ASSERT_EQ(0, rf_send(c.to[1], 'v'));
-	ASSERT_EQ('r', rf_recv(c.from[0]));
-	ASSERT_EQ(0, rf_send(c.to[1], 'g'));
+	ASSERT_EQ(0, sct_send(c.to[1], 'v'));
+	ASSERT_EQ('r', sct_recv(c.from[0]));
+	ASSERT_EQ(0, sct_send(c.to[1], 'g'));
 	err = rf_simult_side(variant, 0, fd);
 	EXPECT_EQ(0, err) TH_LOG("A's connect(): %s", strerror(-err));
 	if (!err) {
@@ -941,62 +654,53 @@ TEST_F_TIMEOUT(refuse, simultaneous_open, RF_TIMEOUT)
 		EXPECT_EQ(1, read(fd, buf, 1));
 		EXPECT_EQ('B', buf[0]);
 	}
-	st = rf_child_wait(&c);
+	st = sct_child_wait(&c);
 	EXPECT_EQ(0, st) TH_LOG("B failed at step %d (14: connect)", st);
 	close(fd);
 	EXPECT_COUNTERS(0, 0);
 }
 
 /* Each namespace has its own value and counters. */
-TEST_F_TIMEOUT(refuse, per_netns, RF_TIMEOUT)
+TEST_F_TIMEOUT(refuse, per_netns, SCT_TIMEOUT)
 {
-	struct rf_child c;
+	struct sct_child c;
 	long long us;
 	int fd, st;
 
-	ASSERT_EQ(0, rf_set_refuse(1));
-	ASSERT_EQ(0, rf_child_start(&c));
+	ASSERT_EQ(0, sct_set_refuse(1));
+	ASSERT_EQ(0, sct_child_start(&c));
 	if (!c.pid) {
 		/* A fresh namespace: 0, and a self-connect works there. */
-		if (sct_new_netns() || rf_read_long(RF_SYSCTL) != 0)
-			RF_DIE(10);
-		fd = socket(variant->family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (fd < 0 || sct_bind(fd, variant->family, variant->addr, RF_PORT))
-			RF_DIE(11);
-		if (rf_connect(fd, variant->family, variant->addr, RF_PORT, NULL) ||
-		    !rf_is_self(fd))
-			RF_DIE(12);
+		if (sct_new_netns() || sct_read_long(SCT_SYSCTL) != 0)
+			SCT_DIE(10);
+		fd = sct_self_connect(variant->family, variant->addr, RF_PORT, 0);
+		if (fd < 0 || !sct_is_self(fd))
+			SCT_DIE(11);
 		close(fd);
 		/* Its own 1 refuses there, its own 0 does not touch A's 1. */
-		if (rf_set_refuse(1))
-			RF_DIE(13);
-		fd = socket(variant->family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (fd < 0 || sct_bind(fd, variant->family, variant->addr, RF_PORT + 1))
-			RF_DIE(14);
-		if (rf_connect(fd, variant->family, variant->addr, RF_PORT + 1, NULL) !=
-		    -ECONNREFUSED)
-			RF_DIE(15);
-		close(fd);
-		if (rf_set_refuse(0) || rf_send(c.from[1], 'd') || rf_recv(c.to[0]) != 'q')
-			RF_DIE(16);
+		if (sct_set_refuse(1))
+			SCT_DIE(13);
+		if (sct_self_connect(variant->family, variant->addr, RF_PORT + 1, 0) != -ECONNREFUSED)
+			SCT_DIE(15);
+		if (sct_set_refuse(0) || sct_send(c.from[1], 'd') || sct_recv(c.to[0]) != 'q')
+			SCT_DIE(16);
 		_exit(0);
 	}
-	ASSERT_EQ('d', rf_recv(c.from[0]));
-	EXPECT_EQ(1, rf_read_long(RF_SYSCTL));
+	ASSERT_EQ('d', sct_recv(c.from[0]));
+	EXPECT_EQ(1, sct_read_long(SCT_SYSCTL));
 	EXPECT_COUNTERS(0, 0);
-	fd = rf_sock(_metadata, variant->family, 0);
-	ASSERT_EQ(0, sct_bind(fd, variant->family, variant->addr, RF_PORT));
+	fd = sct_t_bound(_metadata, variant->family, variant->addr, RF_PORT, 0);
 	EXPECT_EQ(-ECONNREFUSED, rf_connect(fd, variant->family, variant->addr,
 					    RF_PORT, &us));
 	close(fd);
 	EXPECT_COUNTERS(1, 1);
-	ASSERT_EQ(0, rf_send(c.to[1], 'q'));
-	st = rf_child_wait(&c);
+	ASSERT_EQ(0, sct_send(c.to[1], 'q'));
+	st = sct_child_wait(&c);
 	EXPECT_EQ(0, st) TH_LOG("child failed at step %d", st);
 }
 
 /* Only 0 and 1: anything else is EINVAL and leaves the value alone. */
-TEST_F_TIMEOUT(refuse, bad_values, RF_TIMEOUT)
+TEST_F_TIMEOUT(refuse, bad_values, SCT_TIMEOUT)
 {
 	static const char * const bad[] = {
 		"2", "-1", "256", "abc", "1x", "4294967297",
@@ -1005,19 +709,19 @@ TEST_F_TIMEOUT(refuse, bad_values, RF_TIMEOUT)
 	int v;
 
 	for (v = 0; v <= 1; v++) {
-		ASSERT_EQ(0, rf_set_refuse(v));
+		ASSERT_EQ(0, sct_set_refuse(v));
 		for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-			EXPECT_EQ(-EINVAL, rf_write_file(RF_SYSCTL, bad[i]))
+			EXPECT_EQ(-EINVAL, sct_write_file(SCT_SYSCTL, bad[i]))
 				TH_LOG("writing \"%s\"", bad[i]);
-			EXPECT_EQ(v, rf_read_long(RF_SYSCTL))
+			EXPECT_EQ(v, sct_read_long(SCT_SYSCTL))
 				TH_LOG("value changed by \"%s\"", bad[i]);
 		}
 	}
-	ASSERT_EQ(0, rf_set_refuse(1));
-	EXPECT_EQ(0, rf_write_file(RF_SYSCTL, "1"));	/* same value */
-	EXPECT_EQ(1, rf_read_long(RF_SYSCTL));
-	EXPECT_EQ(0, rf_write_file(RF_SYSCTL, "0\n"));
-	EXPECT_EQ(0, rf_read_long(RF_SYSCTL));
+	ASSERT_EQ(0, sct_set_refuse(1));
+	EXPECT_EQ(0, sct_write_file(SCT_SYSCTL, "1"));	/* same value */
+	EXPECT_EQ(1, sct_read_long(SCT_SYSCTL));
+	EXPECT_EQ(0, sct_write_file(SCT_SYSCTL, "0\n"));
+	EXPECT_EQ(0, sct_read_long(SCT_SYSCTL));
 }
 
 /* Drop CAP_NET_ADMIN from the effective set; keep the uid. */
@@ -1041,57 +745,57 @@ static int rf_drop_net_admin(void)
  * the root of a child user namespace (EPERM); yes the owner of a namespace
  * made in its own user namespace.
  */
-TEST_F_TIMEOUT(refuse, unprivileged, RF_TIMEOUT)
+TEST_F_TIMEOUT(refuse, unprivileged, SCT_TIMEOUT)
 {
-	struct rf_child c;
+	struct sct_child c;
 	int st, ret;
 
 	/* An unprivileged uid cannot even open it for writing. */
-	ASSERT_EQ(0, rf_child_start(&c));
+	ASSERT_EQ(0, sct_child_start(&c));
 	if (!c.pid) {
-		if (setgroups(0, NULL) || setgid(RF_NOBODY) || setuid(RF_NOBODY))
-			RF_DIE(10);
-		ret = rf_read_long(RF_SYSCTL);
+		if (sct_become_nobody())
+			SCT_DIE(10);
+		ret = sct_read_long(SCT_SYSCTL);
 		if (ret) {
-			fprintf(stderr, "# read as uid %d: %d\n", RF_NOBODY, ret);
-			RF_DIE(11);
+			fprintf(stderr, "# read as uid %d: %d\n", SCT_NOBODY, ret);
+			SCT_DIE(11);
 		}
-		if (rf_write_file(RF_SYSCTL, "1") != -EACCES)
-			RF_DIE(12);
+		if (sct_write_file(SCT_SYSCTL, "1") != -EACCES)
+			SCT_DIE(12);
 		_exit(0);
 	}
-	st = rf_child_wait(&c);
-	EXPECT_EQ(0, st) TH_LOG("uid %d: step %d (12: write not EACCES)", RF_NOBODY, st);
+	st = sct_child_wait(&c);
+	EXPECT_EQ(0, st) TH_LOG("uid %d: step %d (12: write not EACCES)", SCT_NOBODY, st);
 
 	/* uid 0 without CAP_NET_ADMIN. */
-	ASSERT_EQ(0, rf_child_start(&c));
+	ASSERT_EQ(0, sct_child_start(&c));
 	if (!c.pid) {
 		if (rf_drop_net_admin())
-			RF_DIE(10);
-		if (rf_write_file(RF_SYSCTL, "1") != -EPERM)
-			RF_DIE(11);
+			SCT_DIE(10);
+		if (sct_write_file(SCT_SYSCTL, "1") != -EPERM)
+			SCT_DIE(11);
 		_exit(0);
 	}
-	st = rf_child_wait(&c);
+	st = sct_child_wait(&c);
 	EXPECT_EQ(0, st) TH_LOG("no CAP_NET_ADMIN: step %d (11: write not EPERM)", st);
 
 	/* Root of a child user namespace: no capability over this netns. */
-	ASSERT_EQ(0, rf_child_start(&c));
+	ASSERT_EQ(0, sct_child_start(&c));
 	if (!c.pid) {
 		if (unshare(CLONE_NEWUSER))
-			RF_DIE(10);
-		if (rf_write_file(RF_SYSCTL, "1") != -EPERM)
-			RF_DIE(11);
+			SCT_DIE(10);
+		if (sct_write_file(SCT_SYSCTL, "1") != -EPERM)
+			SCT_DIE(11);
 		/* Its own network namespace is its to set. */
 		if (sct_new_netns())
-			RF_DIE(12);
-		if (rf_write_file(RF_SYSCTL, "1") || rf_read_long(RF_SYSCTL) != 1)
-			RF_DIE(13);
+			SCT_DIE(12);
+		if (sct_write_file(SCT_SYSCTL, "1") || sct_read_long(SCT_SYSCTL) != 1)
+			SCT_DIE(13);
 		_exit(0);
 	}
-	st = rf_child_wait(&c);
+	st = sct_child_wait(&c);
 	EXPECT_EQ(0, st) TH_LOG("child user namespace: step %d", st);
-	EXPECT_EQ(0, rf_read_long(RF_SYSCTL));
+	EXPECT_EQ(0, sct_read_long(SCT_SYSCTL));
 }
 
 /*
@@ -1101,10 +805,10 @@ TEST_F_TIMEOUT(refuse, unprivileged, RF_TIMEOUT)
 static bool rf_kmsg_find(int kfd, const char *want)
 {
 	char rec[2048];
-	long long end = rf_now_us() + 2000000;
+	long long end = sct_now_us() + 2000000;
 	ssize_t n;
 
-	while (rf_now_us() < end) {
+	while (sct_now_us() < end) {
 		n = read(kfd, rec, sizeof(rec) - 1);
 		if (n < 0 && errno == EAGAIN) {
 			usleep(10000);
@@ -1125,14 +829,14 @@ static bool rf_kmsg_find(int kfd, const char *want)
 static void rf_refuse_bound(struct __test_metadata *_metadata, int family,
 			    const char *addr)
 {
-	int fd = rf_sock(_metadata, family, 0);
+	int fd = sct_t_socket(_metadata, family, 0);
 
 	ASSERT_EQ(0, sct_bind(fd, family, addr, RF_PORT));
 	EXPECT_EQ(-ECONNREFUSED, rf_connect(fd, family, addr, RF_PORT, NULL));
 	close(fd);
 }
 
-TEST_F_TIMEOUT(refuse, counters_and_log, RF_TIMEOUT)
+TEST_F_TIMEOUT(refuse, counters_and_log, SCT_TIMEOUT)
 {
 	char addr[80], want[256], comm[32] = "";
 	int fd, kfd, i, refused;
@@ -1140,7 +844,7 @@ TEST_F_TIMEOUT(refuse, counters_and_log, RF_TIMEOUT)
 	FILE *f;
 
 	EXPECT_COUNTERS(0, 0);
-	ASSERT_EQ(0, rf_set_refuse(1));
+	ASSERT_EQ(0, sct_set_refuse(1));
 	EXPECT_COUNTERS(0, 0);
 
 	f = fopen("/proc/self/comm", "re");
@@ -1177,14 +881,13 @@ TEST_F_TIMEOUT(refuse, counters_and_log, RF_TIMEOUT)
 
 	/* Each refusal counts; a listener's connections do not. */
 	for (i = 0; i < 3; i++) {
-		fd = rf_sock(_metadata, variant->family, SOCK_NONBLOCK);
-		ASSERT_EQ(0, sct_bind(fd, variant->family, variant->addr, RF_PORT));
+		fd = sct_t_bound(_metadata, variant->family, variant->addr, RF_PORT, SCT_NONBLOCK);
 		EXPECT_EQ(-ECONNREFUSED, rf_connect(fd, variant->family,
 						    variant->addr, RF_PORT, NULL));
 		close(fd);
 	}
 	EXPECT_COUNTERS(refused + 3, refused + 3);
-	ASSERT_EQ(0, rf_set_refuse(0));
+	ASSERT_EQ(0, sct_set_refuse(0));
 	EXPECT_COUNTERS(refused + 3, refused + 3);
 }
 
@@ -1196,76 +899,69 @@ TEST_F_TIMEOUT(refuse, counters_and_log, RF_TIMEOUT)
  */
 #define RF_NS	3
 
-TEST_F_TIMEOUT(refuse, module_reload, RF_TIMEOUT)
+TEST_F_TIMEOUT(refuse, module_reload, SCT_TIMEOUT)
 {
-	struct rf_child c[RF_NS];
+	struct sct_child c[RF_NS];
 	const char *ko = sct_module_ko();
 	int i, fd, ret, st;
 
 	if (!ko)
 		SKIP(return, "SELFCONN_KO not set or not readable");
-	ASSERT_EQ(0, rf_set_refuse(1));
+	ASSERT_EQ(0, sct_set_refuse(1));
 	for (i = 0; i < RF_NS; i++) {
-		ASSERT_EQ(0, rf_child_start(&c[i]));
+		ASSERT_EQ(0, sct_child_start(&c[i]));
 		if (!c[i].pid) {
 			int n = 0, cfd;
 
-			if (sct_new_netns() || rf_set_refuse(1) || rf_send(c[i].from[1], 'u'))
-				RF_DIE(10);
+			if (sct_new_netns() || sct_set_refuse(1) || sct_send(c[i].from[1], 'u'))
+				SCT_DIE(10);
 			/* Self-connects refused until rmmod, then they work. */
 			for (;;) {
 				struct pollfd p = { .fd = c[i].to[0], .events = POLLIN };
 
-				cfd = socket(variant->family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-				if (cfd < 0 || sct_bind(cfd, variant->family,
-						       variant->addr, RF_PORT + n % 8))
-					RF_DIE(11);
-				ret = rf_connect(cfd, variant->family, variant->addr,
-						 RF_PORT + n % 8, NULL);
-				close(cfd);
-				n++;
-				if (ret && ret != -ECONNREFUSED)
-					RF_DIE(12);
+				cfd = sct_self_connect(variant->family, variant->addr,
+						       RF_PORT + n++ % 8, 0);
+				if (cfd >= 0)
+					close(cfd);
+				else if (cfd != -ECONNREFUSED)
+					SCT_DIE(12);
 				/* Connected: the hooks are gone, rmmod is under way. */
-				if (!ret || poll(&p, 1, 0) == 1)
+				if (cfd >= 0 || poll(&p, 1, 0) == 1)
 					break;
 				usleep(1000);
 			}
-			if (rf_recv(c[i].to[0]) != 'x')
-				RF_DIE(13);
+			if (sct_recv(c[i].to[0]) != 'x')
+				SCT_DIE(13);
 			/* After rmmod: no hook is left behind. */
-			cfd = socket(variant->family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-			if (cfd < 0 || sct_bind(cfd, variant->family, variant->addr, RF_PORT + 9))
-				RF_DIE(14);
-			if (rf_connect(cfd, variant->family, variant->addr, RF_PORT + 9, NULL) ||
-			    !rf_is_self(cfd))
-				RF_DIE(15);
+			cfd = sct_self_connect(variant->family, variant->addr, RF_PORT + 9, 0);
+			if (cfd < 0 || !sct_is_self(cfd))
+				SCT_DIE(15);
 			close(cfd);
-			if (rf_send(c[i].from[1], 'y') || rf_recv(c[i].to[0]) != 'z')
-				RF_DIE(16);
+			if (sct_send(c[i].from[1], 'y') || sct_recv(c[i].to[0]) != 'z')
+				SCT_DIE(16);
 			/* After insmod: this namespace is at 0. */
-			if (rf_read_long(RF_SYSCTL) != 0)
-				RF_DIE(17);
+			if (sct_read_long(SCT_SYSCTL) != 0)
+				SCT_DIE(17);
 			_exit(0);
 		}
-		ASSERT_EQ('u', rf_recv(c[i].from[0]));
+		ASSERT_EQ('u', sct_recv(c[i].from[0]));
 	}
 	usleep(200000);
 
 	ret = sct_module_unload();
-	ASSERT_EQ(0, ret) TH_LOG("delete_module(%s): %s", RF_MODNAME, strerror(-ret));
-	EXPECT_EQ(-ENOENT, rf_read_long(RF_SYSCTL));
+	ASSERT_EQ(0, ret) TH_LOG("delete_module(%s): %s", SCT_MODNAME, strerror(-ret));
+	EXPECT_EQ(-ENOENT, sct_read_long(SCT_SYSCTL));
 	for (i = 0; i < RF_NS; i++) {
-		EXPECT_EQ(0, rf_send(c[i].to[1], 'x'));
-		EXPECT_EQ('y', rf_recv(c[i].from[0]));
+		EXPECT_EQ(0, sct_send(c[i].to[1], 'x'));
+		EXPECT_EQ('y', sct_recv(c[i].from[0]));
 	}
 	ret = sct_module_load(ko, "");
 	ASSERT_EQ(0, ret) TH_LOG("finit_module(%s): %s", ko, strerror(-ret));
-	EXPECT_EQ(0, rf_read_long(RF_SYSCTL));
+	EXPECT_EQ(0, sct_read_long(SCT_SYSCTL));
 	EXPECT_COUNTERS(0, 0);
 	for (i = 0; i < RF_NS; i++) {
-		EXPECT_EQ(0, rf_send(c[i].to[1], 'z'));
-		st = rf_child_wait(&c[i]);
+		EXPECT_EQ(0, sct_send(c[i].to[1], 'z'));
+		st = sct_child_wait(&c[i]);
 		EXPECT_EQ(0, st) TH_LOG("namespace %d: step %d", i, st);
 	}
 
@@ -1273,28 +969,27 @@ TEST_F_TIMEOUT(refuse, module_reload, RF_TIMEOUT)
 	ASSERT_EQ(0, sct_module_unload());
 	EXPECT_EQ(-EINVAL, sct_module_load(ko, "refuse_default=2"));
 	ASSERT_EQ(0, sct_module_load(ko, "refuse_default=1"));
-	EXPECT_EQ(1, rf_read_long(RF_PARAM));
-	EXPECT_EQ(1, rf_read_long(RF_SYSCTL)) TH_LOG("existing namespace");
-	fd = rf_sock(_metadata, variant->family, 0);
-	ASSERT_EQ(0, sct_bind(fd, variant->family, variant->addr, RF_PORT));
+	EXPECT_EQ(1, sct_read_long(RF_PARAM));
+	EXPECT_EQ(1, sct_read_long(SCT_SYSCTL)) TH_LOG("existing namespace");
+	fd = sct_t_bound(_metadata, variant->family, variant->addr, RF_PORT, 0);
 	EXPECT_EQ(-ECONNREFUSED, rf_connect(fd, variant->family, variant->addr,
 					    RF_PORT, NULL));
 	close(fd);
 	EXPECT_COUNTERS(1, 1);
-	ASSERT_EQ(0, rf_child_start(&c[0]));
+	ASSERT_EQ(0, sct_child_start(&c[0]));
 	if (!c[0].pid)
-		_exit(sct_new_netns() || rf_read_long(RF_SYSCTL) != 1);
-	EXPECT_EQ(0, rf_child_wait(&c[0])) TH_LOG("a new namespace is not at 1");
-	EXPECT_EQ(-EINVAL, rf_write_file(RF_PARAM, "2"));
-	EXPECT_EQ(0, rf_write_file(RF_PARAM, "0"));
-	ASSERT_EQ(0, rf_child_start(&c[0]));
+		_exit(sct_new_netns() || sct_read_long(SCT_SYSCTL) != 1);
+	EXPECT_EQ(0, sct_child_wait(&c[0])) TH_LOG("a new namespace is not at 1");
+	EXPECT_EQ(-EINVAL, sct_write_file(RF_PARAM, "2"));
+	EXPECT_EQ(0, sct_write_file(RF_PARAM, "0"));
+	ASSERT_EQ(0, sct_child_start(&c[0]));
 	if (!c[0].pid)
-		_exit(sct_new_netns() || rf_read_long(RF_SYSCTL) != 0);
-	EXPECT_EQ(0, rf_child_wait(&c[0])) TH_LOG("a new namespace is not at 0");
+		_exit(sct_new_netns() || sct_read_long(SCT_SYSCTL) != 0);
+	EXPECT_EQ(0, sct_child_wait(&c[0])) TH_LOG("a new namespace is not at 0");
 
 	ASSERT_EQ(0, sct_module_unload());
 	ASSERT_EQ(0, sct_module_load(ko, ""));
-	EXPECT_EQ(0, rf_read_long(RF_SYSCTL));
+	EXPECT_EQ(0, sct_read_long(SCT_SYSCTL));
 }
 
 TEST_HARNESS_MAIN

@@ -22,8 +22,7 @@ sct_need_netns
 
 echo "1..7"
 
-tmp=$(mktemp -d) || exit 1
-trap 'rm -rf "$tmp"' EXIT
+sct_tmp
 
 # attempts= and refused= of the /proc/selfconn header, as "A R".
 counters() {
@@ -90,23 +89,13 @@ fi
 
 # refuse=0: the same command connects to itself again.
 echo 0 >$SYSCTL
-mkfifo "$tmp/in"
-ncat 127.0.0.1 $PORT -p $PORT <"$tmp/in" >/dev/null 2>"$tmp/err" &
-pid=$!
-exec 3>"$tmp/in"
-i=0
-while [ $i -lt 100 ] && ! grep -q "^inet 127.0.0.1:$PORT ESTAB " /proc/selfconn; do
-	sleep 0.1
-	i=$((i + 1))
-done
-if grep -q "^inet 127.0.0.1:$PORT ESTAB " /proc/selfconn; then
+sct_ncat_hold 127.0.0.1 $PORT
+if sct_wait sct_listed "^inet 127.0.0.1:$PORT ESTAB "; then
 	ok "refuse=0: ncat connects to itself again"
 else
 	not_ok "refuse=0: ncat connects to itself again"
 	sed 's/^/# ncat: /' "$tmp/err"
 fi
-kill $pid 2>/dev/null
-wait $pid 2>/dev/null
-exec 3>&-
+sct_ncat_stop
 
 exit $failed

@@ -32,34 +32,14 @@
  * TAP on stdout; the figures in a "# stress:" line. Exit 0 if all passed.
  */
 #define _GNU_SOURCE
-#include <arpa/inet.h>
-#include <ctype.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
-#include <net/if.h>
-#include <netinet/in.h>
-#include <poll.h>
 #include <pthread.h>
-#include <sched.h>
-#include <stdarg.h>
 #include <stdatomic.h>
-#include <stdbool.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/ioctl.h>
 #include <sys/resource.h>
-#include <sys/socket.h>
-#include <sys/syscall.h>
-#include <time.h>
-#include <unistd.h>
 
+#include "kselftest.h"
 #include "selfconn_lib.h"
 
-#define ST_PROC		"/proc/selfconn"
-#define ST_SYSCTL	"/proc/sys/net/selfconn/refuse"
-#define ST_MODNAME	"selfconn"
 #define ST_LISTEN	18200	/* the loopback churn's listener */
 #define ST_SELF		18300	/* self-connects: ST_SELF .. + ST_NSELF - 1 */
 #define ST_NSELF	64
@@ -73,6 +53,7 @@
 #define ST_LPORT	18400	/* listener churn: 32 ports */
 #define ST_BUF		(1 << 20)
 #define ST_TOGGLERS	3	/* the first in the main namespace */
+#define ST_OPTS		(SCT_REUSEADDR | SCT_TIMEO_1S)
 
 enum st_count {
 	C_CONNECT, C_SELF, C_SELF_REFUSED, C_TIMEWAIT, C_ACCEPT, C_LISTENERS,
@@ -98,7 +79,7 @@ struct st_ctx {
 	char *bad_text;			/* the first inconsistent read */
 	const char *ko;
 	int main_ns;			/* the stress namespace */
-	int holder_ns;			/* refuse=1 there: see st_hold_hooks() */
+	int holder_ns;			/* refuse=1 there: see sct_hold_hooks() */
 };
 
 struct st_thread {
@@ -107,7 +88,6 @@ struct st_thread {
 	int id;
 	unsigned int seed;
 	const char *name;
-	char *buf;
 };
 
 /* ---- bookkeeping ---- */
@@ -167,208 +147,44 @@ static int st_rand(struct st_thread *t, int n)
 
 /* ---- checking what was read ---- */
 
-static bool st_digits(const char *s, size_t n)
-{
-	size_t i;
-
-	if (!n)
-		return false;
-	for (i = 0; i < n; i++)
-		if (!isdigit((unsigned char)s[i]))
-			return false;
-	return true;
-}
-
 /*
- * Something shaped like a kernel address or a hashed pointer: 16 or more
- * hex digits, or 0x and 8 or more (IPv6 groups have 4 at most).
+ * A read of fd from offset 0 in chunk-sized reads, parsed (sct_parse()):
+ * a whole plain read (query < 0) or the report of one port. 0; -errno of
+ * the read; or -EBADMSG with why it is not consistent in f->err.
  */
-static bool st_has_address(const char *s)
+static int st_read_check(int fd, size_t chunk, int query, struct sct_file *f)
 {
-	const char *p = s, *q;
-	bool prefix;
-	size_t run;
+	int ret, i;
 
-	while (*p) {
-		prefix = p[0] == '0' && (p[1] == 'x' || p[1] == 'X');
-		q = prefix ? p + 2 : p;
-		run = strspn(q, "0123456789abcdefABCDEF");
-		if (run >= 16 || (prefix && run >= 8))
-			return true;
-		p = q + (run ? run : 1);
+	if (lseek(fd, 0, SEEK_SET)) {
+		sct_file_free(f);
+		/* on a file removed under its descriptor: EINVAL (proc_reg_llseek()) */
+		return errno == EINVAL ? -EIO : -errno;
 	}
-	return false;
-}
+	ret = sct_load(f, fd, chunk);
+	if (ret)
+		return ret;
+	if (sct_kernel_address(f->text))
+		snprintf(f->err, sizeof(f->err), "something shaped like a kernel address");
+	else if (query >= 0 && (f->listing || f->nrep != 1 || f->rep[0].port != query))
+		snprintf(f->err, sizeof(f->err), "a query without its one report");
+	else if (query < 0 && !f->listing)
+		snprintf(f->err, sizeof(f->err), "a plain read without the header");
+	for (i = 0; i < f->nrows && !f->err[0]; i++) {
+		int port = atoi(strrchr(f->rows[i].addr, ':') + 1);
 
-static const char * const st_states[] = {
-	"SYN-SENT", "SYN-RECV", "ESTAB", "FIN-WAIT-1", "FIN-WAIT-2",
-	"CLOSE-WAIT", "LAST-ACK", "CLOSING", "TIME-WAIT",
-};
-
-static bool st_state(const char *s)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(st_states) / sizeof(st_states[0]); i++)
-		if (!strcmp(s, st_states[i]))
-			return true;
-	return false;
-}
-
-/* The port of "a.b.c.d:P" (inet) or "[...]:P" (inet6), or -1. */
-static int st_addr_port(const char *fam, const char *addr)
-{
-	const char *colon = strrchr(addr, ':');
-
-	if (!colon || !st_digits(colon + 1, strlen(colon + 1)))
-		return -1;
-	if (!strcmp(fam, "inet6") && (addr[0] != '[' || colon[-1] != ']'))
-		return -1;
-	if (!strcmp(fam, "inet") && (addr[0] == '[' || strchr(addr, ']')))
-		return -1;
-	return atoi(colon + 1);
-}
-
-/* "family address state uid inode timer_ms": NULL or what is wrong. */
-static const char *st_check_row(char *line)
-{
-	char fam[8], addr[64], state[16], uid[16], ino[24], timer[24], extra[2];
-	int port;
-
-	if (sscanf(line, "%7s %63s %15s %15s %23s %23s %1s", fam, addr, state, uid, ino,
-		   timer, extra) != 6)
-		return "a row without its 6 fields";
-	if (strcmp(fam, "inet") && strcmp(fam, "inet6"))
-		return "a row of an unknown family";
-	port = st_addr_port(fam, addr);
-	if (port < ST_SELF || port >= ST_SELF + ST_NSELF)
-		return "a row on a port no self-connect of this namespace uses";
-	if (!st_state(state))
-		return "a row in a state the established hash cannot hold";
-	if (!st_digits(uid, strlen(uid)) || !st_digits(ino, strlen(ino)))
-		return "a row whose uid or inode is no number";
-	/* a timer only for a timewait socket: TIME-WAIT or FIN-WAIT-2, no owner */
-	if (!strcmp(timer, "-"))
-		return strcmp(state, "TIME-WAIT") ? NULL : "a TIME-WAIT row without a timer";
-	if (!st_digits(timer, strlen(timer)) || strcmp(ino, "0") || strcmp(uid, "0") ||
-	    (strcmp(state, "TIME-WAIT") && strcmp(state, "FIN-WAIT-2")))
-		return "a row whose timer does not fit its state";
-	return NULL;
-}
-
-static const char * const st_sections[] = {
-	"bhash", "bhash-owner", "bhash2", "bhash2-owner", "listener",
-	"ehash-local", "ehash-remote", "verdict", "summary",
-};
-
-/* "port P SECTION ...": NULL or what is wrong. */
-static const char *st_check_report_line(const char *line, int port)
-{
-	char sec[24];
-	int p;
-	size_t i;
-
-	if (sscanf(line, "port %d %23s", &p, sec) != 2 || p != port)
-		return "a report line of another port";
-	for (i = 0; i < sizeof(st_sections) / sizeof(st_sections[0]); i++)
-		if (!strcmp(sec, st_sections[i]))
-			return NULL;
-	return "a report line of an unknown section";
-}
-
-/*
- * A whole plain read (query < 0) or the report of one port: NULL if
- * consistent, or why not. Splits text into lines.
- */
-static const char *st_check_split(char *text, int query)
-{
-	char *line, *save = NULL, *end = text + strlen(text);
-	int rows, n = 0, port = query, last = 0, reports = 0;
-	bool summary = true;
-	const char *why;
-
-	if (end == text || end[-1] != '\n')
-		return "does not end with a newline";
-	if (st_has_address(text))
-		return "something shaped like a kernel address";
-	line = strtok_r(text, "\n", &save);
-	if (query < 0) {
-		if (sscanf(line, "# selfconn v1 rows=%d ", &rows) != 1 ||
-		    !strstr(line, " attempts=") || !strstr(line, " refused="))
-			return "a bad header";
-		line = strtok_r(NULL, "\n", &save);
-		if (!line || strcmp(line, "# family address state uid inode timer_ms"))
-			return "a bad column line";
-		for (n = 0; n < rows; n++) {
-			line = strtok_r(NULL, "\n", &save);
-			if (!line || line[0] == '#')
-				return "fewer rows than rows=N";
-			why = st_check_row(line);
-			if (why)
-				return why;
-		}
-		line = strtok_r(NULL, "\n", &save);
+		if (port < ST_SELF || port >= ST_SELF + ST_NSELF)
+			snprintf(f->err, sizeof(f->err),
+				 "a row on a port no self-connect of this namespace uses");
 	}
-	for (; line; line = strtok_r(NULL, "\n", &save)) {
-		if (!strncmp(line, "# port ", 7)) {
-			if (!summary)
-				return "a report without its summary";
-			port = atoi(line + 7);
-			if ((query >= 0 && (reports || port != query)) ||
-			    (query < 0 && port <= last))
-				return "reports not one per port in ascending order";
-			last = port;
-			reports++;
-			summary = false;
-			continue;
-		}
-		if (!reports)
-			return "more rows than rows=N";
-		why = st_check_report_line(line, port);
-		if (why)
-			return why;
-		summary = !strncmp(strchr(line + 5, ' ') + 1, "summary ", 8);
-	}
-	if (!summary)
-		return "the last report has no summary";
-	if (query >= 0 && reports != 1)
-		return "a query without its report";
-	if (reports > 64)
-		return "more than 64 reports";
-	return NULL;
-}
-
-static const char *st_check(const char *text, int query)
-{
-	char *copy = strdup(text);
-	const char *why = copy ? st_check_split(copy, query) : "out of memory";
-
-	free(copy);
-	return why;
+	return f->err[0] ? -EBADMSG : 0;
 }
 
 /* ---- small socket helpers ---- */
 
 /* kind 0: 127.0.0.1, 1: ::1, 2: ::ffff:127.0.0.1 */
-static socklen_t st_addr(int kind, int port, struct sockaddr_storage *ss)
-{
-	static const char *const addr[] = { "127.0.0.1", "::1", "::ffff:127.0.0.1" };
-
-	return sct_sockaddr(kind ? AF_INET6 : AF_INET, addr[kind], port, ss);
-}
-
-static int st_socket(int kind)
-{
-	struct timeval tv = { 1, 0 };
-	int fd = socket(kind ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
-
-	if (fd < 0)
-		return -1;
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	return fd;
-}
+static const char *const st_addr[] = { "127.0.0.1", "::1", "::ffff:127.0.0.1" };
+#define ST_FAMILY(kind)	((kind) ? AF_INET6 : AF_INET)
 
 /* What a busy loopback may answer. */
 static bool st_net_errno(int err)
@@ -384,54 +200,16 @@ static void st_net_fail(struct st_thread *t, const char *what, int err)
 		st_unexpected(t, what, err);
 }
 
-/* A connected socket to kind:port, or -1 (errno set). */
+/* A socket (bound to bind_port if not 0) connected to kind:port: fd or -errno. */
 static int st_connect(int kind, int port, int bind_port)
 {
-	struct sockaddr_storage ss;
-	socklen_t len;
-	int fd = st_socket(kind), err;
-
-	if (fd < 0)
-		return -1;
-	if (bind_port) {
-		len = st_addr(kind, bind_port, &ss);
-		if (bind(fd, (struct sockaddr *)&ss, len))
-			goto fail;
-	}
-	len = st_addr(kind, port, &ss);
-	if (connect(fd, (struct sockaddr *)&ss, len))
-		goto fail;
-	return fd;
-fail:
-	err = errno;
-	close(fd);
-	errno = err;
-	return -1;
+	return sct_connected(ST_FAMILY(kind), st_addr[kind], bind_port ? bind_port : -1,
+			     st_addr[kind], port, ST_OPTS);
 }
 
 static int st_listen(int kind, int port)
 {
-	struct sockaddr_storage ss;
-	socklen_t len = st_addr(kind, port, &ss);
-	int fd = st_socket(kind), err;
-
-	if (fd < 0)
-		return -1;
-	if (bind(fd, (struct sockaddr *)&ss, len) || listen(fd, 512)) {
-		err = errno;
-		close(fd);
-		errno = err;
-		return -1;
-	}
-	return fd;
-}
-
-static void st_rst_close(int fd)
-{
-	struct linger lg = { 1, 0 };
-
-	setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
-	close(fd);
+	return sct_listener_as(ST_FAMILY(kind), st_addr[kind], port, ST_OPTS, 512, geteuid());
 }
 
 /* ---- the threads ---- */
@@ -444,7 +222,7 @@ static void *st_acceptor(void *arg)
 	char b[64];
 
 	if (l < 0) {
-		st_unexpected(t, "listen", errno);
+		st_unexpected(t, "listen", -l);
 		return NULL;
 	}
 	while (!st_stopping(t)) {
@@ -473,7 +251,7 @@ static void *st_churn(void *arg)
 	while (!st_stopping(t)) {
 		fd = st_connect(0, ST_LISTEN, 0);
 		if (fd < 0) {
-			st_net_fail(t, "connect", errno);
+			st_net_fail(t, "connect", -fd);
 			st_sleep_ms(5);
 			continue;
 		}
@@ -497,15 +275,15 @@ static void *st_self(void *arg)
 		port = ST_SELF + st_rand(t, ST_NSELF);
 		fd = st_connect(kind, port, port);
 		if (fd < 0) {
-			if (errno == ECONNREFUSED)
+			if (fd == -ECONNREFUSED)
 				st_add(t->ctx, C_SELF_REFUSED);
 			else
-				st_net_fail(t, "self-connect", errno);
+				st_net_fail(t, "self-connect", -fd);
 		} else {
 			st_add(t->ctx, C_SELF);
 			if (held[n % 8] >= 0) {
 				if (st_rand(t, 2))
-					st_rst_close(held[n % 8]);
+					sct_rst_close(held[n % 8]);
 				else
 					close(held[n % 8]);
 			}
@@ -516,7 +294,7 @@ static void *st_self(void *arg)
 	}
 	for (n = 0; n < 8; n++)
 		if (held[n] >= 0)
-			st_rst_close(held[n]);
+			sct_rst_close(held[n]);
 	return NULL;
 }
 
@@ -531,7 +309,7 @@ static void *st_listeners(void *arg)
 		kind = st_rand(t, 2);
 		l = st_listen(kind, port);
 		if (l < 0) {
-			st_net_fail(t, "listen", errno);
+			st_net_fail(t, "listen", -l);
 			st_sleep_ms(5);
 			continue;
 		}
@@ -554,55 +332,22 @@ static void *st_listeners(void *arg)
 /* Open the file: the descriptor, or -1 after waiting out an unload. */
 static int st_open_proc(struct st_thread *t, int flags)
 {
-	int fd = open(ST_PROC, flags | O_CLOEXEC);
+	int fd = open(SCT_PROC, flags | O_CLOEXEC);
 
 	if (fd >= 0)
 		return fd;
 	if (errno == ENOENT)
 		st_sleep_ms(2);	/* the module is out */
 	else
-		st_unexpected(t, "open " ST_PROC, errno);
+		st_unexpected(t, "open " SCT_PROC, errno);
 	return -1;
-}
-
-/*
- * Back to offset 0. lseek() on a file removed under its descriptor is
- * EINVAL (proc_reg_llseek()), not EIO: errno becomes EIO for the callers.
- */
-static int st_seek0(int fd)
-{
-	if (!lseek(fd, 0, SEEK_SET))
-		return 0;
-	if (errno == EINVAL)
-		errno = EIO;
-	return -1;
-}
-
-/* A read from offset 0 to EOF in chunks of at most chunk bytes. */
-static ssize_t st_read_all(int fd, char *buf, size_t size, size_t chunk)
-{
-	size_t len = 0;
-	ssize_t n;
-
-	if (st_seek0(fd))
-		return -1;
-	while (len < size - 1) {
-		n = read(fd, buf + len, chunk < size - 1 - len ? chunk : size - 1 - len);
-		if (n < 0)
-			return -1;
-		if (!n)
-			break;
-		len += n;
-	}
-	buf[len] = '\0';
-	return len;
 }
 
 /* A read error on a descriptor kept open: EIO after a reload, or unexpected. */
 static void st_read_error(struct st_thread *t, int *fd, int err)
 {
 	if (err != EIO && err != ENOENT)
-		st_unexpected(t, "read " ST_PROC, err);
+		st_unexpected(t, "read " SCT_PROC, err);
 	st_add(t->ctx, C_READ_ERR);
 	close(*fd);
 	*fd = -1;
@@ -612,9 +357,8 @@ static void st_read_error(struct st_thread *t, int *fd, int err)
 static void *st_reader(void *arg)
 {
 	struct st_thread *t = arg;
-	int fd = -1, port = 0;
-	const char *why;
-	ssize_t n;
+	struct sct_file f = {};
+	int fd = -1, port = 0, ret;
 
 	while (!st_stopping(t)) {
 		if (fd < 0 && (fd = st_open_proc(t, t->id == 2 ? O_RDWR : O_RDONLY)) < 0)
@@ -628,21 +372,27 @@ static void *st_reader(void *arg)
 				port = ST_LISTEN;
 			snprintf(cmd, sizeof(cmd), "%d\n", port);
 			/* at offset 0; no pwrite() on a seq_file (ESPIPE) */
-			if (st_seek0(fd) || write(fd, cmd, strlen(cmd)) < 0) {
+			if (lseek(fd, 0, SEEK_SET)) {
+				/* on a file removed under its descriptor: EINVAL (proc_reg_llseek()) */
+				st_read_error(t, &fd, errno == EINVAL ? EIO : errno);
+				continue;
+			}
+			if (write(fd, cmd, strlen(cmd)) < 0) {
 				st_read_error(t, &fd, errno);
 				continue;
 			}
 		}
-		n = st_read_all(fd, t->buf, ST_BUF, t->id == 1 ? 1 + st_rand(t, 7) : ST_BUF);
-		if (n < 0) {
-			st_read_error(t, &fd, errno);
+		ret = st_read_check(fd, t->id == 1 ? 1 + st_rand(t, 7) : ST_BUF,
+				    t->id == 2 ? port : -1, &f);
+		if (ret && ret != -EBADMSG) {
+			st_read_error(t, &fd, -ret);
 			continue;
 		}
 		st_add(t->ctx, t->id == 0 ? C_READ : t->id == 1 ? C_TINY : C_QUERY);
-		why = st_check(t->buf, t->id == 2 ? port : -1);
-		if (why)
-			st_inconsistent(t, why, t->buf);
+		if (ret)
+			st_inconsistent(t, f.err, f.text);
 	}
+	sct_file_free(&f);
 	if (fd >= 0)
 		close(fd);
 	return NULL;
@@ -687,17 +437,10 @@ static void *st_writer(void *arg)
 /* 0, or an errno that is fine while the module comes and goes. */
 static int st_write_sysctl(struct st_thread *t, const char *val)
 {
-	int fd = open(ST_SYSCTL, O_WRONLY | O_CLOEXEC), err = 0;
+	int err = -sct_write_file(SCT_SYSCTL, val);
 
-	if (fd < 0) {
-		err = errno;
-	} else {
-		if (write(fd, val, strlen(val)) < 0)
-			err = errno;
-		close(fd);
-	}
 	if (err && err != ENOENT)
-		st_unexpected(t, "write " ST_SYSCTL, err);
+		st_unexpected(t, "write " SCT_SYSCTL, err);
 	return err;
 }
 
@@ -717,11 +460,11 @@ static void *st_toggler(void *arg)
 		if (t->id) {
 			fd = st_connect(t->id % 3, 18500, 18500);
 			if (fd >= 0)
-				st_rst_close(fd);
-			else if (errno == ECONNREFUSED)
+				sct_rst_close(fd);
+			else if (fd == -ECONNREFUSED)
 				st_add(t->ctx, C_REFUSED);
 			else
-				st_net_fail(t, "self-connect", errno);
+				st_net_fail(t, "self-connect", -fd);
 		}
 		st_sleep_ms(t->id ? 3 : 50);
 	}
@@ -749,7 +492,7 @@ static void st_one_netns(struct st_thread *t)
 	if (tw >= 0)
 		close(tw);	/* a client that closes first */
 	self = st_connect(0, 18601, 18601);
-	pfd = open(ST_PROC, O_WRONLY | O_CLOEXEC);
+	pfd = open(SCT_PROC, O_WRONLY | O_CLOEXEC);
 	if (pfd >= 0) {
 		snprintf(cmd, sizeof(cmd), "%d\n", 18600 + st_rand(t, 2));
 		if (write(pfd, cmd, strlen(cmd)) < 0 && errno != EIO)
@@ -784,28 +527,6 @@ static void *st_netns(void *arg)
 
 /* ---- the module ---- */
 
-/*
- * refuse=1 in a namespace of its own keeps the kernel's nf_hooks_needed
- * static key on while the togglers come and go: multi-threaded QEMU TCG
- * can leave a vCPU looping on a jump label patched under it
- * (kprobe_int3_handler() retries an int3 its stale translation still
- * holds). A reload resets it, so the reloader sets it again.
- */
-static void st_hold_hooks(struct st_thread *t)
-{
-	struct st_ctx *c = t->ctx;
-
-	if (c->holder_ns < 0)
-		return;
-	if (setns(c->holder_ns, CLONE_NEWNET)) {
-		st_unexpected(t, "setns", errno);
-		return;
-	}
-	st_write_sysctl(t, "1\n");
-	if (setns(c->main_ns, CLONE_NEWNET))
-		st_unexpected(t, "setns", errno);
-}
-
 static void *st_reloader(void *arg)
 {
 	struct st_thread *t = arg;
@@ -837,7 +558,9 @@ static void *st_reloader(void *arg)
 			break;
 		}
 		st_add(t->ctx, C_RELOAD);
-		st_hold_hooks(t);
+		/* sct_hold_hooks(): a reload resets the holder's refuse=1 */
+		if (t->ctx->holder_ns >= 0 && sct_hold_hooks(t->ctx->holder_ns) != t->ctx->holder_ns)
+			st_unexpected(t, "refuse=1 in the holder namespace", errno);
 	}
 	return NULL;
 }
@@ -921,77 +644,54 @@ static bool st_all_ran(struct st_ctx *c)
 	return !c->ko || atomic_load(&c->count[C_RELOAD]);
 }
 
-static int st_tap(int *n, bool ok, const char *what)
+/* A final plain read, checked: 0 or -errno, with why in f->err. */
+static int st_final_read(struct sct_file *f)
 {
-	printf("%s %d %s\n", ok ? "ok" : "not ok", ++*n, what);
-	return ok ? 0 : 1;
-}
+	int fd = open(SCT_PROC, O_RDONLY | O_CLOEXEC), ret;
 
-/* A final plain read, checked: NULL or why not. */
-static const char *st_final_read(char *buf)
-{
-	int fd = open(ST_PROC, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return "cannot open " ST_PROC;
-	n = st_read_all(fd, buf, ST_BUF, ST_BUF);
+	if (fd < 0) {
+		snprintf(f->err, sizeof(f->err), "cannot open %s: %s", SCT_PROC, strerror(errno));
+		return -errno;
+	}
+	ret = st_read_check(fd, ST_BUF, -1, f);
 	close(fd);
-	if (n < 0)
-		return "cannot read " ST_PROC;
-	return st_check(buf, -1);
+	return ret;
 }
 
 int main(int argc, char **argv)
 {
 	static struct st_ctx ctx;
 	struct st_thread th[ST_MAX_THREADS];
-	int secs = st_seconds(argc, argv), nth = 0, i, k, t = 0, failed = 0;
-	const char *why, *ko = getenv("SELFCONN_KO");
-	char *final;
+	int secs = st_seconds(argc, argv), nth = 0, i, k, err;
+	struct sct_file final = {};
 	size_t r;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	printf("TAP version 13\n");
-	if (geteuid() || access(ST_PROC, F_OK)) {
-		printf("1..0 # SKIP needs root and selfconn.ko loaded\n");
-		return 4;
-	}
-	ctx.ko = ko && *ko && !access(ko, R_OK) ? ko : NULL;
+	ksft_print_header();
+	if (geteuid() || !sct_module_loaded())
+		ksft_exit_skip("needs root and selfconn.ko loaded\n");
+	ctx.ko = sct_module_ko();
 	pthread_mutex_init(&ctx.lock, NULL);
-	if (sct_new_netns()) {
-		printf("1..0 # SKIP no network namespace: %s\n", strerror(errno));
-		return 4;
-	}
+	if (sct_new_netns())
+		ksft_exit_skip("no network namespace: %s\n", strerror(errno));
 	ctx.main_ns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	ctx.holder_ns = -1;
-	if (!unshare(CLONE_NEWNET)) {
-		int fd = open(ST_SYSCTL, O_WRONLY | O_CLOEXEC);
+	/* see sct_hold_hooks(); the reloader sets its refuse=1 again */
+	ctx.holder_ns = sct_hold_hooks(-1);
+	if (ctx.holder_ns == -2)
+		ksft_exit_fail_msg("setns: %s\n", strerror(errno));
+	ksft_set_plan(5);
+	ksft_print_msg("stress: %d s; module reloads: %s\n", secs,
+		       ctx.ko ? ctx.ko : "none (SELFCONN_KO not set)");
 
-		if (fd >= 0 && write(fd, "1\n", 2) == 2)
-			ctx.holder_ns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-		if (fd >= 0)
-			close(fd);
-		if (setns(ctx.main_ns, CLONE_NEWNET)) {
-			printf("Bail out! setns: %s\n", strerror(errno));
-			return 1;
-		}
-	}
-	printf("1..5\n# stress: %d s; module reloads: %s\n", secs,
-	       ctx.ko ? ctx.ko : "none (SELFCONN_KO not set)");
-
-	for (r = 0; r < sizeof(st_roles) / sizeof(st_roles[0]); r++) {
+	for (r = 0; r < SCT_ARRAY_SIZE(st_roles); r++) {
 		if (st_roles[r].fn == st_reloader && !ctx.ko)
 			continue;
 		for (k = 0; k < st_roles[r].n; k++, nth++) {
 			th[nth] = (struct st_thread){
-				.ctx = &ctx, .id = k, .name = st_roles[r].name,
-				.seed = 1 + nth, .buf = malloc(ST_BUF),
+				.ctx = &ctx, .id = k, .name = st_roles[r].name, .seed = 1 + nth,
 			};
-			if (!th[nth].buf || pthread_create(&th[nth].tid, NULL, st_roles[r].fn, &th[nth])) {
-				printf("Bail out! cannot start thread %s\n", st_roles[r].name);
-				return 1;
-			}
+			if (pthread_create(&th[nth].tid, NULL, st_roles[r].fn, &th[nth]))
+				ksft_exit_fail_msg("cannot start thread %s\n", st_roles[r].name);
 		}
 	}
 	sleep(secs);
@@ -999,49 +699,45 @@ int main(int argc, char **argv)
 	for (i = 0; !st_all_ran(&ctx) && i < 3 * secs; i++)
 		sleep(1);
 	if (i)
-		printf("# stress: %d s more until every part ran\n", i);
+		ksft_print_msg("stress: %d s more until every part ran\n", i);
 	secs += i;
 	atomic_store(&ctx.stop, true);
-	for (i = 0; i < nth; i++) {
+	for (i = 0; i < nth; i++)
 		pthread_join(th[i].tid, NULL);
-		free(th[i].buf);
-	}
 
-	printf("# stress:");
+	ksft_print_msg("stress:");
 	for (k = 0; k < C_NR; k++)
 		printf(" %s=%ld", st_count_names[k], atomic_load(&ctx.count[k]));
 	printf(" seconds=%d threads=%d\n", secs, nth);
 
-	failed |= st_tap(&t, !ctx.inconsistent,
-			 "readers got consistent output or a clean error");
+	ksft_test_result(!ctx.inconsistent, "readers got consistent output or a clean error\n");
 	if (ctx.inconsistent)
-		printf("# %d inconsistent read(s); the first: %s\n# ---\n%s# ---\n",
-		       ctx.inconsistent, ctx.first_bad, ctx.bad_text ? ctx.bad_text : "");
-	failed |= st_tap(&t, !ctx.unexpected, "no call got an unexpected errno");
+		ksft_print_msg("%d inconsistent read(s); the first: %s\n# ---\n%s# ---\n",
+			       ctx.inconsistent, ctx.first_bad, ctx.bad_text ? ctx.bad_text : "");
+	ksft_test_result(!ctx.unexpected, "no call got an unexpected errno\n");
 	if (ctx.unexpected)
-		printf("# %d unexpected errno(s); the first: %s\n", ctx.unexpected, ctx.first_bad);
-	failed |= st_tap(&t, st_all_ran(&ctx), "every part ran");
+		ksft_print_msg("%d unexpected errno(s); the first: %s\n", ctx.unexpected,
+			       ctx.first_bad);
+	ksft_test_result(st_all_ran(&ctx), "every part ran\n");
 
 	/* the module unloads at the end, and comes back with its defaults */
-	if (access(ST_PROC, F_OK) && ctx.ko)
+	if (!sct_module_loaded() && ctx.ko)
 		sct_module_load(ctx.ko, "");
 	if (ctx.ko) {
-		int err = sct_module_unload();
-
-		failed |= st_tap(&t, !err, "the module unloads at the end");
+		err = sct_module_unload();
+		ksft_test_result(!err, "the module unloads at the end\n");
 		if (err)
-			printf("# delete_module: %s\n", strerror(-err));
+			ksft_print_msg("delete_module: %s\n", strerror(-err));
 		err = sct_module_load(ctx.ko, "");
 		if (err)
-			printf("# finit_module: %s\n", strerror(-err));
+			ksft_print_msg("finit_module: %s\n", strerror(-err));
 	} else {
-		printf("ok %d the module unloads at the end # SKIP SELFCONN_KO not set\n", ++t);
+		ksft_test_result_skip("the module unloads at the end: SELFCONN_KO not set\n");
 	}
-	final = malloc(ST_BUF);
-	why = final ? st_final_read(final) : "out of memory";
-	failed |= st_tap(&t, !why, "a final read is consistent");
-	if (why)
-		printf("# final read: %s\n", why);
-	free(final);
-	return failed ? 1 : 0;
+	err = st_final_read(&final);
+	ksft_test_result(!err, "a final read is consistent\n");
+	if (err)
+		ksft_print_msg("final read: %s\n", final.err);
+	sct_file_free(&final);
+	ksft_finished();
 }

@@ -10,8 +10,6 @@
 # Runs in a network namespace of its own when unshare(1) can make one.
 # busybox sh. Prints TAP; exits 0 (pass), 1 (fail) or 4 (skip).
 
-WAIT=100	# tenths of a second to wait for a state change
-
 . "$(dirname "$0")/selfconn_lib.sh"
 sct_own_netns "$@"
 
@@ -25,14 +23,7 @@ echo "# companion: $bin"
 
 echo "1..11"
 
-tmp=$(mktemp -d) || exit 1
-pid=
-# shellcheck disable=SC2317 # run by the EXIT trap
-cleanup() {
-	[ -n "$pid" ] && kill "$pid" 2>/dev/null
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
+sct_tmp
 
 # --help, top and subcommand
 run 0 --help && grep -q '^  connect ' "$tmp/out"
@@ -59,14 +50,7 @@ check "a non-local address exits 1 naming EADDRNOTAVAIL" $?
 
 # one-shot: prints the 4-tuple and ESTAB, then its TIME-WAIT is listed
 wait_tw() {
-	i=0
-	while [ $i -lt $WAIT ]; do
-		grep -Eq "^$1 TIME-WAIT 0 0 [1-9][0-9]*( |\$)" /proc/selfconn && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	dump
-	return 1
+	sct_wait sct_listed "^$1 TIME-WAIT 0 0 [1-9][0-9]*( |\$)" || { dump; false; }
 }
 run 0 connect 18091 &&
 	grep -qx 'inet 127.0.0.1:18091 -> 127.0.0.1:18091 ESTAB' "$tmp/out" &&
@@ -84,31 +68,25 @@ held() {	# held FAMILY ADDR-AS-LISTED ARG-ADDR PORT (listed literally)
 	re=$(printf '%s' "$listed" | sed 's/[].[]/\\&/g')
 	"$bin" connect "$arg" "$port" --hold 60 >"$tmp/out" 2>"$tmp/err" &
 	pid=$!
-	i=0 row=
-	while [ $i -lt $WAIT ]; do
-		row=$(grep "^$fam $re:$port ESTAB " /proc/selfconn)
-		[ -n "$row" ] && break
-		sleep 0.1
-		i=$((i + 1))
-	done
+	pids=$pid
+	sct_wait sct_listed "^$fam $re:$port ESTAB "
+	row=$(grep "^$fam $re:$port ESTAB " /proc/selfconn)
 	ino=$(echo "$row" | awk '{ print $5 }')
-	fds=$(for fd in "/proc/$pid/fd"/*; do readlink "$fd"; done 2>/dev/null)
 	res=1
-	if [ -n "$ino" ] && echo "$fds" | grep -qxF "socket:[$ino]" &&
+	if [ -n "$ino" ] && sct_sockets_of "$pid" | grep -qxF "socket:[$ino]" &&
 		echo "$row" | grep -Eq "^$fam $re:$port ESTAB 0 $ino -( |\$)" &&
 		grep -qxF "$fam $listed:$port -> $listed:$port ESTAB" "$tmp/out"; then
 		res=0
 	else
 		echo "# expected: $fam $listed:$port ESTAB 0 <inode of pid $pid> -"
 		echo "# got row: $row"
-		echo "# its sockets: $(echo "$fds" | grep socket | tr '\n' ' ')"
-		sed 's/^/#   stdout: /' "$tmp/out"
-		sed 's/^/#   stderr: /' "$tmp/err"
+		echo "# its sockets: $(sct_sockets_of "$pid" | tr '\n' ' ')"
+		show
 		dump
 	fi
 	kill "$pid"
 	wait "$pid" 2>/dev/null
-	pid=
+	pids=
 	return $res
 }
 held inet 127.0.0.1 127.0.0.1 18092
