@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -1236,6 +1237,76 @@ static inline int sct_watched(int ports[SCT_MAXREP])
 	n = n ? n : f.nrep;
 	sct_file_free(&f);
 	return n;
+}
+
+/* ---- fault injection (Documentation/fault-injection/) ---- */
+
+#define SCT_FAIL_NTH	"/proc/thread-self/fail-nth"
+#define SCT_DEBUGFS	"/sys/kernel/debug"
+#define SCT_FAILSLAB	SCT_DEBUGFS "/failslab"
+#define SCT_FAIL_MAX	5000	/* more allocations than any operation makes */
+/* Between these, an allocation failure report is expected (lane/check.sh). */
+#define SCT_FAULT_BEGIN	"selfconn_fault: injected allocation failures begin\n"
+#define SCT_FAULT_END	"selfconn_fault: injected allocation failures end\n"
+
+/*
+ * Let the task's fail-nth fail any slab allocation: failslab skips the
+ * sleeping ones by default, and its stack dump of every injected failure
+ * would read as a splat. NULL, or why the kernel cannot do it.
+ */
+static inline const char *sct_fault_setup(void)
+{
+	if (access(SCT_FAIL_NTH, W_OK))
+		return "no " SCT_FAIL_NTH ": the kernel lacks CONFIG_FAULT_INJECTION";
+	if (access(SCT_FAILSLAB, F_OK))
+		mount("debugfs", SCT_DEBUGFS, "debugfs", 0, NULL);
+	if (access(SCT_FAILSLAB, F_OK))
+		return "no " SCT_FAILSLAB ": the kernel lacks CONFIG_FAILSLAB or CONFIG_FAULT_INJECTION_DEBUG_FS";
+	if (sct_write_file(SCT_FAILSLAB "/ignore-gfp-wait", "N") ||
+	    sct_write_file(SCT_FAILSLAB "/verbose", "0"))
+		return "cannot configure " SCT_FAILSLAB;
+	/* warn_alloc() and others report a failed allocation with a stack dump */
+	sct_write_file("/dev/kmsg", SCT_FAULT_BEGIN);
+	return NULL;
+}
+
+/* Arm the task's fail-nth: its nth allocation from now on fails. */
+static inline void sct_fail_nth_arm(int nth)
+{
+	char buf[16];
+
+	snprintf(buf, sizeof(buf), "%d", nth);
+	sct_write_file(SCT_FAIL_NTH, buf);
+}
+
+/*
+ * Disarm it; true if the fault was injected: fail-nth counts down with
+ * every allocation that may fail and reads 0 once the nth one failed.
+ */
+static inline bool sct_fail_nth_disarm(void)
+{
+	bool injected = sct_read_long(SCT_FAIL_NTH) == 0;
+
+	sct_write_file(SCT_FAIL_NTH, "0");
+	return injected;
+}
+
+static inline void sct_fault_restore(void)
+{
+	sct_fail_nth_disarm();
+	sct_write_file(SCT_FAILSLAB "/ignore-gfp-wait", "Y");
+	sct_write_file("/dev/kmsg", SCT_FAULT_END);
+}
+
+/* A self-connect on 127.0.0.1:port, closed with an RST: 0 or its errno. */
+static inline int sct_self_connect_errno(int port)
+{
+	int fd = sct_self_connect(AF_INET, "127.0.0.1", port, SCT_REUSEADDR);
+
+	if (fd < 0)
+		return -fd;
+	sct_rst_close(fd);
+	return 0;
 }
 
 /* ---- in test bodies (kselftest_harness.h) ---- */
