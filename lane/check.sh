@@ -300,7 +300,7 @@ lane_debug_prepare() {
 # four threads on two CPUs, were slower than one guest: a vCPU spins on a
 # guest lock whose holder's thread is not running. One guest (a thread per
 # vCPU, 1 GiB) with LANE_TESTS (make stress), or with DEBUG_GUEST1 empty.
-DEBUG_GUEST1=${DEBUG_GUEST1-selfconn_refuse selfconn_port selfconn_bad_input selfconn_boundary selfconn_ncat.sh}
+DEBUG_GUEST1=${DEBUG_GUEST1-selfconn_refuse selfconn_port selfconn_bad_input selfconn_boundary selfconn_ncat.sh selfconn_fault_netns}
 
 debug_guest_programs() {
 	local all p first='' rest=''
