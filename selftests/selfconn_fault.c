@@ -61,14 +61,6 @@ static int ft_hold_netns(int own, int *sock)
 	return fd;
 }
 
-/* Set-up shared by the fixtures: a skip reason, or NULL. */
-static const char *ft_cannot_run(void)
-{
-	if (geteuid() || !sct_module_ko())
-		return "needs root and SELFCONN_KO";
-	return sct_fault_setup();
-}
-
 FIXTURE(insmod) {
 	bool skipped;
 	int own;			/* this namespace */
@@ -91,7 +83,7 @@ FIXTURE_VARIANT_ADD(insmod, refuse1) {
 
 FIXTURE_SETUP(insmod)
 {
-	const char *why = ft_cannot_run();
+	const char *why = sct_fault_cannot_run();
 	int i;
 
 	if (why) {
@@ -196,7 +188,7 @@ FIXTURE(refuse) {
 
 FIXTURE_SETUP(refuse)
 {
-	const char *why = ft_cannot_run();
+	const char *why = sct_fault_cannot_run();
 
 	if (why) {
 		self->skipped = true;

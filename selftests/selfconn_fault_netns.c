@@ -25,12 +25,8 @@ FIXTURE(netns) {
 
 FIXTURE_SETUP(netns)
 {
-	const char *why = NULL;
+	const char *why = sct_fault_cannot_run();
 
-	if (geteuid() || !sct_module_ko())
-		why = "needs root and SELFCONN_KO";
-	else
-		why = sct_fault_setup();
 	if (why) {
 		self->skipped = true;
 		SKIP(return, "%s", why);

@@ -1270,6 +1270,14 @@ static inline const char *sct_fault_setup(void)
 	return NULL;
 }
 
+/* What a fault test needs: NULL, or why it cannot run here. */
+static inline const char *sct_fault_cannot_run(void)
+{
+	if (geteuid() || !sct_module_ko())
+		return "needs root and SELFCONN_KO";
+	return sct_fault_setup();
+}
+
 /* Arm the task's fail-nth: its nth allocation from now on fails. */
 static inline void sct_fail_nth_arm(int nth)
 {
