@@ -564,8 +564,8 @@ TEST_F_TIMEOUT(port, listener_accept_timewait, SCT_TIMEOUT)
 	const char *fam = variant->fam;
 
 	SCT_RETURN_IF_SKIPPED();
-	lfd = sct_t_listener_as(_metadata, variant->family, variant->addr, PR_PORT,
-			     SCT_REUSEADDR, PR_UID);
+	lfd = sct_listener_as(variant->family, variant->addr, PR_PORT, SCT_REUSEADDR, 16, PR_UID);
+	ASSERT_LE(0, lfd) TH_LOG("listen as uid %d: %s", PR_UID, strerror(-lfd));
 	for (i = 0; i < 4; i++) {
 		c[i] = sct_t_connected(_metadata, variant->family, variant->addr, -1, variant->addr, PR_PORT, 0);
 		sct_addrstr(variant->family, variant->addr, sct_local_port(c[i]), ca[i], sizeof(ca[i]));
