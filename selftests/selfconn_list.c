@@ -163,40 +163,35 @@ TEST_F_TIMEOUT(selfconn, empty_netns, SCT_TIMEOUT)
 	sct_file_free(&t);
 }
 
-/* bind+connect to itself: one ESTAB row, right family/address/uid/inode. */
-TEST_F_TIMEOUT(selfconn, established, SCT_TIMEOUT)
+/* A self-connect at addr:port owned by uid: the one row, ESTAB, its uid and inode. */
+static void sc_expect_one(struct __test_metadata *_metadata,
+			  const FIXTURE_VARIANT(selfconn) *variant, int port, uid_t uid)
 {
+	int fd = sct_t_self_connect(_metadata, variant->family, variant->addr, port, uid);
 	struct sct_file t = {};
 	char a[96];
-	int fd;
 
-	SCT_RETURN_IF_SKIPPED();
-	fd = sct_t_self_connect(_metadata, variant->family, variant->addr, 18082, geteuid());
 	sct_read(_metadata, &t);
 	sc_expect_row(_metadata, &t, variant->fam,
-		      sct_addrstr(variant->family, variant->addr, 18082, a, sizeof(a)),
-		      "ESTAB", geteuid(), sct_inode(fd));
+		      sct_addrstr(variant->family, variant->addr, port, a, sizeof(a)),
+		      "ESTAB", uid, sct_inode(fd));
 	EXPECT_EQ(1, t.nrows);
 	close(fd);
 	sct_file_free(&t);
 }
 
+/* bind+connect to itself: one ESTAB row, right family/address/uid/inode. */
+TEST_F_TIMEOUT(selfconn, established, SCT_TIMEOUT)
+{
+	SCT_RETURN_IF_SKIPPED();
+	sc_expect_one(_metadata, variant, 18082, geteuid());
+}
+
 /* The uid column is the socket's owner, not the reader's. */
 TEST_F_TIMEOUT(selfconn, uid_is_owner, SCT_TIMEOUT)
 {
-	struct sct_file t = {};
-	char a[96];
-	int fd;
-
 	SCT_RETURN_IF_SKIPPED();
-	fd = sct_t_self_connect(_metadata, variant->family, variant->addr,
-				18083, SC_TEST_UID);
-	sct_read(_metadata, &t);
-	sc_expect_row(_metadata, &t, variant->fam,
-		      sct_addrstr(variant->family, variant->addr, 18083, a, sizeof(a)),
-		      "ESTAB", SC_TEST_UID, sct_inode(fd));
-	close(fd);
-	sct_file_free(&t);
+	sc_expect_one(_metadata, variant, 18083, SC_TEST_UID);
 }
 
 /*
