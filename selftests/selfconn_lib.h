@@ -1363,16 +1363,10 @@ static inline void sct_t_write_file(struct __test_metadata *_metadata, const cha
 	ASSERT_EQ(0, err) TH_LOG("write '%s' to %s: %s", s, path, strerror(-err));
 }
 
-/* The module is there; a fresh network namespace. */
-static inline void sct_t_setup_netns(struct __test_metadata *_metadata)
-{
-	ASSERT_TRUE(sct_module_loaded()) TH_LOG("%s missing: load selfconn.ko first", SCT_PROC);
-	ASSERT_EQ(0, sct_new_netns()) TH_LOG("new netns: %s", strerror(errno));
-}
-
 /*
  * The fixtures' set-up (their FIXTURE has bool skipped and unsigned long
- * taint): skip without root (or IPv6, if ipv6), else a fresh namespace.
+ * taint): skip without root (or IPv6, if ipv6), else (the module loaded)
+ * a fresh namespace.
  */
 #define SCT_SETUP(ipv6) do {							\
 	const char *__why = sct_cannot_run(ipv6);				\
@@ -1382,7 +1376,8 @@ static inline void sct_t_setup_netns(struct __test_metadata *_metadata)
 		self->skipped = true;						\
 		SKIP(return, "%s", __why);					\
 	}									\
-	sct_t_setup_netns(_metadata);						\
+	ASSERT_TRUE(sct_module_loaded()) TH_LOG("load selfconn.ko first");	\
+	ASSERT_EQ(0, sct_new_netns()) TH_LOG("new netns: %s", strerror(errno));	\
 } while (0)
 
 /*
