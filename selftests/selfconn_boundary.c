@@ -108,11 +108,11 @@ static int bd_make_sockets(struct bd_sockets *s)
 
 	s->fd[0] = sct_self_connect(AF_INET, "127.0.0.1", BD_SELF4, SCT_REUSEADDR);
 	s->fd[1] = sct_self_connect(AF_INET6, "::1", BD_SELF6, SCT_REUSEADDR);
-	l = s->fd[2] = sct_listener(AF_INET, "127.0.0.1", BD_LISTEN, SCT_REUSEADDR);
+	l = s->fd[2] = sct_listener_as(AF_INET, "127.0.0.1", BD_LISTEN, SCT_REUSEADDR, 16, 0);
 	s->fd[3] = l < 0 ? -1 : sct_connected(AF_INET, "127.0.0.1", -1, "127.0.0.1",
 					      BD_LISTEN, SCT_REUSEADDR);
 	s->fd[4] = s->fd[3] < 0 ? -1 : accept4(l, NULL, NULL, SOCK_CLOEXEC);
-	l = s->fd[5] = sct_listener(AF_INET, "127.0.0.1", BD_TW, SCT_REUSEADDR);
+	l = s->fd[5] = sct_listener_as(AF_INET, "127.0.0.1", BD_TW, SCT_REUSEADDR, 16, 0);
 	c = l < 0 ? -1 : sct_connected(AF_INET, "127.0.0.1", -1, "127.0.0.1", BD_TW,
 				       SCT_REUSEADDR);
 	a = c < 0 ? -1 : accept4(l, NULL, NULL, SOCK_CLOEXEC);

@@ -118,20 +118,13 @@ static inline int sct_read_file(const char *path, char **out)
 /* The first integer of a file (a sysctl, a parameter), or -errno. */
 static inline long sct_read_long(const char *path)
 {
-	char buf[64];
-	ssize_t n;
-	int fd, err;
+	char *s;
+	long v = sct_read_file(path, &s);
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, sizeof(buf) - 1);
-	err = errno;
-	close(fd);
-	if (n <= 0)
-		return n < 0 ? -err : -ENODATA;
-	buf[n] = '\0';
-	return strtol(buf, NULL, 10);
+	if (!v)
+		v = *s ? strtol(s, NULL, 10) : -ENODATA;
+	free(s);
+	return v;
 }
 
 /*
@@ -455,11 +448,6 @@ static inline int sct_listener_as(int family, const char *addr, int port, int op
 	if (sct_bind(fd, family, addr, port) || listen(fd, backlog))
 		return sct_fail_close(fd);
 	return fd;
-}
-
-static inline int sct_listener(int family, const char *addr, int port, int opts)
-{
-	return sct_listener_as(family, addr, port, opts, 16, geteuid());
 }
 
 /* close() with an RST: no TIME-WAIT, the port is free at once. */
@@ -873,26 +861,29 @@ static inline bool sct_is_state(const char *s)
 	return false;
 }
 
+/* Split s in place at single spaces: how many fields, -1 if one is empty or > max. */
+static inline int sct_split(char *s, char **tok, int max)
+{
+	int n = 0;
+
+	for (;;) {
+		if (!*s || *s == ' ' || n == max)
+			return -1;
+		tok[n++] = s;
+		s = strchr(s, ' ');
+		if (!s)
+			return n;
+		*s++ = '\0';
+	}
+}
+
 /* Parse one socket row (without its newline) into r: NULL or what is wrong. */
 static inline const char *sct_parse_row(char *line, struct sct_row *r)
 {
-	char *field[6], *p = line, *sp;
-	int i;
+	char *field[6];
 
-	for (i = 0; i < 6; i++) {
-		field[i] = p;
-		if (!*p || *p == ' ')
-			return "empty field (double space?)";
-		sp = strchr(p, ' ');
-		if (!sp && i < 5)
-			return "fewer than 6 fields";
-		if (sp && i == 5)
-			return "more than 6 fields";
-		if (sp) {
-			*sp = '\0';
-			p = sp + 1;
-		}
-	}
+	if (sct_split(line, field, 6) != 6)
+		return "not 6 fields, single spaces between them";
 	if (strcmp(field[0], "inet") && strcmp(field[0], "inet6"))
 		return "family is neither inet nor inet6";
 	if (!sct_valid_addr(field[0], field[1]))
@@ -957,30 +948,29 @@ static inline int sct_add_field(struct sct_line *l, char *tok)
 static inline const char *sct_parse_report_line(char *s, const char *text, int port,
 						struct sct_line *l)
 {
-	char *tok, *save = NULL;
-	int i = 0;
+	char *tok[3 + 2 * SCT_MAXTOK];
+	int i, n = sct_split(s, tok, SCT_ARRAY_SIZE(tok));
 
 	l->text = text;
 	l->section = "";
 	l->npos = l->nkv = 0;
 	for (i = 0; i < SCT_MAXTOK; i++)
 		l->pos[i] = l->key[i] = l->val[i] = "";
-	if (!*s || *s == ' ' || s[strlen(s) - 1] == ' ' || strstr(s, "  "))
-		return "empty field (stray space)";
-	i = 0;
-	for (tok = strtok_r(s, " ", &save); tok; tok = strtok_r(NULL, " ", &save), i++) {
-		if (i == 0 && strcmp(tok, "port"))
-			return "does not start with 'port'";
-		if (i == 1 && sct_port_number(tok) != port)
-			return "port differs from its '# port' line";
-		if (i == 2 && !sct_is_section(tok))
-			return "unknown section";
-		if (i == 2)
-			l->section = tok;
-		if (i > 2 && sct_add_field(l, tok))
+	if (n < 0)
+		return "empty field (stray space), or too many fields";
+	if (n < 3)
+		return "no section";
+	if (strcmp(tok[0], "port"))
+		return "does not start with 'port'";
+	if (sct_port_number(tok[1]) != port)
+		return "port differs from its '# port' line";
+	if (!sct_is_section(tok[2]))
+		return "unknown section";
+	l->section = tok[2];
+	for (i = 3; i < n; i++)
+		if (sct_add_field(l, tok[i]))
 			return "too many or too long fields";
-	}
-	return i < 3 ? "no section" : NULL;
+	return NULL;
 }
 
 /* The value of key in a report line, or NULL. */
@@ -997,28 +987,30 @@ static inline const char *sct_kv(const struct sct_line *l, const char *key)
 /* The listing's header: "# selfconn v1 rows=N attempts=A refused=R ...". */
 static inline const char *sct_parse_header(struct sct_file *f, char *line)
 {
-	char *tok, *save = NULL;
+	char *tok[16], *eq;
 	bool rows = false;
+	int i, n;
 
 	f->attempts = f->refused = -1;
-	if (strncmp(line, "# selfconn v1", 13) || (line[13] && line[13] != ' '))
-		return "header does not start with '# selfconn v1'";
-	if (strstr(line + 13, "  ") || (line[13] && !line[14]))
-		return "empty header field (stray space)";
-	for (tok = strtok_r(line + 13, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
-		char *eq = strchr(tok, '=');
-
-		if (!eq || eq == tok)
+	if (strncmp(line, "# selfconn v1 ", 14))
+		return "header does not start with '# selfconn v1 '";
+	n = sct_split(line + 14, tok, SCT_ARRAY_SIZE(tok));
+	if (n < 0)
+		return "empty header field (stray space), or too many fields";
+	for (i = 0; i < n; i++) {
+		eq = strchr(tok[i], '=');
+		if (!eq || eq == tok[i])
 			return "header field is not key=value";
-		if (!strncmp(tok, "rows=", 5)) {
+		if (!strncmp(tok[i], "rows=", 5)) {
 			if (rows || !sct_is_decimal(eq + 1))
 				return "bad or repeated rows=";
 			rows = true;
 			f->rows_hdr = strtoull(eq + 1, NULL, 10);
-		} else if (!strncmp(tok, "attempts=", 9) || !strncmp(tok, "refused=", 8)) {
+		} else if (!strncmp(tok[i], "attempts=", 9) || !strncmp(tok[i], "refused=", 8)) {
 			if (!sct_is_decimal(eq + 1))
 				return "attempts= or refused= is not a number";
-			*(tok[0] == 'a' ? &f->attempts : &f->refused) = strtoll(eq + 1, NULL, 10);
+			*(tok[i][0] == 'a' ? &f->attempts : &f->refused) =
+				strtoll(eq + 1, NULL, 10);
 		}
 	}
 	if (!rows)
@@ -1151,37 +1143,29 @@ static inline int sct_load_text(struct sct_file *f, const char *text)
 	return sct_parse(f) ? -EBADMSG : 0;
 }
 
-/* The report of port through a per-descriptor query (open read-write, write
- * the port, read from offset 0): 0 or -errno / -EBADMSG as sct_load().
+/*
+ * The report of port through a per-descriptor query (open read-write, write
+ * the port, read from offset 0), or with port 0 a plain read of the whole
+ * file, into f: 0 or -errno / -EBADMSG as sct_load().
  */
 static inline int sct_query(int port, struct sct_file *f)
 {
-	int fd = open(SCT_PROC, O_RDWR | O_CLOEXEC), ret;
+	int fd = open(SCT_PROC, (port ? O_RDWR : O_RDONLY) | O_CLOEXEC), ret = 0;
 	char cmd[16];
 
 	sct_file_free(f);
 	if (fd < 0)
 		return -errno;
 	snprintf(cmd, sizeof(cmd), "%d\n", port);
-	ret = sct_write_fd(fd, cmd);
+	if (port)
+		ret = sct_write_fd(fd, cmd);
 	if (!ret)
 		ret = sct_load(f, fd, 65536);
 	close(fd);
 	return ret;
 }
 
-/* A plain read of the whole file into f: 0 or -errno / -EBADMSG. */
-static inline int sct_cat(struct sct_file *f)
-{
-	int fd = open(SCT_PROC, O_RDONLY | O_CLOEXEC), ret;
-
-	sct_file_free(f);
-	if (fd < 0)
-		return -errno;
-	ret = sct_load(f, fd, 65536);
-	close(fd);
-	return ret;
-}
+#define sct_cat(f)	sct_query(0, (f))
 
 /* Rows with this family, address and state (NULL: any). */
 static inline int sct_count_rows(const struct sct_file *f, const char *family,
@@ -1386,19 +1370,13 @@ static inline int sct_t_bound(struct __test_metadata *_metadata, int family,
 	return fd;
 }
 
-static inline int sct_t_listener_as(struct __test_metadata *_metadata, int family,
-				    const char *addr, int port, int opts, uid_t uid)
-{
-	int fd = sct_listener_as(family, addr, port, opts, 16, uid);
-
-	ASSERT_LE(0, fd) TH_LOG("listen on %s port %d: %s", addr, port, strerror(-fd));
-	return fd;
-}
-
 static inline int sct_t_listener(struct __test_metadata *_metadata, int family,
 				 const char *addr, int port, int opts)
 {
-	return sct_t_listener_as(_metadata, family, addr, port, opts, geteuid());
+	int fd = sct_listener_as(family, addr, port, opts, 16, geteuid());
+
+	ASSERT_LE(0, fd) TH_LOG("listen on %s port %d: %s", addr, port, strerror(-fd));
+	return fd;
 }
 
 /* Bound to addr:port (port -1: not bound), connected to raddr:rport. */
@@ -1414,8 +1392,8 @@ static inline int sct_t_connected(struct __test_metadata *_metadata, int family,
 }
 
 /* A self-connect at addr:port owned by uid, asserted ESTABLISHED and to itself. */
-static inline int sct_t_self_connect_as(struct __test_metadata *_metadata, int family,
-					const char *addr, int port, uid_t uid)
+static inline int sct_t_self_connect(struct __test_metadata *_metadata, int family,
+				     const char *addr, int port, uid_t uid)
 {
 	int fd = sct_socket_as(family, 0, uid);
 
@@ -1427,12 +1405,6 @@ static inline int sct_t_self_connect_as(struct __test_metadata *_metadata, int f
 	ASSERT_TRUE(sct_is_self(fd)) TH_LOG("%s:%d: local and peer address differ", addr, port);
 	ASSERT_EQ(TCP_ESTABLISHED, sct_tcp_state(fd));
 	return fd;
-}
-
-static inline int sct_t_self_connect(struct __test_metadata *_metadata, int family,
-				     const char *addr, int port)
-{
-	return sct_t_self_connect_as(_metadata, family, addr, port, geteuid());
 }
 
 /* accept() with a timeout; the peer must be the client whose port is cport. */
@@ -1470,16 +1442,10 @@ static inline void sct_t_write_file(struct __test_metadata *_metadata, const cha
 	ASSERT_EQ(0, err) TH_LOG("write '%s' to %s: %s", s, path, strerror(-err));
 }
 
-/* The module is there; a fresh network namespace. */
-static inline void sct_t_setup_netns(struct __test_metadata *_metadata)
-{
-	ASSERT_TRUE(sct_module_loaded()) TH_LOG("%s missing: load selfconn.ko first", SCT_PROC);
-	ASSERT_EQ(0, sct_new_netns()) TH_LOG("new netns: %s", strerror(errno));
-}
-
 /*
  * The fixtures' set-up (their FIXTURE has bool skipped and unsigned long
- * taint): skip without root (or IPv6, if ipv6), else a fresh namespace.
+ * taint): skip without root (or IPv6, if ipv6), else (the module loaded)
+ * a fresh namespace.
  */
 #define SCT_SETUP(ipv6) do {							\
 	const char *__why = sct_cannot_run(ipv6);				\
@@ -1489,7 +1455,8 @@ static inline void sct_t_setup_netns(struct __test_metadata *_metadata)
 		self->skipped = true;						\
 		SKIP(return, "%s", __why);					\
 	}									\
-	sct_t_setup_netns(_metadata);						\
+	ASSERT_TRUE(sct_module_loaded()) TH_LOG("load selfconn.ko first");	\
+	ASSERT_EQ(0, sct_new_netns()) TH_LOG("new netns: %s", strerror(errno));	\
 } while (0)
 
 /*

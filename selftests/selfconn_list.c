@@ -163,40 +163,35 @@ TEST_F_TIMEOUT(selfconn, empty_netns, SCT_TIMEOUT)
 	sct_file_free(&t);
 }
 
-/* bind+connect to itself: one ESTAB row, right family/address/uid/inode. */
-TEST_F_TIMEOUT(selfconn, established, SCT_TIMEOUT)
+/* A self-connect at addr:port owned by uid: the one row, ESTAB, its uid and inode. */
+static void sc_expect_one(struct __test_metadata *_metadata,
+			  const FIXTURE_VARIANT(selfconn) *variant, int port, uid_t uid)
 {
+	int fd = sct_t_self_connect(_metadata, variant->family, variant->addr, port, uid);
 	struct sct_file t = {};
 	char a[96];
-	int fd;
 
-	SCT_RETURN_IF_SKIPPED();
-	fd = sct_t_self_connect(_metadata, variant->family, variant->addr, 18082);
 	sct_read(_metadata, &t);
 	sc_expect_row(_metadata, &t, variant->fam,
-		      sct_addrstr(variant->family, variant->addr, 18082, a, sizeof(a)),
-		      "ESTAB", geteuid(), sct_inode(fd));
+		      sct_addrstr(variant->family, variant->addr, port, a, sizeof(a)),
+		      "ESTAB", uid, sct_inode(fd));
 	EXPECT_EQ(1, t.nrows);
 	close(fd);
 	sct_file_free(&t);
 }
 
+/* bind+connect to itself: one ESTAB row, right family/address/uid/inode. */
+TEST_F_TIMEOUT(selfconn, established, SCT_TIMEOUT)
+{
+	SCT_RETURN_IF_SKIPPED();
+	sc_expect_one(_metadata, variant, 18082, geteuid());
+}
+
 /* The uid column is the socket's owner, not the reader's. */
 TEST_F_TIMEOUT(selfconn, uid_is_owner, SCT_TIMEOUT)
 {
-	struct sct_file t = {};
-	char a[96];
-	int fd;
-
 	SCT_RETURN_IF_SKIPPED();
-	fd = sct_t_self_connect_as(_metadata, variant->family, variant->addr,
-				 18083, SC_TEST_UID);
-	sct_read(_metadata, &t);
-	sc_expect_row(_metadata, &t, variant->fam,
-		      sct_addrstr(variant->family, variant->addr, 18083, a, sizeof(a)),
-		      "ESTAB", SC_TEST_UID, sct_inode(fd));
-	close(fd);
-	sct_file_free(&t);
+	sc_expect_one(_metadata, variant, 18083, SC_TEST_UID);
 }
 
 /*
@@ -217,10 +212,10 @@ TEST_F_TIMEOUT(selfconn, uid_in_reader_userns, SCT_TIMEOUT)
 	SCT_RETURN_IF_SKIPPED();
 	sct_addrstr(variant->family, variant->addr, 18086, au, sizeof(au));
 	sct_addrstr(variant->family, variant->addr, 18087, ar, sizeof(ar));
-	fu = sct_t_self_connect_as(_metadata, variant->family, variant->addr,
-				   18086, SC_TEST_UID);
-	fr = sct_t_self_connect_as(_metadata, variant->family, variant->addr,
-				   18087, 0);
+	fu = sct_t_self_connect(_metadata, variant->family, variant->addr,
+				18086, SC_TEST_UID);
+	fr = sct_t_self_connect(_metadata, variant->family, variant->addr,
+				18087, 0);
 	ASSERT_EQ(0, sct_child_start(&c));
 	if (c.pid == 0) {
 		struct sct_file ct = {};
@@ -271,7 +266,7 @@ TEST_F_TIMEOUT(selfconn, time_wait, SCT_TIMEOUT)
 
 	SCT_RETURN_IF_SKIPPED();
 	sct_addrstr(variant->family, variant->addr, 18084, a, sizeof(a));
-	fd = sct_t_self_connect(_metadata, variant->family, variant->addr, 18084);
+	fd = sct_t_self_connect(_metadata, variant->family, variant->addr, 18084, geteuid());
 	ASSERT_EQ(0, close(fd));
 
 	ASSERT_TRUE(sc_wait_count(_metadata, &t, variant->fam, a, "TIME-WAIT", 1));
@@ -363,7 +358,7 @@ TEST_F_TIMEOUT(selfconn, distractors, SCT_TIMEOUT)
 	ASSERT_EQ(0, t.nrows) TH_LOG("distractors listed in TIME-WAIT");
 
 	/* A true self-connect among them is found, and only it. */
-	s = sct_t_self_connect(_metadata, fam, addr, P4);
+	s = sct_t_self_connect(_metadata, fam, addr, P4, geteuid());
 	sct_read(_metadata, &t);
 	sc_expect_row(_metadata, &t, variant->fam,
 		      sct_addrstr(fam, addr, P4, a, sizeof(a)), "ESTAB",
@@ -387,7 +382,7 @@ TEST_F_TIMEOUT(selfconn, mixed_states, SCT_TIMEOUT)
 	SCT_RETURN_IF_SKIPPED();
 	for (i = 0; i < 5; i++) {
 		fd[i] = sct_t_self_connect(_metadata, variant->family,
-					variant->addr, 18100 + i);
+					variant->addr, 18100 + i, geteuid());
 		ino[i] = sct_inode(fd[i]);
 	}
 	close(fd[1]);
@@ -433,13 +428,13 @@ TEST_F_TIMEOUT(selfconn, netns_isolation, SCT_TIMEOUT)
 	sct_addrstr(variant->family, variant->addr, PB, ab, sizeof(ab));
 
 	/* A: the fixture's namespace */
-	fa = sct_t_self_connect(_metadata, variant->family, variant->addr, PA);
+	fa = sct_t_self_connect(_metadata, variant->family, variant->addr, PA, geteuid());
 	ns_a = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 	ASSERT_LE(0, ns_a);
 
 	/* B: another fresh one */
 	ASSERT_EQ(0, sct_new_netns());
-	fb = sct_t_self_connect(_metadata, variant->family, variant->addr, PB);
+	fb = sct_t_self_connect(_metadata, variant->family, variant->addr, PB, geteuid());
 	sct_read(_metadata, &t);
 	sc_expect_row(_metadata, &t, variant->fam, ab, "ESTAB", geteuid(),
 		      sct_inode(fb));
@@ -476,7 +471,7 @@ static void sc_many(struct __test_metadata *_metadata, int family,
 	int i;
 
 	for (i = 0; i < n; i++) {
-		fd[i] = sct_t_self_connect(_metadata, family, addr, SC_MANY_BASE + i);
+		fd[i] = sct_t_self_connect(_metadata, family, addr, SC_MANY_BASE + i, geteuid());
 		ino[i] = sct_inode(fd[i]);
 	}
 }
@@ -556,7 +551,7 @@ TEST_F_TIMEOUT(selfconn, snapshot, SCT_TIMEOUT)
 	/* change the table: 20 new ESTAB, 20 old ones to TIME-WAIT */
 	for (i = n; i < n + more; i++) {
 		fd[i] = sct_t_self_connect(_metadata, variant->family,
-					variant->addr, SC_MANY_BASE + i);
+					variant->addr, SC_MANY_BASE + i, geteuid());
 		ino[i] = sct_inode(fd[i]);
 	}
 	for (i = 0; i < gone; i++)
@@ -603,7 +598,7 @@ TEST_F_TIMEOUT(selfconn, reload_keeps_sockets, SCT_TIMEOUT)
 		SKIP(return, "SELFCONN_KO not set or not readable");
 	for (i = 0; i < 3; i++) {
 		fd[i] = sct_t_self_connect(_metadata, variant->family,
-					variant->addr, 18120 + i);
+					variant->addr, 18120 + i, geteuid());
 		ino[i] = sct_inode(fd[i]);
 	}
 	close(fd[2]);
@@ -646,7 +641,7 @@ TEST_F_TIMEOUT(selfconn, reader_across_rmmod, SCT_TIMEOUT)
 	SCT_RETURN_IF_SKIPPED();
 	if (!ko)
 		SKIP(return, "SELFCONN_KO not set or not readable");
-	s = sct_t_self_connect(_metadata, variant->family, variant->addr, 18130);
+	s = sct_t_self_connect(_metadata, variant->family, variant->addr, 18130, geteuid());
 
 	mid = open(SCT_PROC, O_RDONLY | O_CLOEXEC);
 	ASSERT_LE(0, mid);
@@ -694,7 +689,7 @@ TEST_F_TIMEOUT(selfconn, reload_while_reading, SCT_TIMEOUT)
 	SCT_RETURN_IF_SKIPPED();
 	if (!ko)
 		SKIP(return, "SELFCONN_KO not set or not readable");
-	s = sct_t_self_connect(_metadata, variant->family, variant->addr, 18140);
+	s = sct_t_self_connect(_metadata, variant->family, variant->addr, 18140, geteuid());
 	sct_addrstr(variant->family, variant->addr, 18140, a, sizeof(a));
 	ASSERT_EQ(0, pipe(stop));
 

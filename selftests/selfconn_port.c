@@ -36,10 +36,61 @@
 
 #define PR_MAXPOS	5	/* positional fields a match can name */
 
-/* ---- checking reports ---- */
-
 /* The last file read, dumped by the failure logs. */
 static const struct sct_file *pr_shown;
+
+/* ---- finding lines ---- */
+
+/* A line of `section` whose first positional fields are pos (NULL: any). */
+struct pr_match {
+	const char *section;
+	const char *pos[PR_MAXPOS];
+	const char *key, *val;		/* and key=val, if key */
+};
+
+#define PR_M(sec, ...) \
+	(&(const struct pr_match){ .section = (sec), .pos = { __VA_ARGS__ } })
+#define PR_MK(sec, k, v, ...) \
+	(&(const struct pr_match){ .section = (sec), .key = (k), .val = (v), \
+				   .pos = { __VA_ARGS__ } })
+
+static bool pr_matches(const struct sct_line *l, const struct pr_match *m)
+{
+	const char *v;
+	int i;
+
+	if (strcmp(l->section, m->section))
+		return false;
+	for (i = 0; i < PR_MAXPOS; i++)
+		if (m->pos[i] && (i >= l->npos || strcmp(l->pos[i], m->pos[i])))
+			return false;
+	v = m->key ? sct_kv(l, m->key) : NULL;
+	return !m->key || (v && !strcmp(v, m->val));
+}
+
+static int pr_count(const struct sct_report *r, const struct pr_match *m)
+{
+	int i, n = 0;
+
+	for (i = 0; i < r->n; i++)
+		n += pr_matches(&r->lines[i], m);
+	return n;
+}
+
+/* The first line matching m, or NULL. */
+static const struct sct_line *pr_first(const struct sct_report *r, const struct pr_match *m)
+{
+	int i;
+
+	for (i = 0; i < r->n; i++)
+		if (pr_matches(&r->lines[i], m))
+			return &r->lines[i];
+	return NULL;
+}
+
+#define pr_section(r, sec)	pr_first((r), PR_M(sec))
+#define pr_verdict(r, name)	pr_first((r), PR_M("verdict", (name)))
+#define pr_count_section(r, sec)	pr_count((r), PR_M(sec))
 
 static long pr_kv_num(const struct sct_line *l, const char *key)
 {
@@ -48,67 +99,33 @@ static long pr_kv_num(const struct sct_line *l, const char *key)
 	return v ? strtol(v, NULL, 10) : -1;
 }
 
-static int pr_count_section(const struct sct_report *r, const char *section)
+static void pr_mstr(const struct pr_match *m, char *buf, size_t len)
 {
-	int i, n = 0;
+	int i, off = snprintf(buf, len, "%s", m->section);
 
-	for (i = 0; i < r->n; i++)
-		n += !strcmp(r->lines[i].section, section);
-	return n;
+	for (i = 0; i < PR_MAXPOS; i++)
+		off += snprintf(buf + off, len - off, " %s", m->pos[i] ? m->pos[i] : "*");
+	if (m->key)
+		snprintf(buf + off, len - off, " %s=%s", m->key, m->val);
 }
 
-static const struct sct_line *pr_section(const struct sct_report *r, const char *section)
-{
-	int i;
-
-	for (i = 0; i < r->n; i++)
-		if (!strcmp(r->lines[i].section, section))
-			return &r->lines[i];
-	return NULL;
-}
-
-static const struct sct_line *pr_verdict(const struct sct_report *r, const char *name)
-{
-	int i;
-
-	for (i = 0; i < r->n; i++)
-		if (!strcmp(r->lines[i].section, "verdict") &&
-		    r->lines[i].npos && !strcmp(r->lines[i].pos[0], name))
-			return &r->lines[i];
-	return NULL;
-}
+/* ---- checking reports ---- */
 
 /* Starts with bhash, ends with the one summary, one line per verdict. */
 static const char *pr_check_shape(const struct sct_report *r)
 {
 	static const char * const names[] = { "bind", "bind-reuseaddr", "connect-autobind" };
-	int i, n;
+	int i;
 
 	if (!r->n || strcmp(r->lines[0].section, "bhash"))
 		return "first line is not bhash";
 	if (strcmp(r->lines[r->n - 1].section, "summary") ||
 	    pr_count_section(r, "summary") != 1 || pr_count_section(r, "bhash") != 1)
 		return "not exactly one bhash line and one summary line, last";
-	for (i = 0; i < 3; i++) {
-		for (n = 0; n < r->n; n++)
-			if (&r->lines[n] == pr_verdict(r, names[i]))
-				break;
-		if (n == r->n)
+	for (i = 0; i < 3; i++)
+		if (!pr_verdict(r, names[i]))
 			return "a verdict line is missing";
-	}
 	return pr_count_section(r, "verdict") == 3 ? NULL : "not exactly 3 verdict lines";
-}
-
-/* Owners in TIME-WAIT (or a FIN-WAIT-2 timewait socket): via=-. */
-static int pr_count_tw(const struct sct_report *r)
-{
-	int i, n = 0;
-
-	for (i = 0; i < r->n; i++)
-		if (!strcmp(r->lines[i].section, "bhash-owner") &&
-		    sct_kv(&r->lines[i], "via") && !strcmp(sct_kv(&r->lines[i], "via"), "-"))
-			n++;
-	return n;
 }
 
 /* The summary and bhash counts agree with the lines. */
@@ -128,7 +145,7 @@ static const char *pr_check_counts(const struct sct_report *r)
 	    pr_kv_num(s, "listeners") != pr_count_section(r, "listener") ||
 	    pr_kv_num(s, "ehash_local") != pr_count_section(r, "ehash-local") ||
 	    pr_kv_num(s, "ehash_remote") != pr_count_section(r, "ehash-remote") ||
-	    pr_kv_num(s, "timewait") != pr_count_tw(r))
+	    pr_kv_num(s, "timewait") != pr_count(r, PR_MK("bhash-owner", "via", "-")))
 		return "summary counts differ from the lines";
 	return NULL;
 }
@@ -243,115 +260,44 @@ static void pr_read_parse(struct __test_metadata *_metadata, int fd, struct sct_
 }
 
 /*
- * The report of one port through a per-descriptor query: open read-write,
- * write the port, read from offset 0 (the write does not move it).
+ * The report of one port through a per-descriptor query (open read-write,
+ * write the port, read from offset 0: the write does not move it), or with
+ * port 0 a plain read of the whole file (listing, then the watched ports).
  */
 static void pr_query(struct __test_metadata *_metadata, int port, struct sct_file *f)
 {
 	int ret = sct_query(port, f);
+	bool shape = port ? f->nrep == 1 && !f->listing && f->rep[0].port == port : f->listing;
 
 	pr_shown = f;
-	if (ret == -EBADMSG || (!ret && (f->nrep != 1 || f->listing || f->rep[0].port != port)))
+	if (ret == -EBADMSG || (!ret && !shape))
 		pr_dump(_metadata);
-	ASSERT_EQ(0, ret) TH_LOG("query %d: %s", port, f->err[0] ? f->err : strerror(-ret));
-	ASSERT_EQ(1, f->nrep) TH_LOG("a query gives one report, no header, no rows");
-	ASSERT_FALSE(f->listing);
-	ASSERT_EQ(port, f->rep[0].port);
+	ASSERT_EQ(0, ret) TH_LOG("read %d: %s", port, f->err[0] ? f->err : strerror(-ret));
+	ASSERT_TRUE(shape) TH_LOG("%d: %d report(s), header %d: a query gives its port's "
+				  "one report, a plain read the header", port, f->nrep, f->listing);
 	pr_check_all(_metadata, f);
 }
 
-/* A plain read of the whole file (listing, then the watched ports). */
-static void pr_cat(struct __test_metadata *_metadata, struct sct_file *f)
-{
-	int ret = sct_cat(f);
+#define pr_cat(_metadata, f)	pr_query((_metadata), 0, (f))
 
-	pr_shown = f;
-	if (ret == -EBADMSG || (!ret && !f->listing))
-		pr_dump(_metadata);
-	ASSERT_EQ(0, ret) TH_LOG("%s: %s", SCT_PROC, f->err[0] ? f->err : strerror(-ret));
-	ASSERT_TRUE(f->listing);
-	pr_check_all(_metadata, f);
-}
-
-/* ---- finding lines ---- */
-
-/* A line of `section` whose first positional fields are pos (NULL: any). */
-struct pr_match {
-	const char *section;
-	const char *pos[PR_MAXPOS];
-	const char *key, *val;		/* and key=val, if key */
-};
-
-#define PR_M(sec, ...) \
-	(&(const struct pr_match){ .section = (sec), .pos = { __VA_ARGS__ } })
-#define PR_MK(sec, k, v, ...) \
-	(&(const struct pr_match){ .section = (sec), .key = (k), .val = (v), \
-				   .pos = { __VA_ARGS__ } })
-
-static bool pr_matches(const struct sct_line *l, const struct pr_match *m)
-{
-	const char *v;
-	int i;
-
-	if (strcmp(l->section, m->section))
-		return false;
-	for (i = 0; i < PR_MAXPOS; i++)
-		if (m->pos[i] && (i >= l->npos || strcmp(l->pos[i], m->pos[i])))
-			return false;
-	v = m->key ? sct_kv(l, m->key) : NULL;
-	return !m->key || (v && !strcmp(v, m->val));
-}
-
-static int pr_count(const struct sct_report *r, const struct pr_match *m)
-{
-	int i, n = 0;
-
-	for (i = 0; i < r->n; i++)
-		n += pr_matches(&r->lines[i], m);
-	return n;
-}
-
-static void pr_mstr(const struct pr_match *m, char *buf, size_t len)
-{
-	int i, off = snprintf(buf, len, "%s", m->section);
-
-	for (i = 0; i < PR_MAXPOS; i++)
-		off += snprintf(buf + off, len - off, " %s", m->pos[i] ? m->pos[i] : "*");
-	if (m->key)
-		snprintf(buf + off, len - off, " %s=%s", m->key, m->val);
-}
-
-/* The one line matching m; asserts there is exactly one. */
-static const struct sct_line *pr_one(struct __test_metadata *_metadata,
-				    const struct sct_report *r, const struct pr_match *m)
-{
-	char what[256];
-	int i, n = pr_count(r, m);
-
-	if (n != 1) {
-		pr_mstr(m, what, sizeof(what));
-		TH_LOG("port %d: expected one line '%s', found %d", r->port, what, n);
-		pr_dump(_metadata);
-	}
-	ASSERT_EQ(1, n);
-	for (i = 0; !pr_matches(&r->lines[i], m); i++)
-		;
-	return &r->lines[i];
-}
-
-static void pr_none(struct __test_metadata *_metadata,
-		    const struct sct_report *r, const struct pr_match *m)
+/* Exactly want lines match m; asserts. The first of them, or NULL. */
+static const struct sct_line *pr_n(struct __test_metadata *_metadata,
+				   const struct sct_report *r, const struct pr_match *m, int want)
 {
 	char what[256];
 	int n = pr_count(r, m);
 
-	if (n) {
+	if (n != want) {
 		pr_mstr(m, what, sizeof(what));
-		TH_LOG("port %d: expected no line '%s', found %d", r->port, what, n);
+		TH_LOG("port %d: expected %d line(s) '%s', found %d", r->port, want, what, n);
 		pr_dump(_metadata);
 	}
-	ASSERT_EQ(0, n);
+	ASSERT_EQ(want, n);
+	return pr_first(r, m);
 }
+
+#define pr_one(_metadata, r, m)		pr_n((_metadata), (r), (m), 1)
+#define pr_none(_metadata, r, m)	pr_n((_metadata), (r), (m), 0)
 
 /* Every "key=value" of spec (space separated) is in l. */
 static void pr_expect(struct __test_metadata *_metadata, const struct sct_line *l,
@@ -564,8 +510,8 @@ TEST_F_TIMEOUT(port, listener_accept_timewait, SCT_TIMEOUT)
 	const char *fam = variant->fam;
 
 	SCT_RETURN_IF_SKIPPED();
-	lfd = sct_t_listener_as(_metadata, variant->family, variant->addr, PR_PORT,
-			     SCT_REUSEADDR, PR_UID);
+	lfd = sct_listener_as(variant->family, variant->addr, PR_PORT, SCT_REUSEADDR, 16, PR_UID);
+	ASSERT_LE(0, lfd) TH_LOG("listen as uid %d: %s", PR_UID, strerror(-lfd));
 	for (i = 0; i < 4; i++) {
 		c[i] = sct_t_connected(_metadata, variant->family, variant->addr, -1, variant->addr, PR_PORT, 0);
 		sct_addrstr(variant->family, variant->addr, sct_local_port(c[i]), ca[i], sizeof(ca[i]));
@@ -1601,10 +1547,18 @@ static int pr_err_of(ssize_t ret)
 	return ret < 0 ? errno : 0;
 }
 
+/* What fd reads, into res->text; closes fd. */
+static void pr_read_text(int fd, struct pr_unpriv *res)
+{
+	ssize_t n = read(fd, res->text, sizeof(res->text) - 1);
+
+	res->text[n > 0 ? n : 0] = '\0';
+	close(fd);
+}
+
 /* As nobody: the three watch commands, then a query of PR_PORT. */
 static void pr_unpriv_child(int procdir, struct pr_unpriv *res)
 {
-	ssize_t n;
 	int fd;
 
 	if (sct_become_nobody())
@@ -1618,15 +1572,12 @@ static void pr_unpriv_child(int procdir, struct pr_unpriv *res)
 	fd = openat(procdir, "selfconn", O_RDWR | O_CLOEXEC);
 	res->open_rw = pr_err_of(fd);
 	res->query = pr_err_of(write(fd, "18084\n", 6));
-	n = read(fd, res->text, sizeof(res->text) - 1);
-	res->text[n > 0 ? n : 0] = '\0';
-	close(fd);
+	pr_read_text(fd, res);
 }
 
 /* As nobody in its own user and network namespace: watch, then read. */
 static void pr_userns_child(int procdir, struct pr_unpriv *res)
 {
-	ssize_t n;
 	int fd;
 
 	if (sct_become_nobody())
@@ -1640,9 +1591,7 @@ static void pr_userns_child(int procdir, struct pr_unpriv *res)
 	res->add = pr_err_of(write(fd, "18084\n", 6));
 	close(fd);
 	fd = openat(procdir, "selfconn", O_RDONLY | O_CLOEXEC);
-	n = read(fd, res->text, sizeof(res->text) - 1);
-	res->text[n > 0 ? n : 0] = '\0';
-	close(fd);
+	pr_read_text(fd, res);
 }
 
 /* Run fn in a child; its result comes back through shared memory. */
@@ -1774,10 +1723,14 @@ static int pr_count_str(const char *s, const char *needle)
  */
 TEST_F_TIMEOUT(ns, companion_port, SCT_TIMEOUT)
 {
+	static const char * const usage[][2] = {
+		{ NULL }, { "0" }, { "65536" }, { "80", "--nope" },
+	};
 	const char *bin = getenv("SELFCONN_BIN");
 	char *out, want[256], ino[24];
 	struct sct_file f = {};
 	int l, c, st;
+	size_t i;
 
 	SCT_RETURN_IF_SKIPPED();
 	if (!bin || access(bin, X_OK))
@@ -1813,14 +1766,12 @@ TEST_F_TIMEOUT(ns, companion_port, SCT_TIMEOUT)
 		TH_LOG("%s", out);
 	free(out);
 
-	ASSERT_EQ(64, sct_run((char *const[]){ (char *)bin, "port", NULL }, &out));
-	free(out);
-	ASSERT_EQ(64, sct_run((char *const[]){ (char *)bin, "port", "0", NULL }, &out));
-	free(out);
-	ASSERT_EQ(64, sct_run((char *const[]){ (char *)bin, "port", "65536", NULL }, &out));
-	free(out);
-	ASSERT_EQ(64, sct_run((char *const[]){ (char *)bin, "port", "80", "--nope", NULL }, &out));
-	free(out);
+	for (i = 0; i < SCT_ARRAY_SIZE(usage); i++) {
+		ASSERT_EQ(64, sct_run((char *const[]){ (char *)bin, "port", (char *)usage[i][0],
+						       (char *)usage[i][1], NULL }, &out))
+			TH_LOG("selfconn port %s %s", usage[i][0] ?: "", usage[i][1] ?: "");
+		free(out);
+	}
 	pr_expect_watched(_metadata, NULL, 0);
 	sct_file_free(&f);
 }

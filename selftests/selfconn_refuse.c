@@ -70,6 +70,16 @@ static int rf_connect(int fd, int family, const char *addr, int port, long long 
 	return ret;
 }
 
+/* A socket (opts) bound to addr:RF_PORT connects to itself: refused. */
+static void rf_refuse_bound(struct __test_metadata *_metadata, int family,
+			    const char *addr, int opts)
+{
+	int fd = sct_t_bound(_metadata, family, addr, RF_PORT, opts);
+
+	EXPECT_EQ(-ECONNREFUSED, rf_connect(fd, family, addr, RF_PORT, NULL));
+	close(fd);
+}
+
 static int rf_sock_error(int fd)
 {
 	socklen_t len = sizeof(int);
@@ -322,12 +332,10 @@ TEST_F_TIMEOUT(refuse, nonblocking, SCT_TIMEOUT)
  */
 TEST_F_TIMEOUT(refuse, ephemeral_port, SCT_TIMEOUT)
 {
-	char range[32];
 	long long us;
 	int fd, fd2;
 
-	snprintf(range, sizeof(range), "%d %d\n", RF_PORT, RF_PORT);
-	ASSERT_EQ(0, sct_write_file(SCT_RANGE, range));
+	ASSERT_EQ(0, sct_set_range(RF_PORT, RF_PORT));
 	ASSERT_EQ(0, sct_set_refuse(1));
 	fd = sct_t_socket(_metadata, variant->family, 0);
 	EXPECT_EQ(-ECONNREFUSED, rf_connect(fd, variant->family, variant->addr,
@@ -383,10 +391,8 @@ TEST_F_TIMEOUT(refuse, ephemeral_race, SCT_TIMEOUT)
 	long long attempts, refused;
 	struct sct_file f = {};
 	int connected, nself;
-	char range[32];
 
-	snprintf(range, sizeof(range), "%d %d\n", RF_RACE_LO, RF_RACE_LO + 7);
-	ASSERT_EQ(0, sct_write_file(SCT_RANGE, range));
+	ASSERT_EQ(0, sct_set_range(RF_RACE_LO, RF_RACE_LO + 7));
 
 	ASSERT_EQ(0, sct_set_refuse(1));
 	nself = rf_race(_metadata, variant->family, variant->addr, &connected);
@@ -602,15 +608,6 @@ static int rf_veth_setup(const FIXTURE_VARIANT(refuse) *variant, int end,
 	return rf_sh("tc qdisc add dev %s root netem delay 500ms", dev);
 }
 
-/* Bind to veth[end]:RF_PORT; on 'g' connect to the other end. 0: connected. */
-static int rf_simult_side(const FIXTURE_VARIANT(refuse) *variant, int end,
-			  int fd)
-{
-	const char *peer = variant->veth[!end];
-
-	return rf_connect(fd, variant->family, peer, RF_PORT, NULL);
-}
-
 TEST_F_TIMEOUT(refuse, simultaneous_open, SCT_TIMEOUT)
 {
 	struct sct_file f = {};
@@ -631,7 +628,7 @@ TEST_F_TIMEOUT(refuse, simultaneous_open, SCT_TIMEOUT)
 			SCT_DIE(12);
 		if (sct_send(c.from[1], 'r') || sct_recv(c.to[0]) != 'g')
 			SCT_DIE(13);
-		if (rf_simult_side(variant, 1, fd))
+		if (sct_connect(fd, variant->family, variant->veth[0], RF_PORT))
 			SCT_DIE(14);
 		if (write(fd, "B", 1) != 1 || read(fd, buf, 1) != 1 || buf[0] != 'A')
 			SCT_DIE(15);
@@ -647,7 +644,7 @@ TEST_F_TIMEOUT(refuse, simultaneous_open, SCT_TIMEOUT)
 	ASSERT_EQ(0, sct_send(c.to[1], 'v'));
 	ASSERT_EQ('r', sct_recv(c.from[0]));
 	ASSERT_EQ(0, sct_send(c.to[1], 'g'));
-	err = rf_simult_side(variant, 0, fd);
+	err = sct_connect(fd, variant->family, variant->veth[1], RF_PORT);
 	EXPECT_EQ(0, err) TH_LOG("A's connect(): %s", strerror(-err));
 	if (!err) {
 		EXPECT_EQ(1, write(fd, "A", 1));
@@ -664,7 +661,6 @@ TEST_F_TIMEOUT(refuse, simultaneous_open, SCT_TIMEOUT)
 TEST_F_TIMEOUT(refuse, per_netns, SCT_TIMEOUT)
 {
 	struct sct_child c;
-	long long us;
 	int fd, st;
 
 	ASSERT_EQ(0, sct_set_refuse(1));
@@ -689,10 +685,7 @@ TEST_F_TIMEOUT(refuse, per_netns, SCT_TIMEOUT)
 	ASSERT_EQ('d', sct_recv(c.from[0]));
 	EXPECT_EQ(1, sct_read_long(SCT_SYSCTL));
 	EXPECT_COUNTERS(0, 0);
-	fd = sct_t_bound(_metadata, variant->family, variant->addr, RF_PORT, 0);
-	EXPECT_EQ(-ECONNREFUSED, rf_connect(fd, variant->family, variant->addr,
-					    RF_PORT, &us));
-	close(fd);
+	rf_refuse_bound(_metadata, variant->family, variant->addr, 0);
 	EXPECT_COUNTERS(1, 1);
 	ASSERT_EQ(0, sct_send(c.to[1], 'q'));
 	st = sct_child_wait(&c);
@@ -825,21 +818,10 @@ static bool rf_kmsg_find(int kfd, const char *want)
 	return false;
 }
 
-/* bind() to RF_PORT and connect() to it: refused. */
-static void rf_refuse_bound(struct __test_metadata *_metadata, int family,
-			    const char *addr)
-{
-	int fd = sct_t_socket(_metadata, family, 0);
-
-	ASSERT_EQ(0, sct_bind(fd, family, addr, RF_PORT));
-	EXPECT_EQ(-ECONNREFUSED, rf_connect(fd, family, addr, RF_PORT, NULL));
-	close(fd);
-}
-
 TEST_F_TIMEOUT(refuse, counters_and_log, SCT_TIMEOUT)
 {
 	char addr[80], want[256], comm[32] = "";
-	int fd, kfd, i, refused;
+	int kfd, i, refused;
 	struct stat nst;
 	FILE *f;
 
@@ -862,7 +844,7 @@ TEST_F_TIMEOUT(refuse, counters_and_log, SCT_TIMEOUT)
 		 sct_addrstr(variant->family, variant->addr, RF_PORT, addr, sizeof(addr)),
 		 comm, getpid(), (unsigned long)nst.st_ino);
 
-	rf_refuse_bound(_metadata, variant->family, variant->addr);
+	rf_refuse_bound(_metadata, variant->family, variant->addr, 0);
 	EXPECT_COUNTERS(1, 1);
 	refused = 1;
 	if (!rf_kmsg_find(kfd, want)) {
@@ -872,7 +854,7 @@ TEST_F_TIMEOUT(refuse, counters_and_log, SCT_TIMEOUT)
 		 */
 		TH_LOG("no log line yet: waiting for the ratelimit window");
 		usleep(RF_RATELIMIT_US);
-		rf_refuse_bound(_metadata, variant->family, variant->addr);
+		rf_refuse_bound(_metadata, variant->family, variant->addr, 0);
 		refused = 2;
 		EXPECT_TRUE(rf_kmsg_find(kfd, want)) TH_LOG("no log line: %s", want);
 	}
@@ -880,12 +862,8 @@ TEST_F_TIMEOUT(refuse, counters_and_log, SCT_TIMEOUT)
 	EXPECT_COUNTERS(refused, refused);
 
 	/* Each refusal counts; a listener's connections do not. */
-	for (i = 0; i < 3; i++) {
-		fd = sct_t_bound(_metadata, variant->family, variant->addr, RF_PORT, SCT_NONBLOCK);
-		EXPECT_EQ(-ECONNREFUSED, rf_connect(fd, variant->family,
-						    variant->addr, RF_PORT, NULL));
-		close(fd);
-	}
+	for (i = 0; i < 3; i++)
+		rf_refuse_bound(_metadata, variant->family, variant->addr, SCT_NONBLOCK);
 	EXPECT_COUNTERS(refused + 3, refused + 3);
 	ASSERT_EQ(0, sct_set_refuse(0));
 	EXPECT_COUNTERS(refused + 3, refused + 3);
@@ -903,7 +881,7 @@ TEST_F_TIMEOUT(refuse, module_reload, SCT_TIMEOUT)
 {
 	struct sct_child c[RF_NS];
 	const char *ko = sct_module_ko();
-	int i, fd, ret, st;
+	int i, ret, st;
 
 	if (!ko)
 		SKIP(return, "SELFCONN_KO not set or not readable");
@@ -971,10 +949,7 @@ TEST_F_TIMEOUT(refuse, module_reload, SCT_TIMEOUT)
 	ASSERT_EQ(0, sct_module_load(ko, "refuse_default=1"));
 	EXPECT_EQ(1, sct_read_long(RF_PARAM));
 	EXPECT_EQ(1, sct_read_long(SCT_SYSCTL)) TH_LOG("existing namespace");
-	fd = sct_t_bound(_metadata, variant->family, variant->addr, RF_PORT, 0);
-	EXPECT_EQ(-ECONNREFUSED, rf_connect(fd, variant->family, variant->addr,
-					    RF_PORT, NULL));
-	close(fd);
+	rf_refuse_bound(_metadata, variant->family, variant->addr, 0);
 	EXPECT_COUNTERS(1, 1);
 	ASSERT_EQ(0, sct_child_start(&c[0]));
 	if (!c[0].pid)

@@ -125,21 +125,6 @@ static bool st_stopping(struct st_thread *t)
 	return atomic_load(&t->ctx->stop);
 }
 
-static void st_sleep_ms(int ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
-static long st_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000;
-}
-
 static int st_rand(struct st_thread *t, int n)
 {
 	return rand_r(&t->seed) % n;
@@ -252,14 +237,14 @@ static void *st_churn(void *arg)
 		fd = st_connect(0, ST_LISTEN, 0);
 		if (fd < 0) {
 			st_net_fail(t, "connect", -fd);
-			st_sleep_ms(5);
+			usleep(5000);
 			continue;
 		}
 		st_add(t->ctx, C_CONNECT);
 		if (write(fd, "x", 1) == 1)
 			st_add(t->ctx, C_TIMEWAIT);
 		close(fd);
-		st_sleep_ms(1);	/* leave the readers some CPU */
+		usleep(1000);	/* leave the readers some CPU */
 	}
 	return NULL;
 }
@@ -290,7 +275,7 @@ static void *st_self(void *arg)
 			held[n % 8] = fd;
 		}
 		n++;
-		st_sleep_ms(2);
+		usleep(2000);
 	}
 	for (n = 0; n < 8; n++)
 		if (held[n] >= 0)
@@ -310,7 +295,7 @@ static void *st_listeners(void *arg)
 		l = st_listen(kind, port);
 		if (l < 0) {
 			st_net_fail(t, "listen", -l);
-			st_sleep_ms(5);
+			usleep(5000);
 			continue;
 		}
 		st_add(t->ctx, C_LISTENERS);
@@ -324,7 +309,7 @@ static void *st_listeners(void *arg)
 			close(c);
 		}
 		close(l);
-		st_sleep_ms(1);
+		usleep(1000);
 	}
 	return NULL;
 }
@@ -337,7 +322,7 @@ static int st_open_proc(struct st_thread *t, int flags)
 	if (fd >= 0)
 		return fd;
 	if (errno == ENOENT)
-		st_sleep_ms(2);	/* the module is out */
+		usleep(2000);	/* the module is out */
 	else
 		st_unexpected(t, "open " SCT_PROC, errno);
 	return -1;
@@ -427,7 +412,7 @@ static void *st_writer(void *arg)
 		} else {
 			st_unexpected(t, "watch", err);
 		}
-		st_sleep_ms(1);
+		usleep(1000);
 	}
 	if (fd >= 0)
 		close(fd);
@@ -466,7 +451,7 @@ static void *st_toggler(void *arg)
 			else
 				st_net_fail(t, "self-connect", -fd);
 		}
-		st_sleep_ms(t->id ? 3 : 50);
+		usleep(1000 * (t->id ? 3 : 50));
 	}
 	return NULL;
 }
@@ -500,7 +485,7 @@ static void st_one_netns(struct st_thread *t)
 	}
 	if (setns(t->ctx->main_ns, CLONE_NEWNET))
 		st_unexpected(t, "setns", errno);
-	st_sleep_ms(st_rand(t, 20));
+	usleep(1000 * st_rand(t, 20));
 	/* the last reference goes with these: the namespace is torn down */
 	if (self >= 0)
 		close(self);
@@ -520,7 +505,7 @@ static void *st_netns(void *arg)
 
 	while (!st_stopping(t)) {
 		st_one_netns(t);
-		st_sleep_ms(10);
+		usleep(10000);
 	}
 	return NULL;
 }
@@ -541,18 +526,18 @@ static void *st_reloader(void *arg)
 	if (setpriority(PRIO_PROCESS, gettid(), -10))
 		st_unexpected(t, "setpriority", errno);
 	while (!st_stopping(t)) {
-		st_sleep_ms(100 + st_rand(t, 300));
-		start = st_now_ms();
+		usleep(1000 * (100 + st_rand(t, 300)));
+		start = sct_now_us() / 1000;
 		err = sct_module_unload();
-		atomic_fetch_add(&t->ctx->count[C_UNLOAD_MS], st_now_ms() - start);
+		atomic_fetch_add(&t->ctx->count[C_UNLOAD_MS], sct_now_us() / 1000 - start);
 		if (err) {
 			st_unexpected(t, "delete_module", -err);
 			continue;
 		}
-		st_sleep_ms(st_rand(t, 50));
-		start = st_now_ms();
+		usleep(1000 * st_rand(t, 50));
+		start = sct_now_us() / 1000;
 		err = sct_module_load(t->ctx->ko, st_rand(t, 4) ? "" : "refuse_default=1");
-		atomic_fetch_add(&t->ctx->count[C_LOAD_MS], st_now_ms() - start);
+		atomic_fetch_add(&t->ctx->count[C_LOAD_MS], sct_now_us() / 1000 - start);
 		if (err) {
 			st_unexpected(t, "finit_module", -err);
 			break;
