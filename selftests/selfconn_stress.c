@@ -515,21 +515,24 @@ static void *st_netns(void *arg)
 static void *st_reloader(void *arg)
 {
 	struct st_thread *t = arg;
-	long start;
+	long start, took = 0;
 	int err;
 
 	/*
 	 * Thirteen busy threads share two slow CPUs (KASAN under TCG): the
 	 * reloader would get a reload in 25 s. Ahead of them, it reloads as
-	 * often as the kernel lets it.
+	 * often as the kernel lets it, but leaves the module loaded at least
+	 * as long as the last reload took (two pernet unregistrations wait
+	 * for namespaces being cleaned up), so that the readers get it too.
 	 */
 	if (setpriority(PRIO_PROCESS, gettid(), -10))
 		st_unexpected(t, "setpriority", errno);
 	while (!st_stopping(t)) {
-		usleep(1000 * (100 + st_rand(t, 300)));
+		usleep(1000 * (100 + st_rand(t, 300) + took));
 		start = sct_now_us() / 1000;
 		err = sct_module_unload();
-		atomic_fetch_add(&t->ctx->count[C_UNLOAD_MS], sct_now_us() / 1000 - start);
+		took = sct_now_us() / 1000 - start;
+		atomic_fetch_add(&t->ctx->count[C_UNLOAD_MS], took);
 		if (err) {
 			st_unexpected(t, "delete_module", -err);
 			continue;
@@ -538,6 +541,7 @@ static void *st_reloader(void *arg)
 		start = sct_now_us() / 1000;
 		err = sct_module_load(t->ctx->ko, st_rand(t, 4) ? "" : "refuse_default=1");
 		atomic_fetch_add(&t->ctx->count[C_LOAD_MS], sct_now_us() / 1000 - start);
+		took += sct_now_us() / 1000 - start;
 		if (err) {
 			st_unexpected(t, "finit_module", -err);
 			break;
