@@ -13,14 +13,15 @@
 #   --only "PROG..."     run only these test programs (make stress)
 #   --stress-seconds SEC SELFCONN_STRESS_SECONDS in the guest (selfconn_stress)
 # The guest is not usr-merged: busybox applets live in /bin, the real
-# binaries (ncat, ip, tc, ss, bash) in /usr/bin and /usr/sbin, which come
-# first in the guest's PATH. /bin/sh is dash: Debian's busybox sh runs its
-# own applets (ip, tc, ...) before anything in PATH.
+# binaries (ncat, ip, tc, ss, bash, kmod's modinfo) in /usr/bin and
+# /usr/sbin, which come first in the guest's PATH. /bin/sh is dash:
+# Debian's busybox sh runs its own applets (ip, tc, ...) before anything
+# in PATH.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 : "${LANE_MODULES:=veth sch_netem inet_diag tcp_diag udp_diag}"
-host_bins=(/usr/bin/ncat /usr/sbin/ip /usr/sbin/tc /usr/bin/ss /usr/bin/bash)
+host_bins=(/usr/bin/ncat /usr/sbin/ip /usr/sbin/tc /usr/bin/ss /usr/bin/bash /usr/sbin/modinfo)
 
 ko='' user='' bins=() tests='' ksft_dir='' kver='' modules_root=/ demo='' test_timeout=300 out='' only='' stress_seconds=''
 root=
