@@ -55,7 +55,7 @@ static int ft_hold_netns(int own, int *sock)
 	if (sct_new_netns())
 		return -1;
 	fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	*sock = sct_listener(AF_INET, "127.0.0.1", FT_PORT - 1, 0);
+	*sock = sct_listener_as(AF_INET, "127.0.0.1", FT_PORT - 1, 0, 4, geteuid());
 	if (*sock < 0 || setns(own, CLONE_NEWNET))
 		return -1;
 	return fd;
