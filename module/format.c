@@ -40,22 +40,40 @@ const char *selfconn_family_name(u8 family)
 	return family == AF_INET6 ? "inet6" : "inet";
 }
 
+/*
+ * A port report can run to tens of thousands of lines: they are built from
+ * seq_puts() and seq_put_decimal_ull(), which cost a fraction of a
+ * vsnprintf() each.
+ */
+static void selfconn_seq_ipv4(struct seq_file *seq, const struct in6_addr *addr)
+{
+	const u8 *b = &addr->s6_addr[12];
+
+	seq_put_decimal_ull(seq, "", b[0]);
+	seq_put_decimal_ull(seq, ".", b[1]);
+	seq_put_decimal_ull(seq, ".", b[2]);
+	seq_put_decimal_ull(seq, ".", b[3]);
+}
+
 /* address:port as ss(8) writes it; IPv4 lives in addr->s6_addr32[3]. */
 void selfconn_seq_addr(struct seq_file *seq, u8 family,
 		       const struct in6_addr *addr, u16 port)
 {
 	if (family == AF_INET6)
-		seq_printf(seq, "[%pI6c]:%u", addr, port);
+		seq_printf(seq, "[%pI6c]", addr);
 	else
-		seq_printf(seq, "%pI4:%u", &addr->s6_addr32[3], port);
+		selfconn_seq_ipv4(seq, addr);
+	seq_put_decimal_ull(seq, ":", port);
 }
 
 /* "FAMILY LADDR:LPORT STATE" */
 void selfconn_seq_local(struct seq_file *seq, const struct selfconn_row *row)
 {
-	seq_printf(seq, "%s ", selfconn_family_name(row->family));
+	seq_puts(seq, selfconn_family_name(row->family));
+	seq_putc(seq, ' ');
 	selfconn_seq_addr(seq, row->family, &row->laddr, row->lport);
-	seq_printf(seq, " %s", selfconn_state_name(row->state));
+	seq_putc(seq, ' ');
+	seq_puts(seq, selfconn_state_name(row->state));
 }
 
 /* Like /proc/net/tcp: a timewait socket has no owner and prints 0. */

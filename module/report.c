@@ -543,20 +543,39 @@ unsigned int selfconn_report_nr_lines(const struct selfconn_report *r)
 
 /* ---- printing, outside every lock ---- */
 
+/*
+ * The lines that repeat for every socket of a busy port are written with
+ * seq_puts() and seq_put_decimal_ull() (see format.c), not seq_printf().
+ */
+
+/* "port P SECTION " */
+static void selfconn_show_lead(struct seq_file *seq, u16 port, const char *section)
+{
+	seq_put_decimal_ull(seq, "port ", port);
+	seq_putc(seq, ' ');
+	seq_puts(seq, section);
+	seq_putc(seq, ' ');
+}
+
 static void selfconn_show_owner(struct seq_file *seq, u16 port,
 				const struct selfconn_owner *o)
 {
-	seq_printf(seq, "port %u bhash-owner ", port);
+	selfconn_show_lead(seq, port, "bhash-owner");
 	selfconn_seq_local(seq, &o->row);
-	seq_printf(seq, " reuseaddr=%d reuseport=%d v6only=%d uid=%u inode=%lu via=%s\n",
-		   o->reuseaddr, o->reuseport, o->v6only,
-		   selfconn_row_uid(seq, &o->row), o->row.ino, o->via);
+	seq_put_decimal_ull(seq, " reuseaddr=", o->reuseaddr);
+	seq_put_decimal_ull(seq, " reuseport=", o->reuseport);
+	seq_put_decimal_ull(seq, " v6only=", o->v6only);
+	seq_put_decimal_ull(seq, " uid=", selfconn_row_uid(seq, &o->row));
+	seq_put_decimal_ull(seq, " inode=", o->row.ino);
+	seq_puts(seq, " via=");
+	seq_puts(seq, o->via);
+	seq_putc(seq, '\n');
 }
 
 static void selfconn_show_listener(struct seq_file *seq, u16 port,
 				   const struct selfconn_owner *o)
 {
-	seq_printf(seq, "port %u listener ", port);
+	selfconn_show_lead(seq, port, "listener");
 	selfconn_seq_local(seq, &o->row);
 	seq_printf(seq, " backlog=%u accept_queue=%u syn_recv=%d inode=%lu\n",
 		   o->backlog, o->accept_queue, o->syn_recv, o->row.ino);
@@ -565,7 +584,9 @@ static void selfconn_show_listener(struct seq_file *seq, u16 port,
 static void selfconn_show_bhash2(struct seq_file *seq, u16 port,
 				 const struct selfconn_b2 *b2)
 {
-	seq_printf(seq, "port %u bhash2 %s ", port, selfconn_family_name(b2->addr.family));
+	selfconn_show_lead(seq, port, "bhash2");
+	seq_puts(seq, selfconn_family_name(b2->addr.family));
+	seq_putc(seq, ' ');
 	selfconn_seq_addr(seq, b2->addr.family, &b2->addr.laddr, b2->addr.lport);
 	seq_printf(seq, " owners=%u timewait=%u\n", b2->owners, b2->timewait);
 }
@@ -573,20 +594,26 @@ static void selfconn_show_bhash2(struct seq_file *seq, u16 port,
 static void selfconn_show_bhash2_owner(struct seq_file *seq, u16 port,
 				       const struct selfconn_row *row)
 {
-	seq_printf(seq, "port %u bhash2-owner ", port);
+	selfconn_show_lead(seq, port, "bhash2-owner");
 	selfconn_seq_local(seq, row);
-	seq_printf(seq, " inode=%lu\n", row->ino);
+	seq_put_decimal_ull(seq, " inode=", row->ino);
+	seq_putc(seq, '\n');
 }
 
 /* "port P ehash-local inet 127.0.0.1:P 127.0.0.1:Q ESTAB inode=N" */
 static void selfconn_show_ehash(struct seq_file *seq, u16 port, const char *section,
 				const struct selfconn_row *row)
 {
-	seq_printf(seq, "port %u %s %s ", port, section, selfconn_family_name(row->family));
+	selfconn_show_lead(seq, port, section);
+	seq_puts(seq, selfconn_family_name(row->family));
+	seq_putc(seq, ' ');
 	selfconn_seq_addr(seq, row->family, &row->laddr, row->lport);
 	seq_putc(seq, ' ');
 	selfconn_seq_addr(seq, row->family, &row->raddr, row->rport);
-	seq_printf(seq, " %s inode=%lu\n", selfconn_state_name(row->state), row->ino);
+	seq_putc(seq, ' ');
+	seq_puts(seq, selfconn_state_name(row->state));
+	seq_put_decimal_ull(seq, " inode=", row->ino);
+	seq_putc(seq, '\n');
 }
 
 static void selfconn_show_bind_verdict(struct seq_file *seq, const struct selfconn_report *r,
