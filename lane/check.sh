@@ -1,9 +1,11 @@
 #!/bin/bash
 # make check: build selfconn, then boot it with the selftests in QEMU on
-# the Debian kernel (distro lane) and on a KASAN/lockdep/kmemleak kernel
-# built from linux-source-6.1 (debug lane). Logs: .cache/lanes/<lane>/.
+# Debian's kernels (distro lanes: one guest for each series of KERNELS)
+# and on a KASAN/lockdep/kmemleak kernel built from linux-source-6.1 (debug
+# lane). Logs: .cache/lanes/<lane>/.
 # Before the lanes, the host unit tests of the companion (make -C user test).
-# Env: LANES="distro debug", GUEST_TIMEOUT (s, per guest, default 900),
+# Env: LANES="distro debug", KERNELS="5.10 6.1 6.12 7" (the distro lanes),
+# MAX_GUESTS (guests at once, 2), GUEST_TIMEOUT (s, per guest, default 900),
 # TEST_TIMEOUT (s, per test program in the guest; default: timeout= in
 # selftests/settings, at most 300), LANE_TESTS (only these programs; make
 # stress), STRESS_SECONDS (selfconn_stress's run time in the guest).
@@ -132,6 +134,7 @@ show_splat() {
 # go to files); lane_report reads them once the guests have ended.
 lane_boot() {
 	local lane=$1 kernel=$2 initrd=$3 dir=$CACHE/lanes/$1
+	guest_slot
 	log "lane $lane: booting $(basename "$kernel") under QEMU ($QEMU_ACCEL), up to $GUEST_TIMEOUT s"
 	rm -f "$dir/qemu.rc" "$dir/seconds"
 	(
@@ -141,6 +144,25 @@ lane_boot() {
 		echo "$(($(date +%s) - start))" >"$dir/seconds"
 		echo "$rc" >"$dir/qemu.rc"
 	) &
+	GUEST_PIDS+=($!)
+}
+
+# Wait until fewer than MAX_GUESTS guests run: each is one TCG thread, and
+# more threads than CPUs slow every guest's timing-sensitive tests.
+MAX_GUESTS=${MAX_GUESTS:-2}
+GUEST_PIDS=()
+
+guest_slot() {
+	local pid alive
+	while :; do
+		alive=()
+		for pid in "${GUEST_PIDS[@]}"; do
+			! kill -0 "$pid" 2>/dev/null || alive+=("$pid")
+		done
+		GUEST_PIDS=("${alive[@]}")
+		[ "${#GUEST_PIDS[@]}" -ge "$MAX_GUESTS" ] || return 0
+		sleep 1
+	done
 }
 
 # Print a lane's TAP and verdict, add to the totals.
@@ -152,6 +174,8 @@ lane_report() {
 	tr -d '\r' <"$dir/console.raw" >"$dir/console.log"
 	tr -d '\r' <"$dir/verdict.raw" >"$dir/verdict"
 	rm -f "$dir/console.raw" "$dir/verdict.raw"
+	# A distro lane is named after its kernel's release.
+	[ ! -f "$dir/release" ] || lane="$(cat "$dir/release")"
 	log "lane $lane: guest ran $secs s; TAP follows"
 	cat "$dir/verdict"
 	read -r pass fail skip < <(count_tap "$dir/verdict" 2>"$dir/reasons")
@@ -215,25 +239,36 @@ initramfs() {
 		${STRESS_SECONDS:+--stress-seconds "$STRESS_SECONDS"} "$@" "$out"
 }
 
-# The distro lane's guest.
-lane_distro_prepare() {
-	local dir=$CACHE/lanes/distro
+# The distro lanes: a guest for each Debian kernel of KERNELS, fetched
+# into the machine-wide cache by lane/kernel-fetch.sh. Each lane's files
+# are in .cache/lanes/SERIES; its summary names the kernel's release.
+KERNELS=${KERNELS:-5.10 6.1 6.12 7}
+
+lane_kernel_prepare() {
+	local series=$1 dir=$CACHE/lanes/$1
 	mkdir -p "$dir"
-	initramfs "$dir/initramfs.cpio.gz" "" --ko "$dir/selfconn.ko" --kver "$(distro_kver)" \
-		--modules-root "$DISTRO_ROOT" ||
-		build_failed "distro initramfs"
+	timed "kernel $series (lane/kernel-fetch.sh)" kernel_env "$series" "$dir/kernel.env" ||
+		build_failed "Debian kernel $series (lane/kernel-fetch.sh)"
+	echo "$KERNEL_RELEASE" >"$dir/release"
+	echo "$KERNEL_VMLINUZ" >"$dir/vmlinuz"
+	timed "module for $KERNEL_RELEASE" build_module "$KERNEL_KDIR" "$dir/selfconn.ko" \
+		"$KERNEL_WRAP" "$KERNEL_MAKE_ARGS" >"$dir/build.log" 2>&1 ||
+		{ cat "$dir/build.log"; build_failed "module build for $KERNEL_RELEASE"; }
+	initramfs "$dir/initramfs.cpio.gz" "" --ko "$dir/selfconn.ko" --kver "$KERNEL_RELEASE" \
+		--modules-root "${KERNEL_MODULES%/lib/modules/*}" ||
+		build_failed "initramfs for $KERNEL_RELEASE"
 }
 
-lane_distro_boot() {
-	# Debian's kernel patches jump labels (the nf_hooks_needed static key
+lane_kernel_boot() {
+	# Debian's kernels patch jump labels (the nf_hooks_needed static key
 	# flips with every refuse=0/1); multi-threaded TCG was seen once to
 	# leave a vCPU spinning on such a site in ip6_xmit() for minutes, the
 	# same RIP and registers at every soft-lockup report. One TCG thread
 	# for both vCPUs has no cross-vCPU code patching race. The debug
 	# kernel has no jump labels.
-	TCG_THREAD=single lane_boot distro "$(distro_kernel "$DISTRO_ROOT")" \
-		"$CACHE/lanes/distro/initramfs.cpio.gz"
-	GUESTS+=(distro)
+	TCG_THREAD=single lane_boot "$1" "$(cat "$CACHE/lanes/$1/vmlinuz")" \
+		"$CACHE/lanes/$1/initramfs.cpio.gz"
+	GUESTS+=("$1")
 }
 
 # The debug kernel is built (once; then found in the cache) in the
@@ -362,25 +397,25 @@ main() {
 		debug_kernel_begin
 	fi
 	timed "dependencies (lane/deps.sh)" lane/deps.sh || build_failed "lane/deps.sh"
-	if [[ " $LANES " == *" distro "* ]]; then
-		DISTRO_ROOT=$(distro_root) || build_failed "the distro kernel (lane/distro-kernel.sh)"
-	fi
-	local kdir
-	kdir=$(distro_kdir)
-	[ -n "$kdir" ] || build_failed "no /usr/src/linux-headers-*-amd64"
-	timed "module for $(basename "$kdir")" build_module "$kdir" "$CACHE/lanes/distro/selfconn.ko" ||
-		build_failed "module build"
 	timed "companion and selftests" build_userspace || build_failed "user/selftests build"
 	unit_tests
-	# KVM is tried on the distro kernel; without a distro lane, TCG.
-	QEMU_ACCEL=$(lane/run-guest.sh --probe "$(distro_kernel "${DISTRO_ROOT:-/nonexistent}" 2>/dev/null || echo none)")
+	local series first=''
+	if [[ " $LANES " == *" distro "* ]]; then
+		for series in $KERNELS; do
+			lane_kernel_prepare "$series"
+			first=${first:-$series}
+		done
+	fi
+	# KVM is tried on the first distro kernel; without a distro lane, TCG.
+	QEMU_ACCEL=$(lane/run-guest.sh --probe "$(cat "$CACHE/lanes/$first/vmlinuz" 2>/dev/null || echo none)")
 	export QEMU_ACCEL
-	# Each lane's guests boot as soon as they are ready: the distro guest
-	# beside the debug kernel's build (niced, so it yields a CPU), the
-	# debug guests once it is built.
+	# The guests boot as soon as they are ready and a CPU is free
+	# (MAX_GUESTS): the distro guests beside the debug kernel's build
+	# (niced, so it yields a CPU), the debug guests once it is built.
 	for lane in $LANES; do
 		case "$lane" in
-		distro | debug) "lane_${lane}_prepare" && "lane_${lane}_boot" ;;
+		distro) for series in $KERNELS; do lane_kernel_boot "$series"; done ;;
+		debug) lane_debug_prepare && lane_debug_boot ;;
 		*) build_failed "unknown lane $lane (LANES=\"distro debug\")" ;;
 		esac
 	done

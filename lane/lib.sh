@@ -18,45 +18,31 @@ timed() {
 	return "$rc"
 }
 
-# The newest Debian headers tree and the matching kernel image.
-distro_kdir() {
-	ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sort -V | tail -n 1
-}
-
-distro_kver() {
-	local kdir
-	kdir=$(distro_kdir)
-	[ -n "$kdir" ] || return 1
-	basename "$kdir" | sed 's/^linux-headers-//'
-}
-
-# The root (/ or a directory in .cache) that holds the matching image's
-# boot/vmlinuz-<ver> and lib/modules/<ver>: lane/distro-kernel.sh.
-distro_root() {
-	"$LANE_DIR/distro-kernel.sh" "$CACHE"
-}
-
-# The image under a root distro_root printed.
-distro_kernel() {
-	local k
-	k=${1%/}/boot/vmlinuz-$(distro_kver)
-	[ -f "$k" ] || { echo "no $k: run lane/distro-kernel.sh" >&2; return 1; }
-	echo "$k"
+# A Debian kernel of SERIES (5.10, 6.1, 6.12, 7) from the machine-wide
+# cache (lane/kernel-fetch.sh), its KERNEL_* assignments saved in FILE and
+# set in this shell.
+kernel_env() {
+	local series=$1 file=$2
+	"$LANE_DIR/kernel-fetch.sh" "$series" >"$file" || return 1
+	# shellcheck disable=SC1090 # written by kernel-fetch.sh
+	. "$file"
 }
 
 # Build selfconn.ko against KDIR from a copy of the sources next to DEST
 # (DEST's directory/src) and copy it to DEST. Never `make M=$ROOT clean`:
 # kbuild's clean deletes every *.o under M, .cache/ and a debug kernel
-# being built there included.
+# being built there included. WRAP (a command make runs under, as
+# kernel-fetch.sh's KERNEL_WRAP) and MAKE_ARGS are optional.
 build_module() {
-	local kdir=$1 dest=$2 src
+	local kdir=$1 dest=$2 wrap=${3:-} make_args=${4:-} src
 	src=$(dirname "$dest")/src
 	rm -rf "$src"
 	mkdir -p "$src/module" || return 1
 	cp "$ROOT/Kbuild" "$ROOT/VERSION" "$src/" || return 1
 	cp "$ROOT/module/Kbuild" "$ROOT"/module/*.[ch] "$src/module/" || return 1
 	rm -f "$src"/module/*.mod.c
-	make -C "$kdir" M="$src" W=1 modules || return 1
+	# shellcheck disable=SC2086 # word lists by design
+	$wrap make -C "$kdir" M="$src" W=1 $make_args modules || return 1
 	cp "$src/module/selfconn.ko" "$dest" || return 1
 	log "module for $(modinfo -F vermagic "$dest")"
 }
