@@ -15,10 +15,12 @@ KVER ?= $(shell uname -r)
 KDIR ?= $(or $(wildcard /lib/modules/$(KVER)/build),\
 	$(shell ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sort -V | tail -n 1))
 
-# Where the kselftest harness comes from: a linux-source-6.1 tree, extracted
-# by lane/ksft-src.sh when not given.
-CACHE ?= $(CURDIR)/.cache
-KSFT_DIR ?= $(CACHE)/linux-source-6.1/tools/testing/selftests
+# Where the kselftest harness and checkpatch.pl come from: the host's
+# linux-source-6.1, extracted once into the machine-wide cache by
+# lane/source-tree.sh, when not given.
+HOST_SOURCE := /usr/src/linux-source-6.1.tar.xz
+KSFT_SRC = $(shell lane/source-tree.sh $(HOST_SOURCE))
+KSFT_DIR ?= $(KSFT_SRC)/tools/testing/selftests
 
 .PHONY: all module user selftests check stress check-host demo bench clean ksft-src checkpatch sparse
 
@@ -32,7 +34,7 @@ user:
 	$(MAKE) -C user
 
 ksft-src:
-	@lane/ksft-src.sh $(CACHE) >/dev/null
+	@lane/source-tree.sh $(HOST_SOURCE) >/dev/null
 
 selftests: ksft-src
 	$(MAKE) -C selftests KSFT_DIR=$(KSFT_DIR)
@@ -61,7 +63,7 @@ bench:
 MODULE_SOURCES = $(filter-out %.mod.c,$(wildcard module/*.c)) $(wildcard module/*.h)
 
 checkpatch: ksft-src
-	$(CACHE)/linux-source-6.1/scripts/checkpatch.pl --strict --no-tree \
+	$(KSFT_SRC)/scripts/checkpatch.pl --strict --no-tree \
 		--ignore EXPORTED_WORLD_WRITABLE -f $(MODULE_SOURCES)
 
 sparse:

@@ -5,7 +5,8 @@
 # lane). Logs: .cache/lanes/<lane>/.
 # Before the lanes, the host unit tests of the companion (make -C user test).
 # Env: LANES="distro debug", KERNELS="5.10 6.1 6.12 7" (the distro lanes),
-# MAX_GUESTS (guests at once, 2), GUEST_TIMEOUT (s, per guest, default 900),
+# DEBUG_KERNEL (the debug kernel's series: 6.12), MAX_GUESTS (guests at
+# once, 2), GUEST_TIMEOUT (s, per guest, default 900),
 # TEST_TIMEOUT (s, per test program in the guest; default: timeout= in
 # selftests/settings, at most 300), LANE_TESTS (only these programs; make
 # stress), STRESS_SECONDS (selfconn_stress's run time in the guest).
@@ -275,6 +276,7 @@ lane_kernel_boot() {
 # background, niced, while the rest of deps.sh, the builds for the distro
 # kernel and the host unit tests run: on a fresh clone its build is most
 # of make check's time.
+DEBUG_KERNEL=${DEBUG_KERNEL:-6.12}
 debug_kernel_pid=
 debug_kernel_start=
 
@@ -285,7 +287,7 @@ debug_kernel_begin() {
 	mkdir -p "$CACHE/lanes/debug"
 	# Its own session, so that debug_kernel_end stops make and every
 	# compiler under it.
-	setsid nice -n 19 lane/debug-kernel.sh "$CACHE" </dev/null \
+	setsid nice -n 19 lane/debug-kernel.sh "$DEBUG_TARBALL" </dev/null \
 		>"$CACHE/lanes/debug/kernel.path" 2>"$CACHE/lanes/debug/kernel.log" &
 	debug_kernel_pid=$!
 }
@@ -391,12 +393,14 @@ main() {
 	if [[ " $LANES " == *" debug "* ]]; then
 		timed "dependencies of the debug kernel build (lane/deps.sh kernel)" \
 			lane/deps.sh kernel || build_failed "lane/deps.sh kernel"
-		lane/ksft-src.sh "$CACHE" >/dev/null || build_failed "linux-source-6.1 tree"
+		DEBUG_TARBALL=$(source_tarball "$DEBUG_KERNEL") ||
+			build_failed "linux-source-$DEBUG_KERNEL (lane/kernel-fetch.sh --source)"
 		trap debug_kernel_end EXIT
 		trap 'exit 130' INT TERM
 		debug_kernel_begin
 	fi
 	timed "dependencies (lane/deps.sh)" lane/deps.sh || build_failed "lane/deps.sh"
+	KSFT_DIR=${KSFT_DIR:-$(ksft_dir)} || build_failed "the kselftest harness (lane/source-tree.sh)"
 	timed "companion and selftests" build_userspace || build_failed "user/selftests build"
 	unit_tests
 	local series first=''

@@ -1,25 +1,31 @@
 #!/bin/bash
-# Build (once) the debug guest kernel from Debian's linux-source-6.1.
-# Usage: debug-kernel.sh CACHE_DIR  -> prints the build directory on stdout.
-# The build directory is keyed by the config fragment and the source
-# tarball, so a second run with the same inputs reuses it.
+# Build (once) the debug guest kernel from a Debian linux-source tarball:
+# tinyconfig, then lane/debug.config merged onto it.
+# Usage: debug-kernel.sh TARBALL  -> prints the build directory on stdout.
+# The build directory is in the machine-wide cache
+# (${XDG_CACHE_HOME:-~/.cache}/selfconn/debug/), keyed by the tarball and the
+# config fragment, so every clone with the same inputs reuses it.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-cache=$(realpath -m "${1:?usage: debug-kernel.sh CACHE_DIR}")
-tarball=/usr/src/linux-source-6.1.tar.xz
-[ -f "$tarball" ] || { echo "debug-kernel: $tarball missing: run lane/deps.sh" >&2; exit 1; }
+tarball=${1:?usage: debug-kernel.sh TARBALL}
+[ -f "$tarball" ] || { echo "debug-kernel: $tarball missing" >&2; exit 1; }
 frag=$here/debug.config
+name=$(basename "$tarball" .tar.xz)
 key=$( (cat "$frag"; stat -c '%s %Y' "$tarball") | sha256sum | cut -c1-12)
-out=$cache/debug-$key
+cache=${XDG_CACHE_HOME:-$HOME/.cache}/selfconn/debug
+out=$cache/$name-$key
 
-# Builds for other fragments are stale.
+# Builds of the same series for other fragments or tarballs are stale.
 prune_others() {
 	local d
-	for d in "$cache"/debug-*; do
+	for d in "$cache/$name"-*; do
 		[ "$d" = "$out" ] || rm -rf "$d"
 	done
 }
 
+mkdir -p "$cache"
+exec 9>"$cache/.lock-$name"
+flock 9
 if [ -f "$out/.selfconn-done" ]; then
 	prune_others
 	echo "$out"
@@ -28,7 +34,7 @@ fi
 
 log() { echo ">>> $*" >&2; }
 
-src=$("$here/ksft-src.sh" "$cache")
+src=$("$here/source-tree.sh" "$tarball")
 
 rm -rf "$out"
 mkdir -p "$out"

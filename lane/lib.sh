@@ -3,7 +3,9 @@
 LANE_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$LANE_DIR/.." && pwd)
 CACHE=${CACHE:-$ROOT/.cache}
-KSFT_DIR=${KSFT_DIR:-$CACHE/linux-source-6.1/tools/testing/selftests}
+# The linux-source tarball of the host's own Debian release (lane/deps.sh
+# installs it): the kselftest harness and checkpatch.pl come from it.
+HOST_SOURCE=/usr/src/linux-source-6.1.tar.xz
 
 log() { echo ">>> $*"; }
 
@@ -26,6 +28,25 @@ kernel_env() {
 	"$LANE_DIR/kernel-fetch.sh" "$series" >"$file" || return 1
 	# shellcheck disable=SC1090 # written by kernel-fetch.sh
 	. "$file"
+}
+
+# The linux-source tarball of a Debian kernel series: the host's own, or
+# one fetched into the machine-wide cache.
+source_tarball() {
+	if [ "$1" = 6.1 ]; then
+		echo "$HOST_SOURCE"
+		return
+	fi
+	local KERNEL_SOURCE_TARBALL=''
+	eval "$("$LANE_DIR/kernel-fetch.sh" --source "$1")" || return 1
+	echo "$KERNEL_SOURCE_TARBALL"
+}
+
+# The kselftest directory of the host's linux-source tree, extracted once.
+ksft_dir() {
+	local src
+	src=$("$LANE_DIR/source-tree.sh" "$HOST_SOURCE") || return 1
+	echo "$src/tools/testing/selftests"
 }
 
 # Build selfconn.ko against KDIR from a copy of the sources next to DEST
