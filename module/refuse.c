@@ -35,6 +35,7 @@
 #include <net/route.h>
 #include <net/tcp.h>
 
+#include "compat.h"
 #include "refuse.h"
 
 #if !IS_ENABLED(CONFIG_NETFILTER)
@@ -158,7 +159,7 @@ static unsigned int selfconn_refuse_verdict(struct sock *sk, struct net *net)
 	 * tcp_sendmsg_fastopen() then returns what __inet_stream_connect()
 	 * finds, sock_error() or else ECONNABORTED.
 	 */
-	if (inet_sk(sk)->defer_connect)
+	if (inet_test_bit(DEFER_CONNECT, sk))
 		WRITE_ONCE(sk->sk_err, ECONNREFUSED);
 	if (plain_syn) {
 		atomic64_inc(&rn->refused);
@@ -248,10 +249,11 @@ static int selfconn_refuse_set(struct selfconn_refuse_net *rn, int val)
 	return 0;
 }
 
-static int selfconn_refuse_sysctl(struct ctl_table *table, int write,
-				  void *buffer, size_t *lenp, loff_t *ppos)
+static int selfconn_refuse_sysctl(SELFCONN_SYSCTL_CONST struct ctl_table *table,
+				  int dir, void *buffer, size_t *lenp, loff_t *ppos)
 {
 	struct selfconn_refuse_net *rn = table->data;
+	bool write = SYSCTL_USER_TO_KERN(dir);
 	int val = READ_ONCE(rn->refuse);
 	size_t len = *lenp;
 	struct ctl_table tmp = {
@@ -278,7 +280,7 @@ static int selfconn_refuse_sysctl(struct ctl_table *table, int write,
 	if (write && (*ppos || len >= PAGE_SIZE))
 		return -EINVAL;
 	/* Out of [0, 1]: -EINVAL and val unchanged. */
-	err = proc_dointvec_minmax(&tmp, write, buffer, lenp, ppos);
+	err = proc_dointvec_minmax(&tmp, dir, buffer, lenp, ppos);
 	if (err || !write)
 		return err;
 	if (*lenp != len)
@@ -297,7 +299,6 @@ static const struct ctl_table selfconn_refuse_table[] = {
 		.mode		= 0644,
 		.proc_handler	= selfconn_refuse_sysctl,
 	},
-	{ }
 };
 
 /* ---- per namespace ---- */
@@ -320,14 +321,17 @@ static int __net_init selfconn_refuse_net_init(struct net *net)
 	if (err)
 		goto err_mutex;
 
-	table = kmemdup(selfconn_refuse_table, sizeof(selfconn_refuse_table),
+	/* And a zeroed entry: the end of the table before 6.6 (compat.h). */
+	table = kcalloc(ARRAY_SIZE(selfconn_refuse_table) + 1, sizeof(*table),
 			GFP_KERNEL);
 	if (!table) {
 		err = -ENOMEM;
 		goto err_hooks;
 	}
+	memcpy(table, selfconn_refuse_table, sizeof(selfconn_refuse_table));
 	table[0].data = rn;
-	rn->sysctl = register_net_sysctl(net, "net/selfconn", table);
+	rn->sysctl = register_net_sysctl_sz(net, "net/selfconn", table,
+					    ARRAY_SIZE(selfconn_refuse_table));
 	if (!rn->sysctl) {
 		err = -ENOMEM;
 		goto err_table;
@@ -369,7 +373,7 @@ static void __net_exit selfconn_refuse_net_pre_exit(struct net *net)
 static void __net_exit selfconn_refuse_net_exit(struct net *net)
 {
 	struct selfconn_refuse_net *rn = selfconn_refuse_net(net);
-	struct ctl_table *table = rn->sysctl->ctl_table_arg;
+	const struct ctl_table *table = rn->sysctl->ctl_table_arg;
 
 	/* Waits for writers still in selfconn_refuse_sysctl(). */
 	unregister_net_sysctl_table(rn->sysctl);

@@ -12,6 +12,7 @@
 #include <net/sock.h>
 #include <net/tcp_states.h>
 
+#include "compat.h"
 #include "row.h"
 
 static unsigned long selfconn_tw_left_ms(const struct inet_timewait_sock *tw)
@@ -55,11 +56,11 @@ void selfconn_row_fill(struct selfconn_row *row, struct sock *sk)
 		break;
 	case TCP_NEW_SYN_RECV:
 		row->state = TCP_SYN_RECV;
-		row->uid = sock_i_uid(inet_reqsk(sk)->rsk_listener);
+		row->uid = sk_uid(inet_reqsk(sk)->rsk_listener);
 		break;
 	default:
 		row->state = sk->sk_state;
-		row->uid = sock_i_uid(sk);
+		row->uid = sk_uid(sk);
 		row->ino = sock_i_ino(sk);
 		break;
 	}
