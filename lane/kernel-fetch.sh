@@ -2,7 +2,10 @@
 # Fetch and unpack a Debian kernel (image, modules and headers) into the
 # machine-wide cache, once, and say where it is.
 #
-# Usage: kernel-fetch.sh SERIES    SERIES: 5.10, 6.1, 6.12, 7 or newest
+# Usage: kernel-fetch.sh [--source] SERIES    SERIES: 5.10, 6.1, 6.12, 7 or newest
+#   --source: the series' linux-source package instead (the tarball of the
+#   same version as the kernel): prints KERNEL_RELEASE and
+#   KERNEL_SOURCE_TARBALL only.
 #
 # The packages come from the machine's own Debian mirrors (the URIs of
 # /etc/apt/sources.list.d/debian.sources) with another suite, through a
@@ -35,6 +38,11 @@
 set -eu
 
 LANE_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+want_source=
+if [ "${1:-}" = --source ]; then
+	want_source=1
+	shift
+fi
 series=${1:-}
 CACHE_ROOT=${XDG_CACHE_HOME:-$HOME/.cache}/selfconn
 APT_ROOT=$CACHE_ROOT/apt
@@ -51,7 +59,7 @@ case "$series" in
 6.1) groups=(bookworm) ;;
 6.12) groups=(bookworm-backports) ;;
 7 | newest) groups=(trixie-backports sid) ;;
-*) die "usage: kernel-fetch.sh 5.10|6.1|6.12|7|newest" ;;
+*) die "usage: kernel-fetch.sh [--source] 5.10|6.1|6.12|7|newest" ;;
 esac
 case "$series" in
 newest) series_re='[0-9]+\.' ;;
@@ -334,6 +342,30 @@ tools_run_here() {
 	done < <(find -L "$1/scripts" "$1/tools" -type f -perm -u+x 2>/dev/null)
 	return 0
 }
+
+# linux-source-X.Y of the same version, unpacked next to the kernel.
+unpack_source() {
+	local dir=$KERNELS/$release-source pkg debs=$APT_ROOT/$group/debs
+	pkg=linux-source-$(echo "$version" | cut -d. -f1,2)
+	if [ ! -f "$dir/.done" ]; then
+		rm -rf "$dir" "$debs"
+		mkdir -p "$debs"
+		log "downloading $pkg=$version"
+		(cd "$debs" && group_apt_get "$group" -q download "$pkg=$version" 2>&1 |
+			grep -v 'unsandboxed as root' >&2) || true
+		ls "$debs/${pkg}_"*.deb >/dev/null 2>&1 || die "apt-get download $pkg=$version failed"
+		dpkg-deb -x "$debs/${pkg}_"*.deb "$dir"
+		rm -rf "$debs"
+		touch "$dir/.done"
+	fi
+	printf 'KERNEL_RELEASE=%q\n' "$release"
+	printf 'KERNEL_SOURCE_TARBALL=%q\n' "$(ls "$dir"/usr/src/linux-source-*.tar.xz)"
+}
+
+if [ -n "$want_source" ]; then
+	unpack_source
+	exit 0
+fi
 
 if [ ! -f "$root/.done" ]; then
 	unpack
