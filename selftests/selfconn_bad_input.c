@@ -111,7 +111,6 @@ static int bi_query_port(int fd)
 
 FIXTURE(bad) {
 	struct bi_state base;
-	bool skipped;
 	unsigned long taint;
 };
 
@@ -130,7 +129,7 @@ FIXTURE_VARIANT_ADD(bad, refuse1) {
 
 FIXTURE_SETUP(bad)
 {
-	SCT_SETUP(false);
+	sct_t_setup(_metadata, &self->taint, false);
 	ASSERT_EQ(0, -sct_write_file(SCT_PROC, "18084\n"));
 	ASSERT_EQ(0, -sct_write_file(SCT_PROC, "81\n"));
 	ASSERT_EQ(0, sct_set_refuse(variant->refuse));
@@ -143,6 +142,7 @@ FIXTURE_SETUP(bad)
 
 FIXTURE_TEARDOWN(bad)
 {
+	sct_t_teardown(_metadata, self->taint);
 }
 
 /* ---- the tables ---- */

@@ -62,7 +62,6 @@ static int ft_hold_netns(int own, int *sock)
 }
 
 FIXTURE(insmod) {
-	bool skipped;
 	int own;			/* this namespace */
 	int held[FT_HELD];		/* namespaces held open */
 	int sock[FT_HELD];		/* a listener in each */
@@ -86,10 +85,8 @@ FIXTURE_SETUP(insmod)
 	const char *why = sct_fault_cannot_run();
 	int i;
 
-	if (why) {
-		self->skipped = true;
-		SKIP(return, "%s", why);
-	}
+	if (why)
+		SCT_SKIP("%s", why);
 	ASSERT_EQ(0, sct_new_netns()) TH_LOG("new netns: %s", strerror(errno));
 	self->own = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 	ASSERT_LE(0, self->own);
@@ -104,8 +101,6 @@ FIXTURE_TEARDOWN(insmod)
 {
 	int i;
 
-	if (self->skipped)
-		return;
 	sct_fault_restore();
 	sct_module_unload();
 	EXPECT_EQ(0, sct_module_load(sct_module_ko(), ""));
@@ -160,7 +155,6 @@ TEST_F_TIMEOUT(insmod, fails_cleanly, FT_TIMEOUT)
 	char params[32];
 	int nth, ret;
 
-	SCT_RETURN_IF_SKIPPED();
 	snprintf(params, sizeof(params), "refuse_default=%d", variant->refuse_default);
 	for (nth = 1; nth <= SCT_FAIL_MAX && injected; nth++) {
 		ret = ft_load_failing(nth, params, &injected);
@@ -183,17 +177,14 @@ TEST_F_TIMEOUT(insmod, fails_cleanly, FT_TIMEOUT)
 }
 
 FIXTURE(refuse) {
-	bool skipped;
 };
 
 FIXTURE_SETUP(refuse)
 {
 	const char *why = sct_fault_cannot_run();
 
-	if (why) {
-		self->skipped = true;
-		SKIP(return, "%s", why);
-	}
+	if (why)
+		SCT_SKIP("%s", why);
 	ASSERT_EQ(0, sct_new_netns());
 	ASSERT_EQ(0, sct_module_unload());
 	ASSERT_EQ(0, sct_module_load(sct_module_ko(), ""));
@@ -201,8 +192,6 @@ FIXTURE_SETUP(refuse)
 
 FIXTURE_TEARDOWN(refuse)
 {
-	if (self->skipped)
-		return;
 	sct_fault_restore();
 	sct_set_refuse(0);
 }
@@ -213,7 +202,6 @@ TEST_F_TIMEOUT(refuse, write_fails_cleanly, FT_TIMEOUT)
 	bool injected = true;
 	int nth, ret;
 
-	SCT_RETURN_IF_SKIPPED();
 	for (nth = 1; nth <= SCT_FAIL_MAX && injected; nth++) {
 		ASSERT_EQ(0, sct_set_refuse(0));
 		sct_fail_nth_arm(nth);

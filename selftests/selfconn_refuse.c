@@ -2,14 +2,9 @@
 /*
  * net.selfconn.refuse: a connect() whose SYN would go from a socket to
  * itself fails at once with ECONNREFUSED where the namespace's refuse is 1;
- * nothing else changes.
- *
- * Every test runs in a fresh network namespace (the fixture unshares one and
- * brings lo up), once per variant: IPv4 127.0.0.1, IPv6 ::1 and IPv4-mapped
- * ::ffff:127.0.0.1 on an AF_INET6 socket. The module must be loaded; the
- * reload test finds it at $SELFCONN_KO and leaves it loaded with its
- * defaults whatever happens. Needs root, ip(8) and tc(8) with netem for the
- * simultaneous open.
+ * nothing else changes. Each test runs in a fresh network namespace, once
+ * per variant (IPv4, IPv6, IPv4-mapped). Needs root, the module, ip(8) and
+ * tc(8) with netem; the reload test needs $SELFCONN_KO.
  */
 #define _GNU_SOURCE
 #include <linux/capability.h>
@@ -158,7 +153,6 @@ static void rf_expect_reusable(struct __test_metadata *_metadata, int fd,
 
 FIXTURE(refuse) {
 	unsigned long taint;
-	bool skipped;
 };
 
 FIXTURE_VARIANT(refuse) {
@@ -215,7 +209,7 @@ static const char *rf_ipaddr(const char *addr)
 
 FIXTURE_SETUP(refuse)
 {
-	SCT_SETUP(variant->family == AF_INET6);
+	sct_t_setup(_metadata, &self->taint, variant->family == AF_INET6);
 	if (variant->add_other)
 		ASSERT_EQ(0, sct_add_addr6(variant->other))
 			TH_LOG("add %s to lo: %s", variant->other, strerror(errno));
@@ -226,9 +220,9 @@ FIXTURE_SETUP(refuse)
 /* Whatever the reload test did, leave the module loaded, default 0. */
 FIXTURE_TEARDOWN(refuse)
 {
-	if (!self->skipped && sct_read_long(RF_PARAM) > 0)
+	if (sct_read_long(RF_PARAM) > 0)
 		EXPECT_EQ(0, sct_write_file(RF_PARAM, "0"));
-	sct_t_teardown(_metadata, self->skipped, self->taint);
+	sct_t_teardown(_metadata, self->taint);
 }
 
 /* A new namespace starts at 0 and a self-connect then works as before. */
@@ -879,12 +873,10 @@ TEST_F_TIMEOUT(refuse, counters_and_log, SCT_TIMEOUT)
 
 TEST_F_TIMEOUT(refuse, module_reload, SCT_TIMEOUT)
 {
+	const char *ko = sct_t_need_ko(_metadata);
 	struct sct_child c[RF_NS];
-	const char *ko = sct_module_ko();
 	int i, ret, st;
 
-	if (!ko)
-		SKIP(return, "SELFCONN_KO not set or not readable");
 	ASSERT_EQ(0, sct_set_refuse(1));
 	for (i = 0; i < RF_NS; i++) {
 		ASSERT_EQ(0, sct_child_start(&c[i]));

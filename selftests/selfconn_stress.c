@@ -672,7 +672,7 @@ int main(int argc, char **argv)
 	ksft_print_msg("stress: %d s; module reloads: %s\n", secs,
 		       ctx.ko ? ctx.ko : "none (SELFCONN_KO not set)");
 
-	for (r = 0; r < SCT_ARRAY_SIZE(st_roles); r++) {
+	for (r = 0; r < ARRAY_SIZE(st_roles); r++) {
 		if (st_roles[r].fn == st_reloader && !ctx.ko)
 			continue;
 		for (k = 0; k < st_roles[r].n; k++, nth++) {
