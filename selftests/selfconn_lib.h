@@ -44,6 +44,9 @@
 #define SCT_NOBODY	65534
 #define SCT_MAXREP	64	/* watched ports, so reports per read, at most */
 
+#ifndef __noreturn
+#define __noreturn	__attribute__((noreturn))
+#endif
 #ifndef ARRAY_SIZE
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #endif
@@ -563,7 +566,7 @@ static inline int sct_child_wait(struct sct_child *c)
 }
 
 /* In a child: say where it failed (the harness shows stderr), and exit. */
-static inline void __attribute__((noreturn)) sct_die(int step, int line)
+static inline void __noreturn sct_die(int step, int line)
 {
 	fprintf(stderr, "# child %d: failed at line %d (exit %d): %s\n",
 		getpid(), line, step, strerror(errno));
