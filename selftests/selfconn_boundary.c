@@ -1,21 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Privilege and namespace boundaries of /proc/selfconn and
- * net.selfconn.refuse, and no kernel address in anything selfconn prints.
- *
- * - uid 65534 reads both files and cannot write either; a descriptor keeps
- *   the rights of whoever opened /proc/selfconn, while the sysctl checks
- *   the writer.
- * - A process in a network namespace owned by a child user namespace (root
- *   there, uid 100000 outside) sets its own namespace's sysctl and watched
- *   ports, cannot touch the initial namespace's by any descriptor it holds,
- *   and sees none of the initial namespace's sockets in any row or report;
- *   the initial namespace sees none of its sockets either.
- * - Nothing read from /proc/selfconn, the sysctl, the module's parameters,
- *   the companion or the module's log lines looks like a kernel address.
- *
- * The namespace test works in the namespace the program starts in (the
- * initial one, in the lane); the others in fresh ones. Needs root.
+ * net.selfconn.refuse (uid 65534; a network namespace of a child user
+ * namespace, uid 100000 outside, against the namespace the program starts
+ * in), and no kernel address in anything selfconn prints. Needs root.
  */
 #define _GNU_SOURCE
 #include "kselftest_harness.h"

@@ -1,24 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Fault paths of module init and of a refuse=1 write, with the kernel's
- * fault injection (Documentation/fault-injection/fault-injection.rst):
- * writing N to the task's /proc/thread-self/fail-nth makes its N-th slab
- * allocation fail. For N = 1, 2, ... until the operation completes without
- * reaching N:
- *
- *   - insmod (finit_module), the module's init in four namespaces (the
- *     initial one, the test's own and two it holds with a socket in each),
- *     with refuse_default 0 and 1;
- *   - a write of net.selfconn.refuse=1 (the sysctl's buffer, the hooks).
- *
- * After each failure nothing may be left behind: no /proc/selfconn, no
- * net.selfconn in any namespace, no module, no packet hook (a self-connect
- * still connects); the debug lane adds kmemleak and KASAN. selfconn_fault_netns
- * does the same for a namespace's creation. Kernels without
- * CONFIG_FAULT_INJECTION, CONFIG_FAILSLAB and CONFIG_FAULT_INJECTION_DEBUG_FS
- * (Debian's) skip. The module is left loaded with its defaults.
- *
- * Needs root and $SELFCONN_KO.
+ * Fault paths of insmod (the module's init in four namespaces, with
+ * refuse_default 0 and 1) and of a refuse=1 write: /proc/thread-self/fail-nth
+ * fails the N-th slab allocation, for N = 1, 2, ... until the operation
+ * completes without reaching N. A failure leaves nothing behind: no file,
+ * no sysctl, no module, no packet hook (kmemleak and KASAN: the debug lane).
+ * Kernels without fault injection (Debian's) skip. Needs root, $SELFCONN_KO.
  */
 #define _GNU_SOURCE
 #include "kselftest_harness.h"

@@ -20,9 +20,10 @@ static void sc_expect_row(struct __test_metadata *_metadata,
 {
 	const struct sct_row *r = sct_find_row(t, family, addr);
 	int n = sct_count_rows(t, NULL, addr, NULL);
+	bool same = r && n == 1 && !strcmp(r->state, state) && r->uid == uid &&
+		    r->inode == inode && r->timer_ms == -1;
 
-	if (!r || n != 1 || strcmp(r->state, state) || r->uid != uid ||
-	    r->inode != inode || r->timer_ms != -1) {
+	if (!same) {
 		TH_LOG("expected exactly one row '%s %s %s %llu %llu -'",
 		       family, addr, state, uid, inode);
 		if (r)
@@ -33,12 +34,7 @@ static void sc_expect_row(struct __test_metadata *_metadata,
 			TH_LOG("got %d row(s) for %s %s", n, family, addr);
 		sct_dump(_metadata, t);
 	}
-	ASSERT_NE(NULL, r);
-	ASSERT_EQ(1, n);
-	ASSERT_STREQ(state, r->state);
-	ASSERT_EQ(uid, r->uid);
-	ASSERT_EQ(inode, r->inode);
-	ASSERT_EQ(-1, r->timer_ms);
+	ASSERT_TRUE(same);
 }
 
 /* Re-read t until exactly want rows match (NULL: any), SCT_WAIT_MS at most. */
