@@ -109,7 +109,7 @@ FIXTURE_VARIANT_ADD(bad, refuse1) {
 
 FIXTURE_SETUP(bad)
 {
-	sct_t_setup(_metadata, &self->taint, false);
+	sct_t_setup(_metadata, &self->taint, false, NULL);
 	ASSERT_EQ(0, -sct_write_file(SCT_PROC, "18084\n"));
 	ASSERT_EQ(0, -sct_write_file(SCT_PROC, "81\n"));
 	ASSERT_EQ(0, sct_set_refuse(variant->refuse));

@@ -129,35 +129,35 @@ static inline long sct_read_long(const char *path)
 	return v;
 }
 
-/* One write() on a fresh descriptor: 0, -errno, or -EMSGSIZE if short. */
+/* One write() on an open descriptor: 0, -errno, or -EMSGSIZE if short. */
+static inline int sct_write_buf(int fd, const void *buf, size_t len)
+{
+	ssize_t n = write(fd, buf, len);
+
+	return n < 0 ? -errno : (size_t)n == len ? 0 : -EMSGSIZE;
+}
+
+/* The same on a fresh descriptor (flags: O_WRONLY or O_RDWR). */
 static inline int sct_write(const char *path, int flags, const void *buf, size_t len)
 {
-	int fd = open(path, flags | O_CLOEXEC), err = 0;
-	ssize_t n;
+	int fd = open(path, flags | O_CLOEXEC), err;
 
 	if (fd < 0)
 		return -errno;
-	n = write(fd, buf, len);
-	if (n < 0)
-		err = -errno;
-	else if ((size_t)n != len)
-		err = -EMSGSIZE;
+	err = sct_write_buf(fd, buf, len);
 	close(fd);
 	return err;
 }
 
-/* A string into a file (a sysctl, a watch command): 0 or -errno. */
+/* A string into a file (a sysctl, a watch command), or a descriptor: 0 or -errno. */
 static inline int sct_write_file(const char *path, const char *s)
 {
 	return sct_write(path, O_WRONLY, s, strlen(s));
 }
 
-/* One write() of a string on an open descriptor: 0 or -errno. */
 static inline int sct_write_fd(int fd, const char *s)
 {
-	ssize_t n = write(fd, s, strlen(s));
-
-	return n < 0 ? -errno : (size_t)n == strlen(s) ? 0 : -EMSGSIZE;
+	return sct_write_buf(fd, s, strlen(s));
 }
 
 /* net.selfconn.refuse of the caller's namespace: 0 or -errno. */
@@ -198,23 +198,26 @@ static inline const char *sct_kernel_address(const char *s)
 
 /* ---- network namespaces ---- */
 
-static inline int sct_lo_up(void)
+/* ioctl() on a fresh datagram socket of family: 0 or -1. */
+static inline int sct_ioctl(int family, unsigned long req, void *arg)
 {
-	struct ifreq ifr;
-	int fd, ret;
+	int fd = socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0), ret;
 
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -1;
-	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
-	ret = ioctl(fd, SIOCGIFFLAGS, &ifr);
-	if (!ret) {
-		ifr.ifr_flags |= IFF_UP;
-		ret = ioctl(fd, SIOCSIFFLAGS, &ifr);
-	}
+	ret = ioctl(fd, req, arg);
 	close(fd);
 	return ret;
+}
+
+static inline int sct_lo_up(void)
+{
+	struct ifreq ifr = { .ifr_name = "lo" };
+
+	if (sct_ioctl(AF_INET, SIOCGIFFLAGS, &ifr))
+		return -1;
+	ifr.ifr_flags |= IFF_UP;
+	return sct_ioctl(AF_INET, SIOCSIFFLAGS, &ifr);
 }
 
 /* A fresh network namespace with lo up (127.0.0.0/8 and ::1). */
@@ -235,20 +238,11 @@ struct sct_in6_ifreq {
 /* Add addr/128 to lo, without duplicate address detection: 0 or -1. */
 static inline int sct_add_addr6(const char *addr)
 {
-	struct sct_in6_ifreq ifr;
-	int fd, ret;
+	struct sct_in6_ifreq ifr = { .prefixlen = 128, .ifindex = if_nametoindex("lo") };
 
-	memset(&ifr, 0, sizeof(ifr));
 	if (inet_pton(AF_INET6, addr, &ifr.addr) != 1)
 		return -1;
-	ifr.prefixlen = 128;
-	ifr.ifindex = if_nametoindex("lo");
-	fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -1;
-	ret = ioctl(fd, SIOCSIFADDR, &ifr);
-	close(fd);
-	return ret;
+	return sct_ioctl(AF_INET6, SIOCSIFADDR, &ifr);
 }
 
 /*
@@ -503,8 +497,8 @@ static inline const char *sct_inode_str(int fd, char *buf, size_t len)
 }
 
 /* Both into a buffer that lives as long as the enclosing block. */
-#define SCT_INO(fd)	sct_inode_str((fd), (char[24]){ 0 }, 24)
-#define SCT_ADDR(family, addr, port)	sct_addrstr((family), (addr), (port), (char[64]){ 0 }, 64)
+#define SCT_INO(fd)	sct_inode_str((fd), (char[24]) { 0 }, 24)
+#define SCT_ADDR(family, addr, port)	sct_addrstr((family), (addr), (port), (char[64]) { 0 }, 64)
 
 /* Wait (SCT_WAIT_MS at most) until fd reads end of file: its peer's FIN arrived. */
 static inline bool sct_wait_eof(int fd)
@@ -1240,7 +1234,7 @@ static inline const char *sct_fault_setup(void)
 	if (access(SCT_FAILSLAB, F_OK))
 		mount("debugfs", SCT_DEBUGFS, "debugfs", 0, NULL);
 	if (access(SCT_FAILSLAB, F_OK))
-		return "no " SCT_FAILSLAB ": the kernel lacks CONFIG_FAILSLAB or CONFIG_FAULT_INJECTION_DEBUG_FS";
+		return "no " SCT_FAILSLAB ": no CONFIG_FAILSLAB or CONFIG_FAULT_INJECTION_DEBUG_FS";
 	if (sct_write_file(SCT_FAILSLAB "/ignore-gfp-wait", "N") ||
 	    sct_write_file(SCT_FAILSLAB "/verbose", "0"))
 		return "cannot configure " SCT_FAILSLAB;
@@ -1435,10 +1429,11 @@ static inline void sct_t_close_pair(struct __test_metadata *_metadata, int first
 
 /*
  * The fixtures' set-up: skip without root (or IPv6, if ipv6); else note
- * the taint flags and, the module loaded, enter a fresh network namespace.
+ * the taint flags and, the module loaded, enter a fresh network namespace
+ * (with addr6, if not NULL, on lo).
  */
 static inline void sct_t_setup(struct __test_metadata *_metadata, unsigned long *taint,
-			       bool ipv6)
+			       bool ipv6, const char *addr6)
 {
 	const char *why = sct_cannot_run(ipv6);
 
@@ -1447,7 +1442,33 @@ static inline void sct_t_setup(struct __test_metadata *_metadata, unsigned long 
 		SCT_SKIP("%s", why);
 	ASSERT_TRUE(sct_module_loaded()) TH_LOG("load selfconn.ko first");
 	ASSERT_EQ(0, sct_new_netns()) TH_LOG("new netns: %s", strerror(errno));
+	if (addr6)
+		ASSERT_EQ(0, sct_add_addr6(addr6)) TH_LOG("add %s to lo: %s", addr6, strerror(errno));
 }
+
+/*
+ * Variants of a fixture, one per address family (SCT_IPV4, SCT_IPV6 and
+ * SCT_V4MAPPED: an AF_INET6 socket on ::ffff:127.0.0.1), whose set-up is
+ * SCT_SETUP_FAMILY(). other is a second local address, added to lo.
+ */
+#define SCT_FAMILY_FIELDS							\
+	int family;								\
+	const char *fam;	/* the family column: inet or inet6 */		\
+	const char *addr;	/* loopback */					\
+	const char *other;							\
+	bool add_other;								\
+	const char *any		/* the wildcard */
+
+#define SCT_IPV4	.family = AF_INET, .fam = "inet", .addr = "127.0.0.1",	\
+			.other = "127.0.0.2", .any = "0.0.0.0"
+#define SCT_IPV6	.family = AF_INET6, .fam = "inet6", .addr = "::1",	\
+			.other = "fd00:5e1f::2", .add_other = true, .any = "::"
+#define SCT_V4MAPPED	.family = AF_INET6, .fam = "inet6", .addr = "::ffff:127.0.0.1", \
+			.other = "::ffff:127.0.0.2", .any = "::"
+
+#define SCT_SETUP_FAMILY()	sct_t_setup(_metadata, &self->taint,			\
+					    variant->family == AF_INET6,		\
+					    variant->add_other ? variant->other : NULL)
 
 /* The fixtures' teardown: leave the module loaded; no new taint since taint0. */
 static inline void sct_t_teardown(struct __test_metadata *_metadata, unsigned long taint0)
@@ -1475,7 +1496,7 @@ static inline void sct_t_teardown(struct __test_metadata *_metadata, unsigned lo
 	};									\
 	FIXTURE_SETUP(name)							\
 	{									\
-		sct_t_setup(_metadata, &self->taint, (ipv6));			\
+		sct_t_setup(_metadata, &self->taint, (ipv6), NULL);		\
 	}									\
 	FIXTURE_TEARDOWN(name)							\
 	{									\

@@ -85,42 +85,17 @@ FIXTURE(selfconn) {
 };
 
 FIXTURE_VARIANT(selfconn) {
-	int family;
-	const char *fam;	/* family column */
-	const char *addr;	/* the self-connect address */
-	const char *other;	/* a second local address, for distractors */
-	bool add_other;		/* other must be added to lo */
+	SCT_FAMILY_FIELDS;
 };
 
-FIXTURE_VARIANT_ADD(selfconn, ipv4) {
-	.family = AF_INET,
-	.fam = "inet",
-	.addr = "127.0.0.1",
-	.other = "127.0.0.2",
-};
-
-FIXTURE_VARIANT_ADD(selfconn, ipv6) {
-	.family = AF_INET6,
-	.fam = "inet6",
-	.addr = "::1",
-	.other = "fd00:5e1f::2",	/* ULA on lo, inside the test netns */
-	.add_other = true,
-};
-
-FIXTURE_VARIANT_ADD(selfconn, v4mapped) {
-	.family = AF_INET6,
-	.fam = "inet6",
-	.addr = "::ffff:127.0.0.1",
-	.other = "::ffff:127.0.0.2",
-};
+FIXTURE_VARIANT_ADD(selfconn, ipv4) { SCT_IPV4 };
+FIXTURE_VARIANT_ADD(selfconn, ipv6) { SCT_IPV6 };
+FIXTURE_VARIANT_ADD(selfconn, v4mapped) { SCT_V4MAPPED };
 
 FIXTURE_SETUP(selfconn)
 {
 	self->orig_netns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	sct_t_setup(_metadata, &self->taint, variant->family == AF_INET6);
-	if (variant->add_other)
-		ASSERT_EQ(0, sct_add_addr6(variant->other))
-			TH_LOG("add %s to lo: %s", variant->other, strerror(errno));
+	SCT_SETUP_FAMILY();
 }
 
 FIXTURE_TEARDOWN(selfconn)
@@ -206,7 +181,8 @@ TEST_F_TIMEOUT(selfconn, uid_in_reader_userns, SCT_TIMEOUT)
 		fd = open(SCT_PROC, O_RDONLY | O_CLOEXEC);
 		ret = fd < 0 ? -errno : sct_load(&ct, fd, 4096);
 		if (ret)
-			_exit(dprintf(c.from[1], "E read: %s", ct.err[0] ? ct.err : strerror(-ret)) < 0);
+			_exit(dprintf(c.from[1], "E read: %s",
+				      ct.err[0] ? ct.err : strerror(-ret)) < 0);
 		ru = sct_find_row(&ct, variant->fam, au);
 		rr = sct_find_row(&ct, variant->fam, ar);
 		if (!ru || !rr)
@@ -356,8 +332,8 @@ TEST_F_TIMEOUT(selfconn, mixed_states, SCT_TIMEOUT)
 	char a[96];
 
 	for (i = 0; i < 5; i++) {
-		fd[i] = sct_t_self_connect(_metadata, variant->family,
-					variant->addr, 18100 + i, geteuid());
+		fd[i] = sct_t_self_connect(_metadata, variant->family, variant->addr, 18100 + i,
+					   geteuid());
 		ino[i] = sct_inode(fd[i]);
 	}
 	close(fd[1]);
@@ -417,8 +393,8 @@ TEST_F_TIMEOUT(selfconn, netns_isolation, SCT_TIMEOUT)
 	/* the starting namespace sees neither */
 	ASSERT_EQ(0, setns(self->orig_netns, CLONE_NEWNET));
 	sct_read(_metadata, &t);
-	EXPECT_EQ(0, sct_count_rows(&t, NULL, aa, NULL)) TH_LOG("A's %s seen from the initial netns", aa);
-	EXPECT_EQ(0, sct_count_rows(&t, NULL, ab, NULL)) TH_LOG("B's %s seen from the initial netns", ab);
+	EXPECT_EQ(0, sct_count_rows(&t, NULL, aa, NULL)) TH_LOG("A's %s seen from init", aa);
+	EXPECT_EQ(0, sct_count_rows(&t, NULL, ab, NULL)) TH_LOG("B's %s seen from init", ab);
 
 	/* A sees its own only */
 	ASSERT_EQ(0, setns(ns_a, CLONE_NEWNET));
@@ -490,7 +466,7 @@ TEST_F_TIMEOUT(selfconn, read_sizes, SCT_TIMEOUT)
 	sc_expect_many(_metadata, &ref, variant->fam, variant->family,
 		       variant->addr, ino, 0, SC_MANY, "ESTAB");
 
-	for (c = 0; c < sizeof(chunks) / sizeof(chunks[0]); c++) {
+	for (c = 0; c < ARRAY_SIZE(chunks); c++) {
 		sct_read_chunked(_metadata, &t, chunks[c]);
 		EXPECT_EQ(ref.len, t.len) TH_LOG("%zu-byte reads: length differs", chunks[c]);
 		EXPECT_EQ(0, memcmp(ref.text, t.text, ref.len < t.len ? ref.len : t.len))
@@ -522,8 +498,8 @@ TEST_F_TIMEOUT(selfconn, snapshot, SCT_TIMEOUT)
 
 	/* change the table: 20 new ESTAB, 20 old ones to TIME-WAIT */
 	for (i = n; i < n + more; i++) {
-		fd[i] = sct_t_self_connect(_metadata, variant->family,
-					variant->addr, SC_MANY_BASE + i, geteuid());
+		fd[i] = sct_t_self_connect(_metadata, variant->family, variant->addr,
+					   SC_MANY_BASE + i, geteuid());
 		ino[i] = sct_inode(fd[i]);
 	}
 	for (i = 0; i < gone; i++)
@@ -566,8 +542,8 @@ TEST_F_TIMEOUT(selfconn, reload_keeps_sockets, SCT_TIMEOUT)
 	char a[96];
 
 	for (i = 0; i < 3; i++) {
-		fd[i] = sct_t_self_connect(_metadata, variant->family,
-					variant->addr, 18120 + i, geteuid());
+		fd[i] = sct_t_self_connect(_metadata, variant->family, variant->addr, 18120 + i,
+					   geteuid());
 		ino[i] = sct_inode(fd[i]);
 	}
 	close(fd[2]);

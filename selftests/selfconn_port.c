@@ -389,29 +389,13 @@ static void pr_expect_watched(struct __test_metadata *_metadata, const int *port
 SCT_FIXTURE(port, true)
 
 FIXTURE_VARIANT(port) {
-	int family;
-	const char *fam;	/* as the report names it */
-	const char *addr;	/* loopback */
-	const char *any;
+	SCT_FAMILY_FIELDS;
 	const char *v6only;	/* of a socket bound to addr */
 };
 
-FIXTURE_VARIANT_ADD(port, ipv4) {
-	.family = AF_INET,
-	.fam = "inet",
-	.addr = "127.0.0.1",
-	.any = "0.0.0.0",
-	.v6only = "v6only=0",
-};
-
+FIXTURE_VARIANT_ADD(port, ipv4) { SCT_IPV4, .v6only = "v6only=0" };
 /* bind() to a specific IPv6 address sets IPV6_V6ONLY (__inet6_bind()) */
-FIXTURE_VARIANT_ADD(port, ipv6) {
-	.family = AF_INET6,
-	.fam = "inet6",
-	.addr = "::1",
-	.any = "::",
-	.v6only = "v6only=1",
-};
+FIXTURE_VARIANT_ADD(port, ipv6) { SCT_IPV6, .v6only = "v6only=1" };
 
 /* Tests that mix families or do not depend on one. */
 SCT_FIXTURE(ns, true)
@@ -424,34 +408,14 @@ SCT_FIXTURE(ns, true)
 SCT_FIXTURE(verdict, true)
 
 FIXTURE_VARIANT(verdict) {
-	int family;
-	const char *fam;
-	const char *addr;
+	SCT_FAMILY_FIELDS;
 	const char *bind;
 	bool bind_v6only;
 };
 
-FIXTURE_VARIANT_ADD(verdict, ipv4) {
-	.family = AF_INET,
-	.fam = "inet",
-	.addr = "127.0.0.1",
-	.bind = "127.0.0.1",
-};
-
-FIXTURE_VARIANT_ADD(verdict, ipv6) {
-	.family = AF_INET6,
-	.fam = "inet6",
-	.addr = "::1",
-	.bind = "::1",
-	.bind_v6only = true,
-};
-
-FIXTURE_VARIANT_ADD(verdict, ipv6_any) {
-	.family = AF_INET6,
-	.fam = "inet6",
-	.addr = "::1",
-	.bind = "::",
-};
+FIXTURE_VARIANT_ADD(verdict, ipv4) { SCT_IPV4, .bind = "127.0.0.1" };
+FIXTURE_VARIANT_ADD(verdict, ipv6) { SCT_IPV6, .bind = "::1", .bind_v6only = true };
+FIXTURE_VARIANT_ADD(verdict, ipv6_any) { SCT_IPV6, .bind = "::" };
 
 /* ---- sections ---- */
 
@@ -1388,9 +1352,8 @@ TEST_F_TIMEOUT(ns, query_leaves_cat_alone, SCT_TIMEOUT)
 
 /*
  * What a child saw, as errno values (0: success), and its query's text.
- * Children open "selfconn" relative to a /proc descriptor their parent
- * opened: the permission check is then on the file alone, wherever the
- * root directory's mode would stop nobody on the way to /proc.
+ * Children open "selfconn" at their parent's /proc descriptor: only the
+ * file's permissions count, not those of the way to /proc.
  */
 struct pr_unpriv {
 	int open_wo, add, del, clear, open_rw, query;
@@ -1453,23 +1416,18 @@ static void pr_userns_child(int procdir, struct pr_unpriv *res)
 static void pr_in_child(struct __test_metadata *_metadata,
 			void (*fn)(int, struct pr_unpriv *), struct pr_unpriv *res)
 {
-	struct pr_unpriv *shared;
-	int status, procdir;
-	pid_t pid;
+	int procdir = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	struct pr_unpriv *shared = sct_shared(sizeof(*shared));
+	struct sct_child c;
 
-	procdir = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	ASSERT_LE(0, procdir);
-	shared = sct_shared(sizeof(*shared));
 	ASSERT_NE(NULL, shared);
-	pid = fork();
-	ASSERT_LE(0, pid);
-	if (!pid) {
+	ASSERT_EQ(0, sct_child_start(&c));
+	if (!c.pid) {
 		fn(procdir, shared);
 		_exit(0);
 	}
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	ASSERT_TRUE(WIFEXITED(status));
-	ASSERT_EQ(0, WEXITSTATUS(status)) TH_LOG("child could not become nobody");
+	ASSERT_EQ(0, sct_child_wait(&c)) TH_LOG("child could not become nobody");
 	*res = *shared;
 	munmap(shared, sizeof(*shared));
 	close(procdir);

@@ -159,11 +159,7 @@ FIXTURE(refuse) {
 };
 
 FIXTURE_VARIANT(refuse) {
-	int family;
-	const char *addr;	/* the self-connect address */
-	const char *other;	/* a second local address */
-	bool add_other;		/* other must be added to lo */
-	const char *any;	/* the wildcard, as sk_bind_sendto_listen binds */
+	SCT_FAMILY_FIELDS;
 	const char *any_dst;	/* connecting there reaches loopback */
 	const char *veth[2];	/* the two ends of the simultaneous open */
 	const char *veth_cmd;	/* "" or "-6 ": ip(8) family */
@@ -171,10 +167,7 @@ FIXTURE_VARIANT(refuse) {
 };
 
 FIXTURE_VARIANT_ADD(refuse, ipv4) {
-	.family = AF_INET,
-	.addr = "127.0.0.1",
-	.other = "127.0.0.2",
-	.any = "0.0.0.0",
+	SCT_IPV4,
 	.any_dst = "0.0.0.0",
 	.veth = { "198.18.0.1", "198.18.0.2" },
 	.veth_cmd = "",
@@ -182,11 +175,7 @@ FIXTURE_VARIANT_ADD(refuse, ipv4) {
 };
 
 FIXTURE_VARIANT_ADD(refuse, ipv6) {
-	.family = AF_INET6,
-	.addr = "::1",
-	.other = "fd00:5e1f::2",	/* on lo, inside the test netns */
-	.add_other = true,
-	.any = "::",
+	SCT_IPV6,
 	.any_dst = "::",
 	.veth = { "2001:db8:5e1f::1", "2001:db8:5e1f::2" },
 	.veth_cmd = "-6 ",
@@ -194,10 +183,7 @@ FIXTURE_VARIANT_ADD(refuse, ipv6) {
 };
 
 FIXTURE_VARIANT_ADD(refuse, v4mapped) {
-	.family = AF_INET6,
-	.addr = "::ffff:127.0.0.1",
-	.other = "::ffff:127.0.0.2",
-	.any = "::",
+	SCT_V4MAPPED,
 	.any_dst = "::ffff:0.0.0.0",
 	.veth = { "::ffff:198.18.0.1", "::ffff:198.18.0.2" },
 	.veth_cmd = "",
@@ -212,10 +198,7 @@ static const char *rf_ipaddr(const char *addr)
 
 FIXTURE_SETUP(refuse)
 {
-	sct_t_setup(_metadata, &self->taint, variant->family == AF_INET6);
-	if (variant->add_other)
-		ASSERT_EQ(0, sct_add_addr6(variant->other))
-			TH_LOG("add %s to lo: %s", variant->other, strerror(errno));
+	SCT_SETUP_FAMILY();
 	ASSERT_EQ(0, sct_read_long(SCT_SYSCTL))
 		TH_LOG("a new namespace must start with refuse=0");
 }
