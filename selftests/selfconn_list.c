@@ -278,15 +278,12 @@ TEST_F_TIMEOUT(selfconn, distractors, SCT_TIMEOUT)
 
 	l1 = sct_t_listener(_metadata, fam, other, P, SCT_REUSEADDR);
 	c1 = sct_t_connected(_metadata, fam, addr, P, other, P, 0);
-	a1 = accept(l1, NULL, NULL);
-	ASSERT_LE(0, a1);
+	a1 = sct_t_accept(_metadata, l1, P);
 	l2 = sct_t_listener(_metadata, fam, addr, P2, SCT_REUSEADDR);
 	c2 = sct_t_connected(_metadata, fam, addr, Q, addr, P2, 0);
-	a2 = accept(l2, NULL, NULL);
-	ASSERT_LE(0, a2);
+	a2 = sct_t_accept(_metadata, l2, Q);
 	c3 = sct_t_connected(_metadata, fam, addr, 0, addr, P2, 0);
-	a3 = accept(l2, NULL, NULL);
-	ASSERT_LE(0, a3);
+	a3 = sct_t_accept(_metadata, l2, sct_local_port(c3));
 	l3 = sct_t_listener(_metadata, fam, addr, P3, SCT_REUSEADDR);
 
 	sct_read(_metadata, &t);
