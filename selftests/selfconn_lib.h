@@ -1443,7 +1443,7 @@ static inline void sct_t_setup(struct __test_metadata *_metadata, unsigned long 
 	ASSERT_TRUE(sct_module_loaded()) TH_LOG("load selfconn.ko first");
 	ASSERT_EQ(0, sct_new_netns()) TH_LOG("new netns: %s", strerror(errno));
 	if (addr6)
-		ASSERT_EQ(0, sct_add_addr6(addr6)) TH_LOG("add %s to lo: %s", addr6, strerror(errno));
+		ASSERT_EQ(0, sct_add_addr6(addr6)) TH_LOG("add %s: %s", addr6, strerror(errno));
 }
 
 /*

@@ -1028,8 +1028,8 @@ TEST_F_TIMEOUT(verdict, duplicate_4tuple, SCT_TIMEOUT)
 TEST_F_TIMEOUT(verdict, bind0, SCT_TIMEOUT)
 {
 	ASSERT_EQ(0, sct_set_range(PR_PORT, PR_PORT));
-	ASSERT_EQ(PR_PORT, sct_local_port(sct_t_bound(_metadata, variant->family,
-						  variant->bind, 0, 0)));
+	ASSERT_EQ(PR_PORT, sct_local_port(sct_t_bound(_metadata, variant->family, variant->bind,
+						      0, 0)));
 	PR_VERDICTS("EADDRINUSE", "EADDRINUSE", "no", "bound-by-bind", true);
 }
 
