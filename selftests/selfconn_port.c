@@ -706,8 +706,8 @@ TEST_F_TIMEOUT(port, two_namespaces, SCT_TIMEOUT)
 
 	/* in B */
 	r = pr_query(_metadata, PR_PORT, &f);
-	ASSERT_TRUE(pr_names_inodes(r, ino_b, true)) pr_dump(_metadata);
-	ASSERT_TRUE(pr_names_inodes(r, ino_a, false)) pr_dump(_metadata);
+	ASSERT_TRUE(pr_names_inodes(r, ino_b, true) && pr_names_inodes(r, ino_a, false))
+		pr_dump(_metadata);
 	PR_BHASH(r, "fastreuse=0 fastreuseport=1 owners=2");
 	PR_SUMMARY(r, "bhash_owners=2 bhash2_buckets=1 listeners=1 "
 		   "ehash_local=1 ehash_remote=1 timewait=0");
@@ -716,8 +716,8 @@ TEST_F_TIMEOUT(port, two_namespaces, SCT_TIMEOUT)
 	/* back in A, B's sockets still open */
 	ASSERT_EQ(0, setns(nsA, CLONE_NEWNET)) TH_LOG("setns: %s", strerror(errno));
 	r = pr_query_settled(_metadata, PR_PORT, &f);
-	ASSERT_TRUE(pr_names_inodes(r, ino_a, true)) pr_dump(_metadata);
-	ASSERT_TRUE(pr_names_inodes(r, ino_b, false)) pr_dump(_metadata);
+	ASSERT_TRUE(pr_names_inodes(r, ino_a, true) && pr_names_inodes(r, ino_b, false))
+		pr_dump(_metadata);
 	PR_BHASH(r, "fastreuse=0 fastreuseport=0 owners=3");
 	PR_SUMMARY(r, "bhash_owners=3 bhash2_buckets=1 listeners=1 "
 		   "ehash_local=2 ehash_remote=1 timewait=1");
