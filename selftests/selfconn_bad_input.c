@@ -1,19 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Bad input to /proc/selfconn and to net.selfconn.refuse: every malformed
- * write fails with its errno and changes nothing.
- *
- * Each row of the two tables is the bytes of one write() and the errno it
- * must get; after every row the test checks that the watched ports (the
- * reports a plain read shows after the rows), a descriptor's query port
- * and the sysctl are what they were. Then huge writes, a bad buffer,
- * commands split over several write() calls, writes at an offset, and
- * concurrent writers.
- *
- * ns.bad_writes in selfconn_port.c and refuse.bad_values in
- * selfconn_refuse.c hold other rows; none is repeated here.
- *
- * Every test runs in a fresh network namespace. Needs root and the module.
+ * Bad input to /proc/selfconn and net.selfconn.refuse: every malformed
+ * write fails with its errno and changes neither the watched ports, nor a
+ * descriptor's query port, nor the sysctl. Two tables of writes (other rows
+ * are in ns.bad_writes of selfconn_port and refuse.bad_values of
+ * selfconn_refuse), then huge writes, a bad buffer, split writes, writes at
+ * an offset and concurrent writers, each in a fresh network namespace.
  */
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -25,22 +17,10 @@
 #define BI_HUGE		(1 << 20)
 #define BI_SELF		18110	/* a self-connect: refuse's effect is visible */
 
-/* ---- helpers ---- */
+#define BI_W(s, e)	SCT_BAD(O_WRONLY, s, e)
+#define BI_Q(s, e)	SCT_BAD(O_RDWR, s, e)
 
-struct bi_row {
-	int flags;		/* O_WRONLY: watch command; O_RDWR: query */
-	const char *bytes;
-	size_t len;
-	int err;		/* expected errno */
-};
-
-#define BI_W(s, e) { O_WRONLY, s, sizeof(s) - 1, e }
-#define BI_Q(s, e) { O_RDWR, s, sizeof(s) - 1, e }
-
-/*
- * write() at offset off: -1 and errno as write() gives them. Not pwrite():
- * a seq_file has no FMODE_PWRITE (seq_open()), pwrite() is ESPIPE.
- */
+/* write() at offset off (pwrite() is ESPIPE: a seq_file has no FMODE_PWRITE). */
 static ssize_t bi_write_at(int fd, const void *buf, size_t len, off_t off)
 {
 	if (lseek(fd, off, SEEK_SET) != off)
@@ -111,7 +91,6 @@ static int bi_query_port(int fd)
 
 FIXTURE(bad) {
 	struct bi_state base;
-	bool skipped;
 	unsigned long taint;
 };
 
@@ -130,7 +109,7 @@ FIXTURE_VARIANT_ADD(bad, refuse1) {
 
 FIXTURE_SETUP(bad)
 {
-	SCT_SETUP(false);
+	sct_t_setup(_metadata, &self->taint, false, NULL);
 	ASSERT_EQ(0, -sct_write_file(SCT_PROC, "18084\n"));
 	ASSERT_EQ(0, -sct_write_file(SCT_PROC, "81\n"));
 	ASSERT_EQ(0, sct_set_refuse(variant->refuse));
@@ -143,6 +122,7 @@ FIXTURE_SETUP(bad)
 
 FIXTURE_TEARDOWN(bad)
 {
+	sct_t_teardown(_metadata, self->taint);
 }
 
 /* ---- the tables ---- */
@@ -152,7 +132,7 @@ FIXTURE_TEARDOWN(bad)
  * in plain decimal, "-PORT" or "clear", optionally followed by one "\n".
  * A query descriptor (O_RDWR) only takes a port.
  */
-static const struct bi_row bi_proc_rows[] = {
+static const struct sct_bad bi_proc_rows[] = {
 	BI_W("\0", EINVAL),			/* a lone NUL */
 	BI_W("8\0" "0", EINVAL),		/* NUL inside a port */
 	BI_W("-\0", EINVAL),
@@ -204,8 +184,8 @@ TEST_F_TIMEOUT(bad, proc_rows, SCT_TIMEOUT)
 	ASSERT_EQ(5, write(qfd, "1234\n", 5));
 	ASSERT_EQ(1234, bi_query_port(qfd));
 
-	for (i = 0; i < sizeof(bi_proc_rows) / sizeof(bi_proc_rows[0]); i++) {
-		const struct bi_row *r = &bi_proc_rows[i];
+	for (i = 0; i < ARRAY_SIZE(bi_proc_rows); i++) {
+		const struct sct_bad *r = &bi_proc_rows[i];
 
 		bi_show(r->bytes, r->len, shown, sizeof(shown));
 		if (r->flags == O_RDWR) {
@@ -228,7 +208,7 @@ TEST_F_TIMEOUT(bad, proc_rows, SCT_TIMEOUT)
  * The kernel's integer syntax (proc_dointvec_minmax(): whitespace around
  * it, 0x and 0 prefixes), 0 or 1, one value per write() at offset 0.
  */
-static const struct bi_row bi_sysctl_rows[] = {
+static const struct sct_bad bi_sysctl_rows[] = {
 	BI_W("\n", EINVAL),
 	BI_W(" ", EINVAL),
 	BI_W("\t\n ", EINVAL),
@@ -264,8 +244,8 @@ TEST_F_TIMEOUT(bad, sysctl_rows, SCT_TIMEOUT)
 	size_t i;
 	int err;
 
-	for (i = 0; i < sizeof(bi_sysctl_rows) / sizeof(bi_sysctl_rows[0]); i++) {
-		const struct bi_row *r = &bi_sysctl_rows[i];
+	for (i = 0; i < ARRAY_SIZE(bi_sysctl_rows); i++) {
+		const struct sct_bad *r = &bi_sysctl_rows[i];
 
 		bi_show(r->bytes, r->len, shown, sizeof(shown));
 		err = -sct_write(SCT_SYSCTL, O_WRONLY, r->bytes, r->len);
@@ -276,7 +256,7 @@ TEST_F_TIMEOUT(bad, sysctl_rows, SCT_TIMEOUT)
 	}
 
 	/* The kernel's other spellings of 1 are values, not bad input. */
-	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(good); i++) {
 		ASSERT_EQ(0, sct_set_refuse(0));
 		err = -sct_write(SCT_SYSCTL, O_WRONLY, good[i], strlen(good[i]));
 		EXPECT_EQ(0, err) TH_LOG("\"%s\": %s", bi_show(good[i], strlen(good[i]),
@@ -412,7 +392,7 @@ TEST_F_TIMEOUT(bad, offset_writes, SCT_TIMEOUT)
 	ASSERT_LE(0, fd);
 	ASSERT_LE(0, qfd);
 	ASSERT_EQ(2, write(qfd, "82", 2));
-	for (i = 0; i < sizeof(offs) / sizeof(offs[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(offs); i++) {
 		EXPECT_EQ(-1, bi_write_at(fd, "83\n", 3, offs[i]));
 		EXPECT_EQ(EINVAL, errno) TH_LOG("watch at offset %lld", (long long)offs[i]);
 		EXPECT_EQ(-1, bi_write_at(fd, "clear", 5, offs[i]));
@@ -442,7 +422,7 @@ TEST_F_TIMEOUT(bad, offset_writes, SCT_TIMEOUT)
 
 	fd = open(SCT_SYSCTL, O_WRONLY | O_CLOEXEC);
 	ASSERT_LE(0, fd);
-	for (i = 0; i < sizeof(offs) / sizeof(offs[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(offs); i++) {
 		EXPECT_EQ(-1, pwrite(fd, variant->refuse ? "0\n" : "1\n", 2, offs[i]));
 		EXPECT_EQ(EINVAL, errno) TH_LOG("sysctl at offset %lld", (long long)offs[i]);
 		BI_EXPECT_UNCHANGED(&self->base, "a sysctl write past offset 0");
@@ -534,17 +514,6 @@ TEST_F_TIMEOUT(bad, concurrent_writers, SCT_TIMEOUT)
 	}
 }
 
-/* A self-connect on 127.0.0.1:BI_SELF, closed with an RST: 0 or -errno. */
-static int bi_self_connect(void)
-{
-	int fd = sct_self_connect(AF_INET, "127.0.0.1", BI_SELF, SCT_REUSEADDR);
-
-	if (fd < 0)
-		return fd;
-	sct_rst_close(fd);	/* an RST, not a TIME-WAIT that would hold the port */
-	return 0;
-}
-
 struct bi_toggler {
 	pthread_t tid;
 	int id;
@@ -585,9 +554,9 @@ TEST_F_TIMEOUT(bad, concurrent_sysctl_writers, SCT_TIMEOUT)
 		}
 		v = sct_read_long(SCT_SYSCTL);
 		ASSERT_TRUE(v == 0 || v == 1) TH_LOG("refuse reads %d", v);
-		err = bi_self_connect();
-		EXPECT_EQ(v ? -ECONNREFUSED : 0, err)
-			TH_LOG("round %d: refuse=%d but self-connect: %s", round, v, bi_err(-err));
+		err = sct_self_connect_errno(BI_SELF);
+		EXPECT_EQ(v ? ECONNREFUSED : 0, err)
+			TH_LOG("round %d: refuse=%d but self-connect: %s", round, v, bi_err(err));
 	}
 	ASSERT_EQ(0, sct_set_refuse(variant->refuse));
 	BI_EXPECT_UNCHANGED(&self->base, "the togglers");

@@ -1,24 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Fault paths of module init and of a refuse=1 write, with the kernel's
- * fault injection (Documentation/fault-injection/fault-injection.rst):
- * writing N to the task's /proc/thread-self/fail-nth makes its N-th slab
- * allocation fail. For N = 1, 2, ... until the operation completes without
- * reaching N:
- *
- *   - insmod (finit_module), the module's init in four namespaces (the
- *     initial one, the test's own and two it holds with a socket in each),
- *     with refuse_default 0 and 1;
- *   - a write of net.selfconn.refuse=1 (the sysctl's buffer, the hooks).
- *
- * After each failure nothing may be left behind: no /proc/selfconn, no
- * net.selfconn in any namespace, no module, no packet hook (a self-connect
- * still connects); the debug lane adds kmemleak and KASAN. selfconn_fault_netns
- * does the same for a namespace's creation. Kernels without
- * CONFIG_FAULT_INJECTION, CONFIG_FAILSLAB and CONFIG_FAULT_INJECTION_DEBUG_FS
- * (Debian's) skip. The module is left loaded with its defaults.
- *
- * Needs root and $SELFCONN_KO.
+ * Fault paths of insmod (the module's init in four namespaces, with
+ * refuse_default 0 and 1) and of a refuse=1 write: /proc/thread-self/fail-nth
+ * fails the N-th slab allocation, for N = 1, 2, ... until the operation
+ * completes without reaching N. A failure leaves nothing behind: no file,
+ * no sysctl, no module, no packet hook (kmemleak and KASAN: the debug lane).
+ * Kernels without fault injection (Debian's) skip. Needs root, $SELFCONN_KO.
  */
 #define _GNU_SOURCE
 #include "kselftest_harness.h"
@@ -62,7 +49,6 @@ static int ft_hold_netns(int own, int *sock)
 }
 
 FIXTURE(insmod) {
-	bool skipped;
 	int own;			/* this namespace */
 	int held[FT_HELD];		/* namespaces held open */
 	int sock[FT_HELD];		/* a listener in each */
@@ -86,10 +72,8 @@ FIXTURE_SETUP(insmod)
 	const char *why = sct_fault_cannot_run();
 	int i;
 
-	if (why) {
-		self->skipped = true;
-		SKIP(return, "%s", why);
-	}
+	if (why)
+		SCT_SKIP("%s", why);
 	ASSERT_EQ(0, sct_new_netns()) TH_LOG("new netns: %s", strerror(errno));
 	self->own = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 	ASSERT_LE(0, self->own);
@@ -104,8 +88,6 @@ FIXTURE_TEARDOWN(insmod)
 {
 	int i;
 
-	if (self->skipped)
-		return;
 	sct_fault_restore();
 	sct_module_unload();
 	EXPECT_EQ(0, sct_module_load(sct_module_ko(), ""));
@@ -160,7 +142,6 @@ TEST_F_TIMEOUT(insmod, fails_cleanly, FT_TIMEOUT)
 	char params[32];
 	int nth, ret;
 
-	SCT_RETURN_IF_SKIPPED();
 	snprintf(params, sizeof(params), "refuse_default=%d", variant->refuse_default);
 	for (nth = 1; nth <= SCT_FAIL_MAX && injected; nth++) {
 		ret = ft_load_failing(nth, params, &injected);
@@ -183,17 +164,14 @@ TEST_F_TIMEOUT(insmod, fails_cleanly, FT_TIMEOUT)
 }
 
 FIXTURE(refuse) {
-	bool skipped;
 };
 
 FIXTURE_SETUP(refuse)
 {
 	const char *why = sct_fault_cannot_run();
 
-	if (why) {
-		self->skipped = true;
-		SKIP(return, "%s", why);
-	}
+	if (why)
+		SCT_SKIP("%s", why);
 	ASSERT_EQ(0, sct_new_netns());
 	ASSERT_EQ(0, sct_module_unload());
 	ASSERT_EQ(0, sct_module_load(sct_module_ko(), ""));
@@ -201,8 +179,6 @@ FIXTURE_SETUP(refuse)
 
 FIXTURE_TEARDOWN(refuse)
 {
-	if (self->skipped)
-		return;
 	sct_fault_restore();
 	sct_set_refuse(0);
 }
@@ -213,7 +189,6 @@ TEST_F_TIMEOUT(refuse, write_fails_cleanly, FT_TIMEOUT)
 	bool injected = true;
 	int nth, ret;
 
-	SCT_RETURN_IF_SKIPPED();
 	for (nth = 1; nth <= SCT_FAIL_MAX && injected; nth++) {
 		ASSERT_EQ(0, sct_set_refuse(0));
 		sct_fail_nth_arm(nth);

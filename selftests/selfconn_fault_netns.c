@@ -19,7 +19,6 @@
 #define FT_PORT		18160
 
 FIXTURE(netns) {
-	bool skipped;
 	int own;
 };
 
@@ -27,10 +26,8 @@ FIXTURE_SETUP(netns)
 {
 	const char *why = sct_fault_cannot_run();
 
-	if (why) {
-		self->skipped = true;
-		SKIP(return, "%s", why);
-	}
+	if (why)
+		SCT_SKIP("%s", why);
 	ASSERT_EQ(0, sct_new_netns());
 	self->own = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 	ASSERT_LE(0, self->own);
@@ -40,8 +37,6 @@ FIXTURE_SETUP(netns)
 
 FIXTURE_TEARDOWN(netns)
 {
-	if (self->skipped)
-		return;
 	sct_fault_restore();
 	sct_module_unload();
 	EXPECT_EQ(0, sct_module_load(sct_module_ko(), ""));
@@ -54,7 +49,6 @@ TEST_F_TIMEOUT(netns, create_fails_cleanly, FT_TIMEOUT)
 	bool injected = true;
 	int nth, ret;
 
-	SCT_RETURN_IF_SKIPPED();
 	for (nth = 1; nth <= SCT_FAIL_MAX && injected; nth++) {
 		sct_fail_nth_arm(nth);
 		ret = unshare(CLONE_NEWNET);

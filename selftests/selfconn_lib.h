@@ -1,11 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Helpers shared by the selfconn selftests, one per job: files, sockets,
- * network and user namespaces, child processes, the module, the kernel's
- * taint flags, parsing /proc/selfconn. Everything is static
- * inline, so that each test program compiles alone, as kselftest wants.
- * The helpers that assert (they take _metadata) exist when the program
- * includes kselftest_harness.h first.
+ * Helpers shared by the selfconn selftests, one per job. All static inline,
+ * so that each program compiles alone; the asserting ones (they take
+ * _metadata) exist when kselftest_harness.h is included first.
  */
 #ifndef SELFCONN_LIB_H
 #define SELFCONN_LIB_H
@@ -47,7 +44,12 @@
 #define SCT_NOBODY	65534
 #define SCT_MAXREP	64	/* watched ports, so reports per read, at most */
 
-#define SCT_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#ifndef __noreturn
+#define __noreturn	__attribute__((noreturn))
+#endif
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#endif
 
 /*
  * Taints that mean the kernel complained: M B D W L (bad MCE, bad page,
@@ -127,39 +129,35 @@ static inline long sct_read_long(const char *path)
 	return v;
 }
 
-/*
- * One write() of len bytes on a fresh descriptor opened with flags
- * (O_WRONLY or O_RDWR): 0, -errno of open or write, or -EMSGSIZE for a
- * short write (never expected).
- */
+/* One write() on an open descriptor: 0, -errno, or -EMSGSIZE if short. */
+static inline int sct_write_buf(int fd, const void *buf, size_t len)
+{
+	ssize_t n = write(fd, buf, len);
+
+	return n < 0 ? -errno : (size_t)n == len ? 0 : -EMSGSIZE;
+}
+
+/* The same on a fresh descriptor (flags: O_WRONLY or O_RDWR). */
 static inline int sct_write(const char *path, int flags, const void *buf, size_t len)
 {
-	int fd = open(path, flags | O_CLOEXEC), err = 0;
-	ssize_t n;
+	int fd = open(path, flags | O_CLOEXEC), err;
 
 	if (fd < 0)
 		return -errno;
-	n = write(fd, buf, len);
-	if (n < 0)
-		err = -errno;
-	else if ((size_t)n != len)
-		err = -EMSGSIZE;
+	err = sct_write_buf(fd, buf, len);
 	close(fd);
 	return err;
 }
 
-/* A string into a file (a sysctl, a watch command): 0 or -errno. */
+/* A string into a file (a sysctl, a watch command), or a descriptor: 0 or -errno. */
 static inline int sct_write_file(const char *path, const char *s)
 {
 	return sct_write(path, O_WRONLY, s, strlen(s));
 }
 
-/* One write() of a string on an open descriptor: 0 or -errno. */
 static inline int sct_write_fd(int fd, const char *s)
 {
-	ssize_t n = write(fd, s, strlen(s));
-
-	return n < 0 ? -errno : (size_t)n == strlen(s) ? 0 : -EMSGSIZE;
+	return sct_write_buf(fd, s, strlen(s));
 }
 
 /* net.selfconn.refuse of the caller's namespace: 0 or -errno. */
@@ -178,10 +176,8 @@ static inline int sct_set_range(int lo, int hi)
 }
 
 /*
- * Something shaped like a kernel address or a hashed pointer: a run of 16
- * or more hex digits, with or without 0x, or 0x and 8 or more. IPv6
- * groups have 4 at most, inodes and counters are short decimals. Where it
- * starts, or NULL (also for no text at all).
+ * Where s holds something shaped like a kernel address or a hashed pointer
+ * (16 or more hex digits, or 0x and 8 or more), or NULL.
  */
 static inline const char *sct_kernel_address(const char *s)
 {
@@ -202,23 +198,26 @@ static inline const char *sct_kernel_address(const char *s)
 
 /* ---- network namespaces ---- */
 
-static inline int sct_lo_up(void)
+/* ioctl() on a fresh datagram socket of family: 0 or -1. */
+static inline int sct_ioctl(int family, unsigned long req, void *arg)
 {
-	struct ifreq ifr;
-	int fd, ret;
+	int fd = socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0), ret;
 
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -1;
-	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
-	ret = ioctl(fd, SIOCGIFFLAGS, &ifr);
-	if (!ret) {
-		ifr.ifr_flags |= IFF_UP;
-		ret = ioctl(fd, SIOCSIFFLAGS, &ifr);
-	}
+	ret = ioctl(fd, req, arg);
 	close(fd);
 	return ret;
+}
+
+static inline int sct_lo_up(void)
+{
+	struct ifreq ifr = { .ifr_name = "lo" };
+
+	if (sct_ioctl(AF_INET, SIOCGIFFLAGS, &ifr))
+		return -1;
+	ifr.ifr_flags |= IFF_UP;
+	return sct_ioctl(AF_INET, SIOCSIFFLAGS, &ifr);
 }
 
 /* A fresh network namespace with lo up (127.0.0.0/8 and ::1). */
@@ -239,32 +238,19 @@ struct sct_in6_ifreq {
 /* Add addr/128 to lo, without duplicate address detection: 0 or -1. */
 static inline int sct_add_addr6(const char *addr)
 {
-	struct sct_in6_ifreq ifr;
-	int fd, ret;
+	struct sct_in6_ifreq ifr = { .prefixlen = 128, .ifindex = if_nametoindex("lo") };
 
-	memset(&ifr, 0, sizeof(ifr));
 	if (inet_pton(AF_INET6, addr, &ifr.addr) != 1)
 		return -1;
-	ifr.prefixlen = 128;
-	ifr.ifindex = if_nametoindex("lo");
-	fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -1;
-	ret = ioctl(fd, SIOCSIFADDR, &ifr);
-	close(fd);
-	return ret;
+	return sct_ioctl(AF_INET6, SIOCSIFADDR, &ifr);
 }
 
 /*
- * A namespace with refuse=1, held by its descriptor, so that tests that
- * toggle refuse (or reload the module) register and unregister their
- * namespace's hooks without flipping the kernel's nf_hooks_needed static
- * key each time: multi-threaded QEMU TCG can leave a vCPU looping on a jump
- * label patched under it (kprobe_int3_handler() retries an int3 that its
- * stale translation still holds). held < 0 makes the namespace, else sets
- * refuse=1 in held again (a reload resets it). Back in the caller's
- * namespace, returns the holder's descriptor, -1 if it cannot be made (or
- * refuse set), -2 if the way back failed.
+ * A namespace with refuse=1, held by its descriptor, so that toggling
+ * refuse elsewhere never flips the nf_hooks_needed static key: TCG can
+ * leave a vCPU looping on a jump label patched under it. held < 0 makes
+ * it, else sets refuse=1 in held again (a reload resets it). The holder's
+ * descriptor; -1 if it cannot be made, -2 if the way back failed.
  */
 static inline int sct_hold_hooks(int held)
 {
@@ -327,14 +313,10 @@ static inline const char *sct_addrstr(int family, const char *addr, int port,
 	return buf;
 }
 
-/* Socket options; SCT_TIMEO_1S: send and receive (and connect) time out after 1 s. */
+/* Socket options; SCT_TIMEO_1S: I/O and connect() time out after 1 s. */
 enum { SCT_REUSEADDR = 1, SCT_REUSEPORT = 2, SCT_V6ONLY = 4, SCT_NONBLOCK = 8, SCT_TIMEO_1S = 16 };
 
-/*
- * A TCP socket with the options in opts, its inode owned by uid (the
- * socket inode takes its creator's fsuid): fd or -errno. An AF_INET6 one
- * gets IPV6_V6ONLY set or cleared as opts says.
- */
+/* A TCP socket (opts; IPV6_V6ONLY as opts says) whose inode uid owns: fd or -errno. */
 static inline int sct_socket_as(int family, int opts, uid_t uid)
 {
 	int one = 1, v6only = !!(opts & SCT_V6ONLY), fd, err;
@@ -417,17 +399,13 @@ static inline int sct_fail_close(int fd)
 static inline int sct_connected(int family, const char *addr, int port,
 				const char *raddr, int rport, int opts)
 {
-	int fd = sct_socket(family, opts), err;
+	int fd = sct_socket(family, opts);
 
 	if (fd < 0)
 		return fd;
-	if (port >= 0 && sct_bind(fd, family, addr, port))
+	if ((port >= 0 && sct_bind(fd, family, addr, port)) ||
+	    sct_connect(fd, family, raddr, rport))
 		return sct_fail_close(fd);
-	err = sct_connect(fd, family, raddr, rport);
-	if (err) {
-		close(fd);
-		return err;
-	}
 	return fd;
 }
 
@@ -518,6 +496,10 @@ static inline const char *sct_inode_str(int fd, char *buf, size_t len)
 	return buf;
 }
 
+/* Both into a buffer that lives as long as the enclosing block. */
+#define SCT_INO(fd)	sct_inode_str((fd), (char[24]) { 0 }, 24)
+#define SCT_ADDR(family, addr, port)	sct_addrstr((family), (addr), (port), (char[64]) { 0 }, 64)
+
 /* Wait (SCT_WAIT_MS at most) until fd reads end of file: its peer's FIN arrived. */
 static inline bool sct_wait_eof(int fd)
 {
@@ -578,7 +560,7 @@ static inline int sct_child_wait(struct sct_child *c)
 }
 
 /* In a child: say where it failed (the harness shows stderr), and exit. */
-static inline void __attribute__((noreturn)) sct_die(int step, int line)
+static inline void __noreturn sct_die(int step, int line)
 {
 	fprintf(stderr, "# child %d: failed at line %d (exit %d): %s\n",
 		getpid(), line, step, strerror(errno));
@@ -607,9 +589,8 @@ static inline int sct_become_nobody(void)
 }
 
 /*
- * In a child: a user namespace of its own, whose uid (and gid) map the
- * parent writes (sct_map_userns()): 0 once mapped, -errno of unshare(), or
- * -EPIPE if the parent did not answer.
+ * In a child: a user namespace of its own, mapped by the parent
+ * (sct_map_userns()): 0, -errno of unshare(), or -EPIPE.
  */
 static inline int sct_enter_userns(struct sct_child *c)
 {
@@ -626,9 +607,8 @@ static inline int sct_enter_userns(struct sct_child *c)
 }
 
 /*
- * In the parent: write map ("inside outside count") as the child's
- * uid_map, and gid_map if gids, then let it go. 0, -errno, or 1 if the
- * child could not make its user namespace (it said nothing).
+ * In the parent: map ("inside outside count") as the child's uid_map (and
+ * gid_map if gids), then let it go. 0, -errno, or 1 if it has no userns.
  */
 static inline int sct_map_userns(struct sct_child *c, const char *map, bool gids)
 {
@@ -726,7 +706,7 @@ static inline unsigned long sct_taint(void)
 	return v > 0 ? (unsigned long)v : 0;
 }
 
-/* Why a test that needs root, the module and (if ipv6) IPv6 cannot run, or NULL. */
+/* Why a test that needs root (and ipv6: IPv6) cannot run, or NULL. */
 static inline const char *sct_cannot_run(bool ipv6)
 {
 	if (geteuid())
@@ -855,7 +835,7 @@ static inline bool sct_is_state(const char *s)
 	};
 	size_t i;
 
-	for (i = 0; i < SCT_ARRAY_SIZE(states); i++)
+	for (i = 0; i < ARRAY_SIZE(states); i++)
 		if (!strcmp(s, states[i]))
 			return true;
 	return false;
@@ -917,7 +897,7 @@ static inline bool sct_is_section(const char *s)
 	};
 	size_t i;
 
-	for (i = 0; i < SCT_ARRAY_SIZE(sections); i++)
+	for (i = 0; i < ARRAY_SIZE(sections); i++)
 		if (!strcmp(s, sections[i]))
 			return true;
 	return false;
@@ -949,7 +929,7 @@ static inline const char *sct_parse_report_line(char *s, const char *text, int p
 						struct sct_line *l)
 {
 	char *tok[3 + 2 * SCT_MAXTOK];
-	int i, n = sct_split(s, tok, SCT_ARRAY_SIZE(tok));
+	int i, n = sct_split(s, tok, ARRAY_SIZE(tok));
 
 	l->text = text;
 	l->section = "";
@@ -994,7 +974,7 @@ static inline const char *sct_parse_header(struct sct_file *f, char *line)
 	f->attempts = f->refused = -1;
 	if (strncmp(line, "# selfconn v1 ", 14))
 		return "header does not start with '# selfconn v1 '";
-	n = sct_split(line + 14, tok, SCT_ARRAY_SIZE(tok));
+	n = sct_split(line + 14, tok, ARRAY_SIZE(tok));
 	if (n < 0)
 		return "empty header field (stray space), or too many fields";
 	for (i = 0; i < n; i++) {
@@ -1167,6 +1147,16 @@ static inline int sct_query(int port, struct sct_file *f)
 
 #define sct_cat(f)	sct_query(0, (f))
 
+/* A write (bytes with their NULs) that must fail with err. */
+struct sct_bad {
+	int flags;		/* O_WRONLY: a watch command; O_RDWR: a query */
+	const char *bytes;
+	size_t len;
+	int err;
+};
+
+#define SCT_BAD(flags, s, e)	{ (flags), (s), sizeof(s) - 1, (e) }
+
 /* Rows with this family, address and state (NULL: any). */
 static inline int sct_count_rows(const struct sct_file *f, const char *family,
 				 const char *addr, const char *state)
@@ -1234,9 +1224,8 @@ static inline int sct_watched(int ports[SCT_MAXREP])
 #define SCT_FAULT_END	"selfconn_fault: injected allocation failures end\n"
 
 /*
- * Let the task's fail-nth fail any slab allocation: failslab skips the
- * sleeping ones by default, and its stack dump of every injected failure
- * would read as a splat. NULL, or why the kernel cannot do it.
+ * Let fail-nth fail any slab allocation, quietly (failslab skips sleeping
+ * ones by default; its stack dumps would read as splats): NULL, or why not.
  */
 static inline const char *sct_fault_setup(void)
 {
@@ -1245,7 +1234,7 @@ static inline const char *sct_fault_setup(void)
 	if (access(SCT_FAILSLAB, F_OK))
 		mount("debugfs", SCT_DEBUGFS, "debugfs", 0, NULL);
 	if (access(SCT_FAILSLAB, F_OK))
-		return "no " SCT_FAILSLAB ": the kernel lacks CONFIG_FAILSLAB or CONFIG_FAULT_INJECTION_DEBUG_FS";
+		return "no " SCT_FAILSLAB ": no CONFIG_FAILSLAB or CONFIG_FAULT_INJECTION_DEBUG_FS";
 	if (sct_write_file(SCT_FAILSLAB "/ignore-gfp-wait", "N") ||
 	    sct_write_file(SCT_FAILSLAB "/verbose", "0"))
 		return "cannot configure " SCT_FAILSLAB;
@@ -1271,10 +1260,7 @@ static inline void sct_fail_nth_arm(int nth)
 	sct_write_file(SCT_FAIL_NTH, buf);
 }
 
-/*
- * Disarm it; true if the fault was injected: fail-nth counts down with
- * every allocation that may fail and reads 0 once the nth one failed.
- */
+/* Disarm it; true if the fault was injected (fail-nth then reads 0). */
 static inline bool sct_fail_nth_disarm(void)
 {
 	bool injected = sct_read_long(SCT_FAIL_NTH) == 0;
@@ -1305,8 +1291,11 @@ static inline int sct_self_connect_errno(int port)
 
 #ifdef __KSELFTEST_HARNESS_H
 
-/* A setup SKIP does not stop the 6.1 harness from running the test body. */
-#define SCT_RETURN_IF_SKIPPED() do { if (self->skipped) return; } while (0)
+/*
+ * SKIP the rest, as a failed ASSERT ends it (the teardown runs if the
+ * set-up completed). From a set-up, 6.1's harness would still run the body.
+ */
+#define SCT_SKIP(fmt, ...)	SKIP(longjmp(_metadata->env, 1), fmt, ##__VA_ARGS__)
 
 /* The file as last read, in the test log. */
 static inline void sct_dump(struct __test_metadata *_metadata, const struct sct_file *f)
@@ -1422,10 +1411,15 @@ static inline int sct_t_accept(struct __test_metadata *_metadata, int lfd, int c
 	return fd;
 }
 
-/*
- * An orderly close of a connection, `first` closing first: `first` ends in
- * TIME-WAIT, the other end is gone once its LAST-ACK is answered.
- */
+/* A client (*c) of listener lfd on addr:port: the accepted socket. */
+static inline int sct_t_client(struct __test_metadata *_metadata, int lfd, int family,
+			       const char *addr, int port, int *c)
+{
+	*c = sct_t_connected(_metadata, family, addr, -1, addr, port, 0);
+	return sct_t_accept(_metadata, lfd, sct_local_port(*c));
+}
+
+/* An orderly close, first closing first: first ends in TIME-WAIT. */
 static inline void sct_t_close_pair(struct __test_metadata *_metadata, int first, int second)
 {
 	ASSERT_EQ(0, close(first));
@@ -1433,47 +1427,58 @@ static inline void sct_t_close_pair(struct __test_metadata *_metadata, int first
 	ASSERT_EQ(0, close(second));
 }
 
-/* A string into a file, asserted. */
-static inline void sct_t_write_file(struct __test_metadata *_metadata, const char *path,
-				    const char *s)
+/*
+ * The fixtures' set-up: skip without root (or IPv6, if ipv6); else note
+ * the taint flags and, the module loaded, enter a fresh network namespace
+ * (with addr6, if not NULL, on lo).
+ */
+static inline void sct_t_setup(struct __test_metadata *_metadata, unsigned long *taint,
+			       bool ipv6, const char *addr6)
 {
-	int err = sct_write_file(path, s);
+	const char *why = sct_cannot_run(ipv6);
 
-	ASSERT_EQ(0, err) TH_LOG("write '%s' to %s: %s", s, path, strerror(-err));
+	*taint = sct_taint();
+	if (why)
+		SCT_SKIP("%s", why);
+	ASSERT_TRUE(sct_module_loaded()) TH_LOG("load selfconn.ko first");
+	ASSERT_EQ(0, sct_new_netns()) TH_LOG("new netns: %s", strerror(errno));
+	if (addr6)
+		ASSERT_EQ(0, sct_add_addr6(addr6)) TH_LOG("add %s: %s", addr6, strerror(errno));
 }
 
 /*
- * The fixtures' set-up (their FIXTURE has bool skipped and unsigned long
- * taint): skip without root (or IPv6, if ipv6), else (the module loaded)
- * a fresh namespace.
+ * Variants of a fixture, one per address family (SCT_IPV4, SCT_IPV6 and
+ * SCT_V4MAPPED: an AF_INET6 socket on ::ffff:127.0.0.1), whose set-up is
+ * SCT_SETUP_FAMILY(). other is a second local address, added to lo.
  */
-#define SCT_SETUP(ipv6) do {							\
-	const char *__why = sct_cannot_run(ipv6);				\
-										\
-	self->taint = sct_taint();						\
-	if (__why) {								\
-		self->skipped = true;						\
-		SKIP(return, "%s", __why);					\
-	}									\
-	ASSERT_TRUE(sct_module_loaded()) TH_LOG("load selfconn.ko first");	\
-	ASSERT_EQ(0, sct_new_netns()) TH_LOG("new netns: %s", strerror(errno));	\
-} while (0)
+#define SCT_FAMILY_FIELDS							\
+	int family;								\
+	const char *fam;	/* the family column: inet or inet6 */		\
+	const char *addr;	/* loopback */					\
+	const char *other;							\
+	bool add_other;								\
+	const char *any		/* the wildcard */
 
-/*
- * The fixtures' teardown: whatever a reload test did, leave the module
- * loaded; no new taint since taint0.
- */
-static inline void sct_t_teardown(struct __test_metadata *_metadata, bool skipped,
-				  unsigned long taint0)
+#define SCT_IPV4	.family = AF_INET, .fam = "inet", .addr = "127.0.0.1",	\
+			.other = "127.0.0.2", .any = "0.0.0.0"
+#define SCT_IPV6	.family = AF_INET6, .fam = "inet6", .addr = "::1",	\
+			.other = "fd00:5e1f::2", .add_other = true, .any = "::"
+#define SCT_V4MAPPED	.family = AF_INET6, .fam = "inet6", .addr = "::ffff:127.0.0.1", \
+			.other = "::ffff:127.0.0.2", .any = "::"
+
+#define SCT_SETUP_FAMILY()	sct_t_setup(_metadata, &self->taint,			\
+					    variant->family == AF_INET6,		\
+					    variant->add_other ? variant->other : NULL)
+
+/* The fixtures' teardown: leave the module loaded; no new taint since taint0. */
+static inline void sct_t_teardown(struct __test_metadata *_metadata, unsigned long taint0)
 {
 	unsigned long bad;
 	int ret;
 
-	if (!skipped && !sct_module_loaded()) {
+	if (!sct_module_loaded()) {
 		ret = sct_module_load(sct_module_ko(), "");
-		/* no TH_LOG after EXPECT here: after a failed ASSERT the
-		 * harness would print it even when the EXPECT holds
-		 */
+		/* no TH_LOG after an EXPECT: it would print after a failed ASSERT */
 		if (ret)
 			TH_LOG("reloading %s: %s", SCT_MODNAME, strerror(-ret));
 		EXPECT_EQ(0, ret);
@@ -1482,6 +1487,30 @@ static inline void sct_t_teardown(struct __test_metadata *_metadata, bool skippe
 	if (bad)
 		TH_LOG("kernel tainted during the test (new taint bits 0x%lx): see dmesg", bad);
 	EXPECT_EQ(0UL, bad);
+}
+
+/* A fixture with just that set-up and teardown. */
+#define SCT_FIXTURE(name, ipv6)							\
+	FIXTURE(name) {								\
+		unsigned long taint;						\
+	};									\
+	FIXTURE_SETUP(name)							\
+	{									\
+		sct_t_setup(_metadata, &self->taint, (ipv6), NULL);		\
+	}									\
+	FIXTURE_TEARDOWN(name)							\
+	{									\
+		sct_t_teardown(_metadata, self->taint);				\
+	}
+
+/* $SELFCONN_KO, or SCT_SKIP(). */
+static inline const char *sct_t_need_ko(struct __test_metadata *_metadata)
+{
+	const char *ko = sct_module_ko();
+
+	if (!ko)
+		SCT_SKIP("SELFCONN_KO not set or not readable");
+	return ko;
 }
 
 #endif /* __KSELFTEST_HARNESS_H */

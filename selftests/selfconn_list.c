@@ -1,15 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * /proc/selfconn: what is listed, what is not, and the file's behaviour
- * across reads, network namespaces and a module reload.
- *
- * Every test runs in a fresh network namespace (the fixture unshares one and
- * brings lo up), so ports can be fixed and nothing left in TIME-WAIT by one
- * test shows in another. Each test runs once per variant: IPv4 127.0.0.1,
- * IPv6 ::1 and IPv4-mapped ::ffff:127.0.0.1 on an AF_INET6 socket.
- *
- * The module must be loaded; the reload tests find it at $SELFCONN_KO and
- * leave it loaded whatever happens.
+ * across reads, network namespaces and module reloads ($SELFCONN_KO). Each
+ * test runs in a fresh network namespace, once per variant: IPv4, IPv6 and
+ * IPv4-mapped on an AF_INET6 socket.
  */
 #define _GNU_SOURCE
 #include "kselftest_harness.h"
@@ -18,10 +12,7 @@
 #define SC_TW_MAX_MS	60000	/* TCP_TIMEWAIT_LEN */
 #define SC_TEST_UID	4242
 
-/*
- * Exactly one row for family+addr, in state, with uid and inode; timer "-".
- * Logs expected vs got and the whole file on a mismatch.
- */
+/* Exactly one row for family+addr, in state, with uid and inode; timer "-". */
 static void sc_expect_row(struct __test_metadata *_metadata,
 			  const struct sct_file *t, const char *family,
 			  const char *addr, const char *state,
@@ -29,9 +20,10 @@ static void sc_expect_row(struct __test_metadata *_metadata,
 {
 	const struct sct_row *r = sct_find_row(t, family, addr);
 	int n = sct_count_rows(t, NULL, addr, NULL);
+	bool same = r && n == 1 && !strcmp(r->state, state) && r->uid == uid &&
+		    r->inode == inode && r->timer_ms == -1;
 
-	if (!r || n != 1 || strcmp(r->state, state) || r->uid != uid ||
-	    r->inode != inode || r->timer_ms != -1) {
+	if (!same) {
 		TH_LOG("expected exactly one row '%s %s %s %llu %llu -'",
 		       family, addr, state, uid, inode);
 		if (r)
@@ -42,18 +34,10 @@ static void sc_expect_row(struct __test_metadata *_metadata,
 			TH_LOG("got %d row(s) for %s %s", n, family, addr);
 		sct_dump(_metadata, t);
 	}
-	ASSERT_NE(NULL, r);
-	ASSERT_EQ(1, n);
-	ASSERT_STREQ(state, r->state);
-	ASSERT_EQ(uid, r->uid);
-	ASSERT_EQ(inode, r->inode);
-	ASSERT_EQ(-1, r->timer_ms);
+	ASSERT_TRUE(same);
 }
 
-/*
- * Re-read until exactly `want` rows match family/addr/state (NULL: any), or
- * SCT_WAIT_MS passes. Returns whether it got there; t holds the last read.
- */
+/* Re-read t until exactly want rows match (NULL: any), SCT_WAIT_MS at most. */
 static bool sc_wait_count(struct __test_metadata *_metadata,
 			  struct sct_file *t, const char *family,
 			  const char *addr, const char *state, int want)
@@ -98,53 +82,26 @@ static int sc_count_tw(void)
 FIXTURE(selfconn) {
 	int orig_netns;		/* the namespace the test started in */
 	unsigned long taint;
-	bool skipped;
 };
 
 FIXTURE_VARIANT(selfconn) {
-	int family;
-	const char *fam;	/* family column */
-	const char *addr;	/* the self-connect address */
-	const char *other;	/* a second local address, for distractors */
-	bool add_other;		/* other must be added to lo */
+	SCT_FAMILY_FIELDS;
 };
 
-FIXTURE_VARIANT_ADD(selfconn, ipv4) {
-	.family = AF_INET,
-	.fam = "inet",
-	.addr = "127.0.0.1",
-	.other = "127.0.0.2",
-};
-
-FIXTURE_VARIANT_ADD(selfconn, ipv6) {
-	.family = AF_INET6,
-	.fam = "inet6",
-	.addr = "::1",
-	.other = "fd00:5e1f::2",	/* ULA on lo, inside the test netns */
-	.add_other = true,
-};
-
-FIXTURE_VARIANT_ADD(selfconn, v4mapped) {
-	.family = AF_INET6,
-	.fam = "inet6",
-	.addr = "::ffff:127.0.0.1",
-	.other = "::ffff:127.0.0.2",
-};
+FIXTURE_VARIANT_ADD(selfconn, ipv4) { SCT_IPV4 };
+FIXTURE_VARIANT_ADD(selfconn, ipv6) { SCT_IPV6 };
+FIXTURE_VARIANT_ADD(selfconn, v4mapped) { SCT_V4MAPPED };
 
 FIXTURE_SETUP(selfconn)
 {
 	self->orig_netns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	SCT_SETUP(variant->family == AF_INET6);
-	if (variant->add_other)
-		ASSERT_EQ(0, sct_add_addr6(variant->other))
-			TH_LOG("add %s to lo: %s", variant->other, strerror(errno));
+	SCT_SETUP_FAMILY();
 }
 
 FIXTURE_TEARDOWN(selfconn)
 {
-	sct_t_teardown(_metadata, self->skipped, self->taint);
-	if (self->orig_netns >= 0)
-		close(self->orig_netns);
+	sct_t_teardown(_metadata, self->taint);
+	close(self->orig_netns);
 }
 
 /* ---- tests ---- */
@@ -154,7 +111,6 @@ TEST_F_TIMEOUT(selfconn, empty_netns, SCT_TIMEOUT)
 {
 	struct sct_file t = {};
 
-	SCT_RETURN_IF_SKIPPED();
 	sct_read(_metadata, &t);
 	EXPECT_EQ(0ULL, t.rows_hdr);
 	EXPECT_EQ(0, t.nrows);
@@ -183,14 +139,12 @@ static void sc_expect_one(struct __test_metadata *_metadata,
 /* bind+connect to itself: one ESTAB row, right family/address/uid/inode. */
 TEST_F_TIMEOUT(selfconn, established, SCT_TIMEOUT)
 {
-	SCT_RETURN_IF_SKIPPED();
 	sc_expect_one(_metadata, variant, 18082, geteuid());
 }
 
 /* The uid column is the socket's owner, not the reader's. */
 TEST_F_TIMEOUT(selfconn, uid_is_owner, SCT_TIMEOUT)
 {
-	SCT_RETURN_IF_SKIPPED();
 	sc_expect_one(_metadata, variant, 18083, SC_TEST_UID);
 }
 
@@ -209,7 +163,6 @@ TEST_F_TIMEOUT(selfconn, uid_in_reader_userns, SCT_TIMEOUT)
 	size_t got = 0;
 	ssize_t n;
 
-	SCT_RETURN_IF_SKIPPED();
 	sct_addrstr(variant->family, variant->addr, 18086, au, sizeof(au));
 	sct_addrstr(variant->family, variant->addr, 18087, ar, sizeof(ar));
 	fu = sct_t_self_connect(_metadata, variant->family, variant->addr,
@@ -228,7 +181,8 @@ TEST_F_TIMEOUT(selfconn, uid_in_reader_userns, SCT_TIMEOUT)
 		fd = open(SCT_PROC, O_RDONLY | O_CLOEXEC);
 		ret = fd < 0 ? -errno : sct_load(&ct, fd, 4096);
 		if (ret)
-			_exit(dprintf(c.from[1], "E read: %s", ct.err[0] ? ct.err : strerror(-ret)) < 0);
+			_exit(dprintf(c.from[1], "E read: %s",
+				      ct.err[0] ? ct.err : strerror(-ret)) < 0);
 		ru = sct_find_row(&ct, variant->fam, au);
 		rr = sct_find_row(&ct, variant->fam, ar);
 		if (!ru || !rr)
@@ -264,7 +218,6 @@ TEST_F_TIMEOUT(selfconn, time_wait, SCT_TIMEOUT)
 	char a[96];
 	int fd, i;
 
-	SCT_RETURN_IF_SKIPPED();
 	sct_addrstr(variant->family, variant->addr, 18084, a, sizeof(a));
 	fd = sct_t_self_connect(_metadata, variant->family, variant->addr, 18084, geteuid());
 	ASSERT_EQ(0, close(fd));
@@ -323,18 +276,14 @@ TEST_F_TIMEOUT(selfconn, distractors, SCT_TIMEOUT)
 	char a[96];
 	int waited;
 
-	SCT_RETURN_IF_SKIPPED();
 	l1 = sct_t_listener(_metadata, fam, other, P, SCT_REUSEADDR);
 	c1 = sct_t_connected(_metadata, fam, addr, P, other, P, 0);
-	a1 = accept(l1, NULL, NULL);
-	ASSERT_LE(0, a1);
+	a1 = sct_t_accept(_metadata, l1, P);
 	l2 = sct_t_listener(_metadata, fam, addr, P2, SCT_REUSEADDR);
 	c2 = sct_t_connected(_metadata, fam, addr, Q, addr, P2, 0);
-	a2 = accept(l2, NULL, NULL);
-	ASSERT_LE(0, a2);
+	a2 = sct_t_accept(_metadata, l2, Q);
 	c3 = sct_t_connected(_metadata, fam, addr, 0, addr, P2, 0);
-	a3 = accept(l2, NULL, NULL);
-	ASSERT_LE(0, a3);
+	a3 = sct_t_accept(_metadata, l2, sct_local_port(c3));
 	l3 = sct_t_listener(_metadata, fam, addr, P3, SCT_REUSEADDR);
 
 	sct_read(_metadata, &t);
@@ -379,10 +328,9 @@ TEST_F_TIMEOUT(selfconn, mixed_states, SCT_TIMEOUT)
 	int fd[5], i;
 	char a[96];
 
-	SCT_RETURN_IF_SKIPPED();
 	for (i = 0; i < 5; i++) {
-		fd[i] = sct_t_self_connect(_metadata, variant->family,
-					variant->addr, 18100 + i, geteuid());
+		fd[i] = sct_t_self_connect(_metadata, variant->family, variant->addr, 18100 + i,
+					   geteuid());
 		ino[i] = sct_inode(fd[i]);
 	}
 	close(fd[1]);
@@ -423,7 +371,6 @@ TEST_F_TIMEOUT(selfconn, netns_isolation, SCT_TIMEOUT)
 	char aa[96], ab[96];
 	int fa, fb, ns_a;
 
-	SCT_RETURN_IF_SKIPPED();
 	sct_addrstr(variant->family, variant->addr, PA, aa, sizeof(aa));
 	sct_addrstr(variant->family, variant->addr, PB, ab, sizeof(ab));
 
@@ -443,8 +390,8 @@ TEST_F_TIMEOUT(selfconn, netns_isolation, SCT_TIMEOUT)
 	/* the starting namespace sees neither */
 	ASSERT_EQ(0, setns(self->orig_netns, CLONE_NEWNET));
 	sct_read(_metadata, &t);
-	EXPECT_EQ(0, sct_count_rows(&t, NULL, aa, NULL)) TH_LOG("A's %s seen from the initial netns", aa);
-	EXPECT_EQ(0, sct_count_rows(&t, NULL, ab, NULL)) TH_LOG("B's %s seen from the initial netns", ab);
+	EXPECT_EQ(0, sct_count_rows(&t, NULL, aa, NULL)) TH_LOG("A's %s seen from init", aa);
+	EXPECT_EQ(0, sct_count_rows(&t, NULL, ab, NULL)) TH_LOG("B's %s seen from init", ab);
 
 	/* A sees its own only */
 	ASSERT_EQ(0, setns(ns_a, CLONE_NEWNET));
@@ -507,7 +454,6 @@ TEST_F_TIMEOUT(selfconn, read_sizes, SCT_TIMEOUT)
 	int fd[SC_MANY], i;
 	unsigned int c;
 
-	SCT_RETURN_IF_SKIPPED();
 	sc_many(_metadata, variant->family, variant->addr, fd, ino, SC_MANY);
 
 	sct_read_chunked(_metadata, &ref, 4096);
@@ -517,7 +463,7 @@ TEST_F_TIMEOUT(selfconn, read_sizes, SCT_TIMEOUT)
 	sc_expect_many(_metadata, &ref, variant->fam, variant->family,
 		       variant->addr, ino, 0, SC_MANY, "ESTAB");
 
-	for (c = 0; c < sizeof(chunks) / sizeof(chunks[0]); c++) {
+	for (c = 0; c < ARRAY_SIZE(chunks); c++) {
 		sct_read_chunked(_metadata, &t, chunks[c]);
 		EXPECT_EQ(ref.len, t.len) TH_LOG("%zu-byte reads: length differs", chunks[c]);
 		EXPECT_EQ(0, memcmp(ref.text, t.text, ref.len < t.len ? ref.len : t.len))
@@ -541,7 +487,6 @@ TEST_F_TIMEOUT(selfconn, snapshot, SCT_TIMEOUT)
 	struct sct_file t = {};
 	char head[16], *rest, *whole;
 
-	SCT_RETURN_IF_SKIPPED();
 	sc_many(_metadata, variant->family, variant->addr, fd, ino, n);
 
 	pfd = open(SCT_PROC, O_RDONLY | O_CLOEXEC);
@@ -550,8 +495,8 @@ TEST_F_TIMEOUT(selfconn, snapshot, SCT_TIMEOUT)
 
 	/* change the table: 20 new ESTAB, 20 old ones to TIME-WAIT */
 	for (i = n; i < n + more; i++) {
-		fd[i] = sct_t_self_connect(_metadata, variant->family,
-					variant->addr, SC_MANY_BASE + i, geteuid());
+		fd[i] = sct_t_self_connect(_metadata, variant->family, variant->addr,
+					   SC_MANY_BASE + i, geteuid());
 		ino[i] = sct_inode(fd[i]);
 	}
 	for (i = 0; i < gone; i++)
@@ -589,16 +534,13 @@ TEST_F_TIMEOUT(selfconn, reload_keeps_sockets, SCT_TIMEOUT)
 {
 	unsigned long long ino[3];
 	struct sct_file t = {};
-	const char *ko = sct_module_ko();
+	const char *ko = sct_t_need_ko(_metadata);
 	int fd[3], i, ret;
 	char a[96];
 
-	SCT_RETURN_IF_SKIPPED();
-	if (!ko)
-		SKIP(return, "SELFCONN_KO not set or not readable");
 	for (i = 0; i < 3; i++) {
-		fd[i] = sct_t_self_connect(_metadata, variant->family,
-					variant->addr, 18120 + i, geteuid());
+		fd[i] = sct_t_self_connect(_metadata, variant->family, variant->addr, 18120 + i,
+					   geteuid());
 		ino[i] = sct_inode(fd[i]);
 	}
 	close(fd[2]);
@@ -633,14 +575,11 @@ TEST_F_TIMEOUT(selfconn, reload_keeps_sockets, SCT_TIMEOUT)
 TEST_F_TIMEOUT(selfconn, reader_across_rmmod, SCT_TIMEOUT)
 {
 	struct sct_file t = {};
-	const char *ko = sct_module_ko();
+	const char *ko = sct_t_need_ko(_metadata);
 	int s, mid, fresh, ret;
 	char buf[64], a[96];
 	ssize_t n;
 
-	SCT_RETURN_IF_SKIPPED();
-	if (!ko)
-		SKIP(return, "SELFCONN_KO not set or not readable");
 	s = sct_t_self_connect(_metadata, variant->family, variant->addr, 18130, geteuid());
 
 	mid = open(SCT_PROC, O_RDONLY | O_CLOEXEC);
@@ -680,15 +619,12 @@ TEST_F_TIMEOUT(selfconn, reader_across_rmmod, SCT_TIMEOUT)
  */
 TEST_F_TIMEOUT(selfconn, reload_while_reading, SCT_TIMEOUT)
 {
-	const char *ko = sct_module_ko();
+	const char *ko = sct_t_need_ko(_metadata);
 	struct sct_file t = {};
 	int s, stop[2], status, i, ret;
 	char a[96];
 	pid_t pid;
 
-	SCT_RETURN_IF_SKIPPED();
-	if (!ko)
-		SKIP(return, "SELFCONN_KO not set or not readable");
 	s = sct_t_self_connect(_metadata, variant->family, variant->addr, 18140, geteuid());
 	sct_addrstr(variant->family, variant->addr, 18140, a, sizeof(a));
 	ASSERT_EQ(0, pipe(stop));

@@ -2,22 +2,16 @@
 /*
  * The port report of /proc/selfconn: who occupies a TCP port.
  *
- * A report is "# port P", then lines "port P SECTION" followed by
- * positional fields and key=value fields (module/report.c). These tests
- * build known socket set-ups on a port and check every section against the
- * real sockets (inodes from fstat(), ports from getsockname()), and check
- * the verdict lines against what bind() and connect() really do right
- * after.
- *
- * Every test runs in a fresh network namespace with lo up, so the fixed
- * ports below are free, TIME-WAIT sockets of one test never show in
- * another, and ip_local_port_range (per namespace) can be set to "P P" to
- * make connect() autobind to P. The "port" tests run for IPv4 (127.0.0.1)
- * and IPv6 (::1) sockets; the verdicts always describe an IPv4
- * bind(0.0.0.0:P), as the module defines them.
+ * Known socket set-ups on a port: every section of the report is checked
+ * against the real sockets (inodes from fstat(), ports from getsockname()),
+ * the verdicts against what bind() and connect() really do right after.
+ * Each test has a fresh network namespace: the fixed ports are free, and
+ * ip_local_port_range can be "P P" to make connect() autobind to P. The
+ * verdicts always describe an IPv4 bind(0.0.0.0:P), as the module does.
  */
 #define _GNU_SOURCE
 #include <limits.h>
+#include <stdarg.h>
 
 #include "kselftest_harness.h"
 #include "selfconn_lib.h"
@@ -260,11 +254,11 @@ static void pr_read_parse(struct __test_metadata *_metadata, int fd, struct sct_
 }
 
 /*
- * The report of one port through a per-descriptor query (open read-write,
- * write the port, read from offset 0: the write does not move it), or with
- * port 0 a plain read of the whole file (listing, then the watched ports).
+ * sct_query(), asserted: a port's one report (the first report of f is
+ * returned), or with port 0 a plain read (listing, then watched ports).
  */
-static void pr_query(struct __test_metadata *_metadata, int port, struct sct_file *f)
+static const struct sct_report *pr_query(struct __test_metadata *_metadata, int port,
+					 struct sct_file *f)
 {
 	int ret = sct_query(port, f);
 	bool shape = port ? f->nrep == 1 && !f->listing && f->rep[0].port == port : f->listing;
@@ -276,6 +270,7 @@ static void pr_query(struct __test_metadata *_metadata, int port, struct sct_fil
 	ASSERT_TRUE(shape) TH_LOG("%d: %d report(s), header %d: a query gives its port's "
 				  "one report, a plain read the header", port, f->nrep, f->listing);
 	pr_check_all(_metadata, f);
+	return &f->rep[0];
 }
 
 #define pr_cat(_metadata, f)	pr_query((_metadata), 0, (f))
@@ -296,17 +291,20 @@ static const struct sct_line *pr_n(struct __test_metadata *_metadata,
 	return pr_first(r, m);
 }
 
-#define pr_one(_metadata, r, m)		pr_n((_metadata), (r), (m), 1)
-#define pr_none(_metadata, r, m)	pr_n((_metadata), (r), (m), 0)
+#define PR_ONE(r, m)	pr_n(_metadata, (r), (m), 1)
+#define PR_NONE(r, m)	pr_n(_metadata, (r), (m), 0)
 
-/* Every "key=value" of spec (space separated) is in l. */
+/* Every "key=value" of the formatted spec (space separated) is in l. */
 static void pr_expect(struct __test_metadata *_metadata, const struct sct_line *l,
-		      const char *spec)
+		      const char *fmt, ...)
 {
 	char buf[256], *tok, *save = NULL, *eq;
 	const char *got;
+	va_list ap;
 
-	snprintf(buf, sizeof(buf), "%s", spec);
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
 	for (tok = strtok_r(buf, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
 		eq = strchr(tok, '=');
 		ASSERT_NE(NULL, eq);
@@ -321,12 +319,9 @@ static void pr_expect(struct __test_metadata *_metadata, const struct sct_line *
 	}
 }
 
-/* The summary line, checked against "key=value ..." */
-static void pr_expect_summary(struct __test_metadata *_metadata,
-			      const struct sct_report *r, const char *spec)
-{
-	pr_expect(_metadata, pr_section(r, "summary"), spec);
-}
+#define PR_EXPECT(l, ...)	pr_expect(_metadata, (l), __VA_ARGS__)
+#define PR_SUMMARY(r, ...)	pr_expect(_metadata, pr_section((r), "summary"), __VA_ARGS__)
+#define PR_BHASH(r, ...)	pr_expect(_metadata, pr_section((r), "bhash"), __VA_ARGS__)
 
 /* ---- sockets ---- */
 
@@ -339,32 +334,33 @@ static int pr_try_bind(int fd, int family, const char *addr, int port)
 /* States a connection passes through while it closes. */
 static bool pr_transient(const struct sct_report *r)
 {
+	const char *p;
 	int i, j;
 
 	for (i = 0; i < r->n; i++)
-		for (j = 0; j < r->lines[i].npos; j++)
-			if (sct_is_state(r->lines[i].pos[j]) && strcmp(r->lines[i].pos[j], "ESTAB") &&
-			    strcmp(r->lines[i].pos[j], "TIME-WAIT"))
+		for (j = 0; j < r->lines[i].npos; j++) {
+			p = r->lines[i].pos[j];
+			if (sct_is_state(p) && strcmp(p, "ESTAB") && strcmp(p, "TIME-WAIT"))
 				return true;
+		}
 	return false;
 }
 
-/* Query port until no connection on it is half-closed; f holds the last. */
-static void pr_query_settled(struct __test_metadata *_metadata, int port, struct sct_file *f)
+/* pr_query() until no connection on port is half-closed. */
+static const struct sct_report *pr_query_settled(struct __test_metadata *_metadata, int port,
+						 struct sct_file *f)
 {
 	int waited;
 
 	for (waited = 0; waited < SCT_WAIT_MS; waited += 20) {
-		pr_query(_metadata, port, f);
-		if (!pr_transient(&f->rep[0]))
-			return;
+		if (!pr_transient(pr_query(_metadata, port, f)))
+			return &f->rep[0];
 		usleep(20000);
 	}
 	pr_dump(_metadata);
 	ASSERT_FALSE(pr_transient(&f->rep[0])) TH_LOG("connections on %d did not settle", port);
+	return &f->rep[0];
 }
-
-/* ---- watched ports ---- */
 
 /* A plain read shows exactly the reports of ports[0..n-1], in that order. */
 static void pr_expect_watched(struct __test_metadata *_metadata, const int *ports, int n)
@@ -386,110 +382,40 @@ static void pr_expect_watched(struct __test_metadata *_metadata, const int *port
 	sct_file_free(&f);
 }
 
+#define PR_WATCHED(...)	pr_expect_watched(_metadata, (const int[]){ __VA_ARGS__ }, \
+					  sizeof((const int[]){ __VA_ARGS__ }) / sizeof(int))
+
 /* Per address family: the tests' sockets use addr, any is the wildcard. */
-FIXTURE(port) {
-	bool skipped;
-	unsigned long taint;
-};
+SCT_FIXTURE(port, true)
 
 FIXTURE_VARIANT(port) {
-	int family;
-	const char *fam;	/* as the report names it */
-	const char *addr;	/* loopback */
-	const char *any;
+	SCT_FAMILY_FIELDS;
 	const char *v6only;	/* of a socket bound to addr */
 };
 
-FIXTURE_VARIANT_ADD(port, ipv4) {
-	.family = AF_INET,
-	.fam = "inet",
-	.addr = "127.0.0.1",
-	.any = "0.0.0.0",
-	.v6only = "v6only=0",
-};
-
+FIXTURE_VARIANT_ADD(port, ipv4) { SCT_IPV4, .v6only = "v6only=0" };
 /* bind() to a specific IPv6 address sets IPV6_V6ONLY (__inet6_bind()) */
-FIXTURE_VARIANT_ADD(port, ipv6) {
-	.family = AF_INET6,
-	.fam = "inet6",
-	.addr = "::1",
-	.any = "::",
-	.v6only = "v6only=1",
-};
-
-FIXTURE_SETUP(port)
-{
-	SCT_SETUP(true);
-}
-
-FIXTURE_TEARDOWN(port)
-{
-}
+FIXTURE_VARIANT_ADD(port, ipv6) { SCT_IPV6, .v6only = "v6only=1" };
 
 /* Tests that mix families or do not depend on one. */
-FIXTURE(ns) {
-	bool skipped;
-	unsigned long taint;
-};
-
-FIXTURE_SETUP(ns)
-{
-	SCT_SETUP(true);
-}
-
-FIXTURE_TEARDOWN(ns)
-{
-}
+SCT_FIXTURE(ns, true)
 
 /*
  * The verdict set-ups: sockets bind() to `bind` and connect() to `addr`.
- * On ipv6 they are bound to ::1, which makes them IPV6_V6ONLY, so they
- * never block an IPv4 bind(); on ipv6_any they are bound to [::] without
- * IPV6_V6ONLY and block it like IPv4 ones.
+ * Bound to ::1 (ipv6) they are IPV6_V6ONLY and never block an IPv4 bind();
+ * bound to [::] without it (ipv6_any) they block it like IPv4 ones.
  */
-FIXTURE(verdict) {
-	bool skipped;
-	unsigned long taint;
-};
+SCT_FIXTURE(verdict, true)
 
 FIXTURE_VARIANT(verdict) {
-	int family;
-	const char *fam;
-	const char *addr;
+	SCT_FAMILY_FIELDS;
 	const char *bind;
 	bool bind_v6only;
 };
 
-FIXTURE_VARIANT_ADD(verdict, ipv4) {
-	.family = AF_INET,
-	.fam = "inet",
-	.addr = "127.0.0.1",
-	.bind = "127.0.0.1",
-};
-
-FIXTURE_VARIANT_ADD(verdict, ipv6) {
-	.family = AF_INET6,
-	.fam = "inet6",
-	.addr = "::1",
-	.bind = "::1",
-	.bind_v6only = true,
-};
-
-FIXTURE_VARIANT_ADD(verdict, ipv6_any) {
-	.family = AF_INET6,
-	.fam = "inet6",
-	.addr = "::1",
-	.bind = "::",
-};
-
-FIXTURE_SETUP(verdict)
-{
-	SCT_SETUP(true);
-}
-
-FIXTURE_TEARDOWN(verdict)
-{
-}
+FIXTURE_VARIANT_ADD(verdict, ipv4) { SCT_IPV4, .bind = "127.0.0.1" };
+FIXTURE_VARIANT_ADD(verdict, ipv6) { SCT_IPV6, .bind = "::1", .bind_v6only = true };
+FIXTURE_VARIANT_ADD(verdict, ipv6_any) { SCT_IPV6, .bind = "::" };
 
 /* ---- sections ---- */
 
@@ -502,67 +428,59 @@ FIXTURE_TEARDOWN(verdict)
  */
 TEST_F_TIMEOUT(port, listener_accept_timewait, SCT_TIMEOUT)
 {
-	char la[64], ca[4][64], ino_l[24], ino_a[24], ino_c[4][24];
+	const char *fam = variant->fam, *addr = variant->addr, *la, *ino_l, *ino_a;
+	char ca[4][64], ino_c[4][24];
 	const struct sct_report *r;
 	const struct sct_line *l;
-	struct sct_file f = {};
 	int lfd, c[4], a[3], i;
-	const char *fam = variant->fam;
+	struct sct_file f = {};
 
-	SCT_RETURN_IF_SKIPPED();
-	lfd = sct_listener_as(variant->family, variant->addr, PR_PORT, SCT_REUSEADDR, 16, PR_UID);
+	lfd = sct_listener_as(variant->family, addr, PR_PORT, SCT_REUSEADDR, 16, PR_UID);
 	ASSERT_LE(0, lfd) TH_LOG("listen as uid %d: %s", PR_UID, strerror(-lfd));
 	for (i = 0; i < 4; i++) {
-		c[i] = sct_t_connected(_metadata, variant->family, variant->addr, -1, variant->addr, PR_PORT, 0);
-		sct_addrstr(variant->family, variant->addr, sct_local_port(c[i]), ca[i], sizeof(ca[i]));
+		c[i] = sct_t_connected(_metadata, variant->family, addr, -1, addr, PR_PORT, 0);
+		sct_addrstr(variant->family, addr, sct_local_port(c[i]), ca[i], sizeof(ca[i]));
 		sct_inode_str(c[i], ino_c[i], sizeof(ino_c[i]));
 	}
 	for (i = 0; i < 3; i++)
 		a[i] = sct_t_accept(_metadata, lfd, sct_local_port(c[i]));
 	sct_t_close_pair(_metadata, a[0], c[0]);	/* TIME-WAIT on P */
 	sct_t_close_pair(_metadata, c[1], a[1]);	/* TIME-WAIT towards P */
-	sct_addrstr(variant->family, variant->addr, PR_PORT, la, sizeof(la));
-	sct_inode_str(lfd, ino_l, sizeof(ino_l));
-	sct_inode_str(a[2], ino_a, sizeof(ino_a));
+	la = SCT_ADDR(variant->family, addr, PR_PORT);
+	ino_l = SCT_INO(lfd);
+	ino_a = SCT_INO(a[2]);
 
-	pr_query_settled(_metadata, PR_PORT, &f);
-	r = &f.rep[0];
-	pr_expect(_metadata, pr_section(r, "bhash"), "fastreuse=0 fastreuseport=0 owners=4");
-
-	l = pr_one(_metadata, r, PR_MK("bhash-owner", "inode", ino_l, fam, la, "LISTEN"));
-	pr_expect(_metadata, l, "reuseaddr=1 reuseport=0 uid=4242 via=bind");
-	pr_expect(_metadata, l, variant->v6only);
-	l = pr_one(_metadata, r, PR_MK("bhash-owner", "inode", ino_a, fam, la, "ESTAB"));
+	r = pr_query_settled(_metadata, PR_PORT, &f);
+	PR_BHASH(r, "fastreuse=0 fastreuseport=0 owners=4");
+	l = PR_ONE(r, PR_MK("bhash-owner", "inode", ino_l, fam, la, "LISTEN"));
+	PR_EXPECT(l, "reuseaddr=1 reuseport=0 uid=4242 via=bind %s", variant->v6only);
 	/* accept() grafts the socket to the acceptor's (root's) inode */
-	pr_expect(_metadata, l, "reuseaddr=1 reuseport=0 uid=0 via=accept");
-	pr_expect(_metadata, l, variant->v6only);
-	l = pr_one(_metadata, r, PR_MK("bhash-owner", "inode", "0", fam, la, "ESTAB"));
+	l = PR_ONE(r, PR_MK("bhash-owner", "inode", ino_a, fam, la, "ESTAB"));
+	PR_EXPECT(l, "reuseaddr=1 reuseport=0 uid=0 via=accept %s", variant->v6only);
 	/* not accepted yet: no file, so uid 0 as in /proc/net/tcp (sock_i_uid()) */
-	pr_expect(_metadata, l, "reuseaddr=1 uid=0 via=accept");
-	l = pr_one(_metadata, r, PR_M("bhash-owner", fam, la, "TIME-WAIT"));
-	pr_expect(_metadata, l, "inode=0 uid=0 via=-");
+	l = PR_ONE(r, PR_MK("bhash-owner", "inode", "0", fam, la, "ESTAB"));
+	PR_EXPECT(l, "reuseaddr=1 uid=0 via=accept");
+	PR_EXPECT(PR_ONE(r, PR_M("bhash-owner", fam, la, "TIME-WAIT")), "inode=0 uid=0 via=-");
 
-	pr_expect(_metadata, pr_one(_metadata, r, PR_M("bhash2", fam, la)),
-		  "owners=3 timewait=1");
-	pr_one(_metadata, r, PR_MK("bhash2-owner", "inode", ino_l, fam, la, "LISTEN"));
-	pr_one(_metadata, r, PR_MK("bhash2-owner", "inode", ino_a, fam, la, "ESTAB"));
-	pr_one(_metadata, r, PR_MK("bhash2-owner", "inode", "0", fam, la, "ESTAB"));
-	pr_one(_metadata, r, PR_MK("bhash2-owner", "inode", "0", fam, la, "TIME-WAIT"));
+	PR_EXPECT(PR_ONE(r, PR_M("bhash2", fam, la)), "owners=3 timewait=1");
+	PR_ONE(r, PR_MK("bhash2-owner", "inode", ino_l, fam, la, "LISTEN"));
+	PR_ONE(r, PR_MK("bhash2-owner", "inode", ino_a, fam, la, "ESTAB"));
+	PR_ONE(r, PR_MK("bhash2-owner", "inode", "0", fam, la, "ESTAB"));
+	PR_ONE(r, PR_MK("bhash2-owner", "inode", "0", fam, la, "TIME-WAIT"));
 
-	l = pr_one(_metadata, r, PR_M("listener", fam, la, "LISTEN"));
-	pr_expect(_metadata, l, "backlog=16 accept_queue=1 syn_recv=0");
-	ASSERT_STREQ(ino_l, sct_kv(l, "inode"));
+	PR_EXPECT(PR_ONE(r, PR_M("listener", fam, la, "LISTEN")),
+		  "backlog=16 accept_queue=1 syn_recv=0 inode=%s", ino_l);
 
-	pr_one(_metadata, r, PR_MK("ehash-local", "inode", "0", fam, la, ca[0], "TIME-WAIT"));
-	pr_one(_metadata, r, PR_MK("ehash-local", "inode", ino_a, fam, la, ca[2], "ESTAB"));
-	pr_one(_metadata, r, PR_MK("ehash-local", "inode", "0", fam, la, ca[3], "ESTAB"));
-	pr_one(_metadata, r, PR_MK("ehash-remote", "inode", "0", fam, ca[1], la, "TIME-WAIT"));
-	pr_one(_metadata, r, PR_MK("ehash-remote", "inode", ino_c[2], fam, ca[2], la, "ESTAB"));
-	pr_one(_metadata, r, PR_MK("ehash-remote", "inode", ino_c[3], fam, ca[3], la, "ESTAB"));
-	pr_none(_metadata, r, PR_M("ehash-remote", fam, ca[0]));
+	PR_ONE(r, PR_MK("ehash-local", "inode", "0", fam, la, ca[0], "TIME-WAIT"));
+	PR_ONE(r, PR_MK("ehash-local", "inode", ino_a, fam, la, ca[2], "ESTAB"));
+	PR_ONE(r, PR_MK("ehash-local", "inode", "0", fam, la, ca[3], "ESTAB"));
+	PR_ONE(r, PR_MK("ehash-remote", "inode", "0", fam, ca[1], la, "TIME-WAIT"));
+	PR_ONE(r, PR_MK("ehash-remote", "inode", ino_c[2], fam, ca[2], la, "ESTAB"));
+	PR_ONE(r, PR_MK("ehash-remote", "inode", ino_c[3], fam, ca[3], la, "ESTAB"));
+	PR_NONE(r, PR_M("ehash-remote", fam, ca[0]));
 
-	pr_expect_summary(_metadata, r, "bhash_owners=4 bhash2_buckets=1 listeners=1 "
-			  "ehash_local=3 ehash_remote=3 timewait=1");
+	PR_SUMMARY(r, "bhash_owners=4 bhash2_buckets=1 listeners=1 "
+		   "ehash_local=3 ehash_remote=3 timewait=1");
 	sct_file_free(&f);
 }
 
@@ -574,83 +492,69 @@ TEST_F_TIMEOUT(port, listener_accept_timewait, SCT_TIMEOUT)
  */
 TEST_F_TIMEOUT(port, via_connect_bind_bind0_listen, SCT_TIMEOUT)
 {
-	char a[64], peer[64], peer2[64], any[64], ino[4][24];
-	int fam = variant->family, p1, p2, c1, c2, cb, cz, cl, err;
-	const char *addr = variant->addr;
+	const char *addr = variant->addr, *fam = variant->fam, *a;
+	int family = variant->family, p1, p2, c1, c2, cb, cz, cl, err;
 	const struct sct_report *r;
-	const struct sct_line *l;
 	struct sct_file f = {};
 
-	SCT_RETURN_IF_SKIPPED();
-	p1 = sct_t_listener(_metadata, fam, addr, PR_PEER, SCT_REUSEADDR);
-	p2 = sct_t_listener(_metadata, fam, addr, PR_PEER2, SCT_REUSEADDR);
+	p1 = sct_t_listener(_metadata, family, addr, PR_PEER, SCT_REUSEADDR);
+	p2 = sct_t_listener(_metadata, family, addr, PR_PEER2, SCT_REUSEADDR);
 	ASSERT_EQ(0, sct_set_range(PR_PORT, PR_PORT));
-	c1 = sct_t_connected(_metadata, fam, addr, -1, addr, PR_PEER, 0);
-	c2 = sct_t_connected(_metadata, fam, addr, -1, addr, PR_PEER2, 0);
+	c1 = sct_t_connected(_metadata, family, addr, -1, addr, PR_PEER, 0);
+	c2 = sct_t_connected(_metadata, family, addr, -1, addr, PR_PEER2, 0);
 	ASSERT_EQ(PR_PORT, sct_local_port(c1));
 	ASSERT_EQ(PR_PORT, sct_local_port(c2));
 
-	cb = sct_t_bound(_metadata, fam, addr, PR_PORT2, 0);
-	err = -sct_connect(cb, fam, addr, PR_PEER);
+	cb = sct_t_bound(_metadata, family, addr, PR_PORT2, 0);
+	err = -sct_connect(cb, family, addr, PR_PEER);
 	ASSERT_EQ(0, err) TH_LOG("connect: %s", strerror(err));
 
 	ASSERT_EQ(0, sct_set_range(PR_PORT3, PR_PORT3));
-	cz = sct_t_bound(_metadata, fam, addr, 0, 0);
+	cz = sct_t_bound(_metadata, family, addr, 0, 0);
 	ASSERT_EQ(PR_PORT3, sct_local_port(cz));
 
 	ASSERT_EQ(0, sct_set_range(PR_PORT4, PR_PORT4));
-	cl = sct_t_socket(_metadata, fam, 0);
+	cl = sct_t_socket(_metadata, family, 0);
 	ASSERT_EQ(0, listen(cl, 4));
 	ASSERT_EQ(PR_PORT4, sct_local_port(cl));
 
 	/* connect(): a bucket made by connect(), fastreuse -1 */
-	pr_query(_metadata, PR_PORT, &f);
-	r = &f.rep[0];
-	sct_addrstr(fam, addr, PR_PORT, a, sizeof(a));
-	pr_expect(_metadata, pr_section(r, "bhash"), "fastreuse=-1 fastreuseport=-1 owners=2");
-	sct_inode_str(c1, ino[0], sizeof(ino[0]));
-	sct_inode_str(c2, ino[1], sizeof(ino[1]));
-	l = pr_one(_metadata, r, PR_MK("bhash-owner", "inode", ino[0], variant->fam, a, "ESTAB"));
-	pr_expect(_metadata, l, "reuseaddr=0 reuseport=0 via=connect");
-	l = pr_one(_metadata, r, PR_MK("bhash-owner", "inode", ino[1], variant->fam, a, "ESTAB"));
-	pr_expect(_metadata, l, "via=connect");
-	pr_one(_metadata, r, PR_MK("ehash-local", "inode", ino[0], variant->fam, a,
-			 sct_addrstr(fam, addr, PR_PEER, peer, sizeof(peer)), "ESTAB"));
-	pr_one(_metadata, r, PR_MK("ehash-local", "inode", ino[1], variant->fam, a,
-			 sct_addrstr(fam, addr, PR_PEER2, peer2, sizeof(peer2)), "ESTAB"));
+	r = pr_query(_metadata, PR_PORT, &f);
+	a = SCT_ADDR(family, addr, PR_PORT);
+	PR_BHASH(r, "fastreuse=-1 fastreuseport=-1 owners=2");
+	PR_EXPECT(PR_ONE(r, PR_MK("bhash-owner", "inode", SCT_INO(c1), fam, a, "ESTAB")),
+		  "reuseaddr=0 reuseport=0 via=connect");
+	PR_EXPECT(PR_ONE(r, PR_MK("bhash-owner", "inode", SCT_INO(c2), fam, a, "ESTAB")),
+		  "via=connect");
+	PR_ONE(r, PR_MK("ehash-local", "inode", SCT_INO(c1), fam, a,
+			SCT_ADDR(family, addr, PR_PEER), "ESTAB"));
+	PR_ONE(r, PR_MK("ehash-local", "inode", SCT_INO(c2), fam, a,
+			SCT_ADDR(family, addr, PR_PEER2), "ESTAB"));
 	/* the range is now PR_PORT4 only */
-	pr_expect(_metadata, pr_verdict(r, "connect-autobind"),
+	PR_EXPECT(pr_verdict(r, "connect-autobind"),
 		  "result=no reason=outside-ip_local_port_range");
-	pr_expect_summary(_metadata, r, "bhash_owners=2 listeners=0 ehash_local=2 timewait=0");
+	PR_SUMMARY(r, "bhash_owners=2 listeners=0 ehash_local=2 timewait=0");
 
 	/* bind() with the port, then connect() */
-	pr_query(_metadata, PR_PORT2, &f);
-	r = &f.rep[0];
-	sct_addrstr(fam, addr, PR_PORT2, a, sizeof(a));
-	pr_expect(_metadata, pr_section(r, "bhash"), "fastreuse=0 fastreuseport=0 owners=1");
-	l = pr_one(_metadata, r, PR_M("bhash-owner", variant->fam, a, "ESTAB"));
-	pr_expect(_metadata, l, "via=bind");
-	ASSERT_STREQ(sct_inode_str(cb, ino[2], sizeof(ino[2])), sct_kv(l, "inode"));
+	r = pr_query(_metadata, PR_PORT2, &f);
+	PR_BHASH(r, "fastreuse=0 fastreuseport=0 owners=1");
+	PR_EXPECT(PR_ONE(r, PR_M("bhash-owner", fam, SCT_ADDR(family, addr, PR_PORT2), "ESTAB")),
+		  "via=bind inode=%s", SCT_INO(cb));
 
 	/* bind() with port 0: the kernel chose P at bind time */
-	pr_query(_metadata, PR_PORT3, &f);
-	r = &f.rep[0];
-	sct_addrstr(fam, addr, PR_PORT3, a, sizeof(a));
-	pr_expect(_metadata, pr_section(r, "bhash"), "fastreuse=0 fastreuseport=0 owners=1");
-	l = pr_one(_metadata, r, PR_M("bhash-owner", variant->fam, a, "UNCONN"));
-	pr_expect(_metadata, l, "via=bind0");
-	ASSERT_STREQ(sct_inode_str(cz, ino[3], sizeof(ino[3])), sct_kv(l, "inode"));
-	pr_expect_summary(_metadata, r, "bhash_owners=1 listeners=0 ehash_local=0");
+	r = pr_query(_metadata, PR_PORT3, &f);
+	PR_BHASH(r, "fastreuse=0 fastreuseport=0 owners=1");
+	PR_EXPECT(PR_ONE(r, PR_M("bhash-owner", fam, SCT_ADDR(family, addr, PR_PORT3), "UNCONN")),
+		  "via=bind0 inode=%s", SCT_INO(cz));
+	PR_SUMMARY(r, "bhash_owners=1 listeners=0 ehash_local=0");
 
 	/* listen() without bind(): the wildcard address */
-	pr_query(_metadata, PR_PORT4, &f);
-	r = &f.rep[0];
-	sct_addrstr(fam, variant->any, PR_PORT4, any, sizeof(any));
-	l = pr_one(_metadata, r, PR_M("bhash-owner", variant->fam, any, "LISTEN"));
-	pr_expect(_metadata, l, "via=listen");
-	ASSERT_STREQ(sct_inode_str(cl, ino[3], sizeof(ino[3])), sct_kv(l, "inode"));
-	pr_one(_metadata, r, PR_MK("listener", "inode", ino[3], variant->fam, any, "LISTEN"));
-	pr_expect(_metadata, pr_verdict(r, "connect-autobind"), "result=no reason=bound-by-bind");
+	r = pr_query(_metadata, PR_PORT4, &f);
+	a = SCT_ADDR(family, variant->any, PR_PORT4);
+	PR_EXPECT(PR_ONE(r, PR_M("bhash-owner", fam, a, "LISTEN")), "via=listen inode=%s",
+		  SCT_INO(cl));
+	PR_ONE(r, PR_MK("listener", "inode", SCT_INO(cl), fam, a, "LISTEN"));
+	PR_EXPECT(pr_verdict(r, "connect-autobind"), "result=no reason=bound-by-bind");
 	sct_file_free(&f);
 	close(p1);
 	close(p2);
@@ -659,117 +563,118 @@ TEST_F_TIMEOUT(port, via_connect_bind_bind0_listen, SCT_TIMEOUT)
 /* Two SO_REUSEADDR sockets on one address: fastreuse 1 until one listens. */
 TEST_F_TIMEOUT(port, reuseaddr_group, SCT_TIMEOUT)
 {
-	int fam = variant->family, s[2], plain, err, i;
-	char a[64], ino[2][24];
+	int family = variant->family, s[2], plain, err, i;
+	const char *fam = variant->fam, *a = SCT_ADDR(family, variant->addr, PR_PORT);
 	const struct sct_report *r;
-	const struct sct_line *l;
 	struct sct_file f = {};
+	char ino[2][24];
 
-	SCT_RETURN_IF_SKIPPED();
-	sct_addrstr(fam, variant->addr, PR_PORT, a, sizeof(a));
 	for (i = 0; i < 2; i++) {
-		s[i] = sct_t_bound(_metadata, fam, variant->addr, PR_PORT, SCT_REUSEADDR);
+		s[i] = sct_t_bound(_metadata, family, variant->addr, PR_PORT, SCT_REUSEADDR);
 		sct_inode_str(s[i], ino[i], sizeof(ino[i]));
 	}
-	plain = sct_t_socket(_metadata, fam, 0);
-	err = pr_try_bind(plain, fam, variant->addr, PR_PORT);
+	plain = sct_t_socket(_metadata, family, 0);
+	err = pr_try_bind(plain, family, variant->addr, PR_PORT);
 	ASSERT_EQ(EADDRINUSE, err) TH_LOG("a plain bind() next to SO_REUSEADDR ones: %s",
 					  strerror(err));
 
-	pr_query(_metadata, PR_PORT, &f);
-	r = &f.rep[0];
-	pr_expect(_metadata, pr_section(r, "bhash"), "fastreuse=1 fastreuseport=0 owners=2");
-	for (i = 0; i < 2; i++) {
-		l = pr_one(_metadata, r, PR_MK("bhash-owner", "inode", ino[i],
-					       variant->fam, a, "UNCONN"));
-		pr_expect(_metadata, l, "reuseaddr=1 reuseport=0 via=bind");
-		pr_expect(_metadata, l, variant->v6only);
-	}
-	pr_expect(_metadata, pr_one(_metadata, r, PR_M("bhash2", variant->fam, a)),
-		  "owners=2 timewait=0");
-	pr_expect_summary(_metadata, r, "bhash_owners=2 bhash2_buckets=1 listeners=0 "
-			  "ehash_local=0 ehash_remote=0 timewait=0");
+	r = pr_query(_metadata, PR_PORT, &f);
+	PR_BHASH(r, "fastreuse=1 fastreuseport=0 owners=2");
+	for (i = 0; i < 2; i++)
+		PR_EXPECT(PR_ONE(r, PR_MK("bhash-owner", "inode", ino[i], fam, a, "UNCONN")),
+			  "reuseaddr=1 reuseport=0 via=bind %s", variant->v6only);
+	PR_EXPECT(PR_ONE(r, PR_M("bhash2", fam, a)), "owners=2 timewait=0");
+	PR_SUMMARY(r, "bhash_owners=2 bhash2_buckets=1 listeners=0 "
+		   "ehash_local=0 ehash_remote=0 timewait=0");
 
 	ASSERT_EQ(0, listen(s[0], 8)) TH_LOG("listen: %s", strerror(errno));
-	pr_query(_metadata, PR_PORT, &f);
-	r = &f.rep[0];
-	pr_expect(_metadata, pr_section(r, "bhash"), "fastreuse=0 fastreuseport=0 owners=2");
-	pr_one(_metadata, r, PR_MK("bhash-owner", "inode", ino[0], variant->fam, a, "LISTEN"));
-	pr_one(_metadata, r, PR_MK("bhash-owner", "inode", ino[1], variant->fam, a, "UNCONN"));
-	pr_one(_metadata, r, PR_MK("listener", "inode", ino[0], variant->fam, a, "LISTEN"));
+	r = pr_query(_metadata, PR_PORT, &f);
+	PR_BHASH(r, "fastreuse=0 fastreuseport=0 owners=2");
+	PR_ONE(r, PR_MK("bhash-owner", "inode", ino[0], fam, a, "LISTEN"));
+	PR_ONE(r, PR_MK("bhash-owner", "inode", ino[1], fam, a, "UNCONN"));
+	PR_ONE(r, PR_MK("listener", "inode", ino[0], fam, a, "LISTEN"));
 	sct_file_free(&f);
 }
 
 /* An SO_REUSEPORT group of listeners: fastreuseport, one uid only. */
 TEST_F_TIMEOUT(port, reuseport_group, SCT_TIMEOUT)
 {
-	int fam = variant->family, s[2], other, err, i;
-	char a[64], ino[2][24];
+	int family = variant->family, s[2], other, err, i;
+	const char *fam = variant->fam, *a = SCT_ADDR(family, variant->addr, PR_PORT);
 	const struct sct_report *r;
-	const struct sct_line *l;
 	struct sct_file f = {};
+	char ino[2][24];
 
-	SCT_RETURN_IF_SKIPPED();
-	sct_addrstr(fam, variant->addr, PR_PORT, a, sizeof(a));
 	for (i = 0; i < 2; i++) {
-		s[i] = sct_t_listener(_metadata, fam, variant->addr, PR_PORT, SCT_REUSEPORT);
+		s[i] = sct_t_listener(_metadata, family, variant->addr, PR_PORT, SCT_REUSEPORT);
 		sct_inode_str(s[i], ino[i], sizeof(ino[i]));
 	}
 	/* SO_REUSEPORT groups are per uid */
-	other = sct_socket_as(fam, SCT_REUSEPORT, PR_UID);
-	err = pr_try_bind(other, fam, variant->addr, PR_PORT);
+	other = sct_socket_as(family, SCT_REUSEPORT, PR_UID);
+	err = pr_try_bind(other, family, variant->addr, PR_PORT);
 	ASSERT_EQ(EADDRINUSE, err) TH_LOG("SO_REUSEPORT bind() by another uid: %s",
 					  strerror(err));
 
-	pr_query(_metadata, PR_PORT, &f);
-	r = &f.rep[0];
-	pr_expect(_metadata, pr_section(r, "bhash"), "fastreuse=0 fastreuseport=1 owners=2");
+	r = pr_query(_metadata, PR_PORT, &f);
+	PR_BHASH(r, "fastreuse=0 fastreuseport=1 owners=2");
 	for (i = 0; i < 2; i++) {
-		l = pr_one(_metadata, r, PR_MK("bhash-owner", "inode", ino[i],
-					       variant->fam, a, "LISTEN"));
-		pr_expect(_metadata, l, "reuseaddr=0 reuseport=1 uid=0 via=bind");
-		pr_one(_metadata, r, PR_MK("listener", "inode", ino[i], variant->fam, a, "LISTEN"));
+		PR_EXPECT(PR_ONE(r, PR_MK("bhash-owner", "inode", ino[i], fam, a, "LISTEN")),
+			  "reuseaddr=0 reuseport=1 uid=0 via=bind");
+		PR_ONE(r, PR_MK("listener", "inode", ino[i], fam, a, "LISTEN"));
 	}
-	pr_expect(_metadata, pr_one(_metadata, r, PR_M("bhash2", variant->fam, a)),
-		  "owners=2 timewait=0");
-	pr_expect_summary(_metadata, r, "bhash_owners=2 bhash2_buckets=1 listeners=2");
+	PR_EXPECT(PR_ONE(r, PR_M("bhash2", fam, a)), "owners=2 timewait=0");
+	PR_SUMMARY(r, "bhash_owners=2 bhash2_buckets=1 listeners=2");
 	sct_file_free(&f);
 }
 
 /* A self-connected socket is both a local and a remote entry of its port. */
 TEST_F_TIMEOUT(port, self_connect, SCT_TIMEOUT)
 {
-	int fam = variant->family, fd, err;
+	const char *fam = variant->fam, *a = SCT_ADDR(variant->family, variant->addr, PR_PORT);
 	const struct sct_report *r;
 	struct sct_file f = {};
-	char a[64], ino[24];
+	const char *ino;
+	int fd, err;
 
-	SCT_RETURN_IF_SKIPPED();
-	fd = sct_t_bound(_metadata, fam, variant->addr, PR_PORT, 0);
-	err = -sct_connect(fd, fam, variant->addr, PR_PORT);
+	fd = sct_t_bound(_metadata, variant->family, variant->addr, PR_PORT, 0);
+	err = -sct_connect(fd, variant->family, variant->addr, PR_PORT);
 	ASSERT_EQ(0, err) TH_LOG("self-connect: %s", strerror(err));
-	sct_addrstr(fam, variant->addr, PR_PORT, a, sizeof(a));
-	sct_inode_str(fd, ino, sizeof(ino));
+	ino = SCT_INO(fd);
 
-	pr_query(_metadata, PR_PORT, &f);
-	r = &f.rep[0];
-	pr_expect(_metadata, pr_one(_metadata, r, PR_MK("bhash-owner", "inode", ino,
-							variant->fam, a, "ESTAB")), "via=bind");
-	pr_one(_metadata, r, PR_MK("ehash-local", "inode", ino, variant->fam, a, a, "ESTAB"));
-	pr_one(_metadata, r, PR_MK("ehash-remote", "inode", ino, variant->fam, a, a, "ESTAB"));
-	pr_expect_summary(_metadata, r, "bhash_owners=1 listeners=0 ehash_local=1 ehash_remote=1");
+	r = pr_query(_metadata, PR_PORT, &f);
+	PR_EXPECT(PR_ONE(r, PR_MK("bhash-owner", "inode", ino, fam, a, "ESTAB")), "via=bind");
+	PR_ONE(r, PR_MK("ehash-local", "inode", ino, fam, a, a, "ESTAB"));
+	PR_ONE(r, PR_MK("ehash-remote", "inode", ino, fam, a, a, "ESTAB"));
+	PR_SUMMARY(r, "bhash_owners=1 listeners=0 ehash_local=1 ehash_remote=1");
 	sct_file_free(&f);
 }
 
-/* Every inode a report names, local or remote side. */
-static bool pr_names_inode(const struct sct_report *r, const char *ino)
+/* Whether a report names each of inodes (want) or none of them (!want). */
+static bool pr_names_inodes(const struct sct_report *r, char inodes[3][24], bool want)
 {
-	int i;
+	int i, j, named;
 
-	for (i = 0; i < r->n; i++)
-		if (sct_kv(&r->lines[i], "inode") && !strcmp(sct_kv(&r->lines[i], "inode"), ino))
-			return true;
-	return false;
+	for (i = 0; i < 3; i++) {
+		for (j = 0, named = 0; j < r->n && !named; j++)
+			named = sct_kv(&r->lines[j], "inode") &&
+				!strcmp(sct_kv(&r->lines[j], "inode"), inodes[i]);
+		if (named != want)
+			return false;
+	}
+	return true;
+}
+
+/* A listener (opts) on addr:P with an open connection: their inodes. */
+static int pr_listener_pair(struct __test_metadata *_metadata, int family, const char *addr,
+			    int opts, char ino[3][24])
+{
+	int l = sct_t_listener(_metadata, family, addr, PR_PORT, opts), c, a;
+
+	a = sct_t_client(_metadata, l, family, addr, PR_PORT, &c);
+	sct_inode_str(l, ino[0], 24);
+	sct_inode_str(a, ino[1], 24);
+	sct_inode_str(c, ino[2], 24);
+	return l;
 }
 
 /*
@@ -781,71 +686,51 @@ static bool pr_names_inode(const struct sct_report *r, const char *ino)
  */
 TEST_F_TIMEOUT(port, two_namespaces, SCT_TIMEOUT)
 {
-	int fam = variant->family, lA, cA, aA, cT, aT, lB, cB, aB, nsA, procA, procB;
-	char inoA[3][24], inoB[3][24];
+	int family = variant->family, lA, cT, aT, nsA, procA, procB;
+	char ino_a[3][24], ino_b[3][24];
 	const struct sct_report *r;
 	struct sct_file f = {};
-	int i;
 
-	SCT_RETURN_IF_SKIPPED();
-	lA = sct_t_listener(_metadata, fam, variant->addr, PR_PORT, SCT_REUSEADDR);
-	cA = sct_t_connected(_metadata, fam, variant->addr, -1, variant->addr, PR_PORT, 0);
-	aA = sct_t_accept(_metadata, lA, sct_local_port(cA));
-	cT = sct_t_connected(_metadata, fam, variant->addr, -1, variant->addr, PR_PORT, 0);
-	aT = sct_t_accept(_metadata, lA, sct_local_port(cT));
+	lA = pr_listener_pair(_metadata, family, variant->addr, SCT_REUSEADDR, ino_a);
+	aT = sct_t_client(_metadata, lA, family, variant->addr, PR_PORT, &cT);
 	sct_t_close_pair(_metadata, aT, cT);
-	sct_inode_str(lA, inoA[0], sizeof(inoA[0]));
-	sct_inode_str(aA, inoA[1], sizeof(inoA[1]));
-	sct_inode_str(cA, inoA[2], sizeof(inoA[2]));
 	procA = open(SCT_PROC, O_WRONLY | O_CLOEXEC);
 	ASSERT_LE(0, procA);
 
 	nsA = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 	ASSERT_LE(0, nsA);
 	ASSERT_EQ(0, sct_new_netns());
-	lB = sct_t_listener(_metadata, fam, variant->addr, PR_PORT, SCT_REUSEPORT);
-	cB = sct_t_connected(_metadata, fam, variant->addr, -1, variant->addr, PR_PORT, 0);
-	aB = sct_t_accept(_metadata, lB, sct_local_port(cB));
-	sct_inode_str(lB, inoB[0], sizeof(inoB[0]));
-	sct_inode_str(aB, inoB[1], sizeof(inoB[1]));
-	sct_inode_str(cB, inoB[2], sizeof(inoB[2]));
+	pr_listener_pair(_metadata, family, variant->addr, SCT_REUSEPORT, ino_b);
 	procB = open(SCT_PROC, O_WRONLY | O_CLOEXEC);
 	ASSERT_LE(0, procB);
 
 	/* in B */
-	pr_query(_metadata, PR_PORT, &f);
-	r = &f.rep[0];
-	for (i = 0; i < 3; i++) {
-		ASSERT_TRUE(pr_names_inode(r, inoB[i])) pr_dump(_metadata);
-		ASSERT_FALSE(pr_names_inode(r, inoA[i])) pr_dump(_metadata);
-	}
-	pr_expect(_metadata, pr_section(r, "bhash"), "fastreuse=0 fastreuseport=1 owners=2");
-	pr_expect_summary(_metadata, r, "bhash_owners=2 bhash2_buckets=1 listeners=1 "
-			  "ehash_local=1 ehash_remote=1 timewait=0");
-	pr_none(_metadata, r, PR_M("bhash-owner", NULL, NULL, "TIME-WAIT"));
+	r = pr_query(_metadata, PR_PORT, &f);
+	ASSERT_TRUE(pr_names_inodes(r, ino_b, true) && pr_names_inodes(r, ino_a, false))
+		pr_dump(_metadata);
+	PR_BHASH(r, "fastreuse=0 fastreuseport=1 owners=2");
+	PR_SUMMARY(r, "bhash_owners=2 bhash2_buckets=1 listeners=1 "
+		   "ehash_local=1 ehash_remote=1 timewait=0");
+	PR_NONE(r, PR_M("bhash-owner", NULL, NULL, "TIME-WAIT"));
 
 	/* back in A, B's sockets still open */
 	ASSERT_EQ(0, setns(nsA, CLONE_NEWNET)) TH_LOG("setns: %s", strerror(errno));
-	pr_query_settled(_metadata, PR_PORT, &f);
-	r = &f.rep[0];
-	for (i = 0; i < 3; i++) {
-		ASSERT_TRUE(pr_names_inode(r, inoA[i])) pr_dump(_metadata);
-		ASSERT_FALSE(pr_names_inode(r, inoB[i])) pr_dump(_metadata);
-	}
-	pr_expect(_metadata, pr_section(r, "bhash"), "fastreuse=0 fastreuseport=0 owners=3");
-	pr_expect_summary(_metadata, r, "bhash_owners=3 bhash2_buckets=1 listeners=1 "
-			  "ehash_local=2 ehash_remote=1 timewait=1");
+	r = pr_query_settled(_metadata, PR_PORT, &f);
+	ASSERT_TRUE(pr_names_inodes(r, ino_a, true) && pr_names_inodes(r, ino_b, false))
+		pr_dump(_metadata);
+	PR_BHASH(r, "fastreuse=0 fastreuseport=0 owners=3");
+	PR_SUMMARY(r, "bhash_owners=3 bhash2_buckets=1 listeners=1 "
+		   "ehash_local=2 ehash_remote=1 timewait=1");
 
 	/* watched ports: each descriptor writes to its opener's namespace */
 	ASSERT_EQ(6, write(procA, "18084\n", 6));
 	ASSERT_EQ(6, write(procB, "18086\n", 6));
 	ASSERT_EQ(5, write(procB, "18084", 5));
-	pr_expect_watched(_metadata, (const int[]){ PR_PORT }, 1);
+	PR_WATCHED(PR_PORT);
 	ASSERT_EQ(6, write(procB, "clear\n", 6));
-	pr_expect_watched(_metadata, (const int[]){ PR_PORT }, 1);
+	PR_WATCHED(PR_PORT);
 	pr_cat(_metadata, &f);
-	for (i = 0; i < 3; i++)
-		ASSERT_FALSE(pr_names_inode(&f.rep[0], inoB[i])) pr_dump(_metadata);
+	ASSERT_TRUE(pr_names_inodes(&f.rep[0], ino_b, false)) pr_dump(_metadata);
 	sct_file_free(&f);
 	close(procA);
 	close(procB);
@@ -931,15 +816,16 @@ static void pr_verdicts(struct __test_metadata *_metadata, int family, const cha
 			const struct pr_want *w)
 {
 	const struct sct_line *vb, *vr, *vc;
+	const struct sct_report *r;
 	struct sct_file f = {};
 	int probe, eb, er, ec;
 
 	probe = sct_t_listener(_metadata, family, addr, PR_PROBE, SCT_REUSEADDR);
 	ASSERT_EQ(0, sct_set_range(PR_PORT, PR_PORT));
-	pr_query_settled(_metadata, PR_PORT, &f);
-	vb = pr_verdict(&f.rep[0], "bind");
-	vr = pr_verdict(&f.rep[0], "bind-reuseaddr");
-	vc = pr_verdict(&f.rep[0], "connect-autobind");
+	r = pr_query_settled(_metadata, PR_PORT, &f);
+	vb = pr_verdict(r, "bind");
+	vr = pr_verdict(r, "bind-reuseaddr");
+	vc = pr_verdict(r, "connect-autobind");
 
 	ec = pr_try_autobind(_metadata, family, addr);
 	eb = pr_try_bind_any(_metadata, PR_PORT, 0);
@@ -979,14 +865,12 @@ static void pr_verdicts(struct __test_metadata *_metadata, int family, const cha
 /* Nothing on P. */
 TEST_F_TIMEOUT(verdict, free, SCT_TIMEOUT)
 {
-	SCT_RETURN_IF_SKIPPED();
 	PR_VERDICTS("ok", "ok", "ok", "free", false);
 }
 
 /* A plain socket bound to P, not listening. */
 TEST_F_TIMEOUT(verdict, bound, SCT_TIMEOUT)
 {
-	SCT_RETURN_IF_SKIPPED();
 	sct_t_bound(_metadata, variant->family, variant->bind, PR_PORT, 0);
 	PR_VERDICTS("EADDRINUSE", "EADDRINUSE", "no", "bound-by-bind", true);
 }
@@ -994,7 +878,6 @@ TEST_F_TIMEOUT(verdict, bound, SCT_TIMEOUT)
 /* A SO_REUSEADDR socket bound to P: another SO_REUSEADDR bind() shares it. */
 TEST_F_TIMEOUT(verdict, bound_reuseaddr, SCT_TIMEOUT)
 {
-	SCT_RETURN_IF_SKIPPED();
 	sct_t_bound(_metadata, variant->family, variant->bind, PR_PORT, SCT_REUSEADDR);
 	PR_VERDICTS("EADDRINUSE", "ok", "no", "bound-by-bind", true);
 }
@@ -1002,49 +885,43 @@ TEST_F_TIMEOUT(verdict, bound_reuseaddr, SCT_TIMEOUT)
 /* A SO_REUSEADDR listener: a listener blocks even SO_REUSEADDR. */
 TEST_F_TIMEOUT(verdict, listener_reuseaddr, SCT_TIMEOUT)
 {
-	SCT_RETURN_IF_SKIPPED();
 	sct_t_listener(_metadata, variant->family, variant->bind, PR_PORT, SCT_REUSEADDR);
 	PR_VERDICTS("EADDRINUSE", "EADDRINUSE", "no", "bound-by-bind", true);
+}
+
+/*
+ * A listener (opts) on P with one connection, then the listener closed;
+ * with timewait, the connection too, the server first (TIME-WAIT on P).
+ */
+static void pr_server_gone(struct __test_metadata *_metadata,
+			   const FIXTURE_VARIANT(verdict) *variant, int opts, bool timewait)
+{
+	int l = sct_t_listener(_metadata, variant->family, variant->bind, PR_PORT, opts), c, a;
+
+	a = sct_t_client(_metadata, l, variant->family, variant->addr, PR_PORT, &c);
+	close(l);
+	if (timewait)
+		sct_t_close_pair(_metadata, a, c);
 }
 
 /* The listener is gone, its accepted connection stays (a server restart). */
 TEST_F_TIMEOUT(verdict, accepted_after_listener_closed, SCT_TIMEOUT)
 {
-	int l, c;
-
-	SCT_RETURN_IF_SKIPPED();
-	l = sct_t_listener(_metadata, variant->family, variant->bind, PR_PORT, SCT_REUSEADDR);
-	c = sct_t_connected(_metadata, variant->family, variant->addr, -1, variant->addr, PR_PORT, 0);
-	sct_t_accept(_metadata, l, sct_local_port(c));
-	close(l);
+	pr_server_gone(_metadata, variant, SCT_REUSEADDR, false);
 	PR_VERDICTS("EADDRINUSE", "ok", "no", "bound-by-bind", true);
 }
 
 /* Only the server-side TIME-WAIT of a SO_REUSEADDR listener is left. */
 TEST_F_TIMEOUT(verdict, timewait_reuseaddr, SCT_TIMEOUT)
 {
-	int l, c, a;
-
-	SCT_RETURN_IF_SKIPPED();
-	l = sct_t_listener(_metadata, variant->family, variant->bind, PR_PORT, SCT_REUSEADDR);
-	c = sct_t_connected(_metadata, variant->family, variant->addr, -1, variant->addr, PR_PORT, 0);
-	a = sct_t_accept(_metadata, l, sct_local_port(c));
-	close(l);
-	sct_t_close_pair(_metadata, a, c);
+	pr_server_gone(_metadata, variant, SCT_REUSEADDR, true);
 	PR_VERDICTS("EADDRINUSE", "ok", "no", "bound-by-bind", true);
 }
 
 /* The same without SO_REUSEADDR: "Address already in use", no listener left. */
 TEST_F_TIMEOUT(verdict, timewait_plain, SCT_TIMEOUT)
 {
-	int l, c, a;
-
-	SCT_RETURN_IF_SKIPPED();
-	l = sct_t_listener(_metadata, variant->family, variant->bind, PR_PORT, 0);
-	c = sct_t_connected(_metadata, variant->family, variant->addr, -1, variant->addr, PR_PORT, 0);
-	a = sct_t_accept(_metadata, l, sct_local_port(c));
-	close(l);
-	sct_t_close_pair(_metadata, a, c);
+	pr_server_gone(_metadata, variant, 0, true);
 	PR_VERDICTS("EADDRINUSE", "EADDRINUSE", "no", "bound-by-bind", true);
 }
 
@@ -1070,7 +947,6 @@ static void pr_autobind_setup(struct __test_metadata *_metadata, int family,
 
 TEST_F_TIMEOUT(verdict, connect_autobind, SCT_TIMEOUT)
 {
-	SCT_RETURN_IF_SKIPPED();
 	pr_autobind_setup(_metadata, variant->family, variant->addr, 0);
 	PR_VERDICTS("EADDRINUSE", "EADDRINUSE", "ok", "new-4-tuple-only", false);
 }
@@ -1078,7 +954,6 @@ TEST_F_TIMEOUT(verdict, connect_autobind, SCT_TIMEOUT)
 /* The same with SO_REUSEADDR on the connecting socket. */
 TEST_F_TIMEOUT(verdict, connect_autobind_reuseaddr, SCT_TIMEOUT)
 {
-	SCT_RETURN_IF_SKIPPED();
 	pr_autobind_setup(_metadata, variant->family, variant->addr, SCT_REUSEADDR);
 	PR_VERDICTS("EADDRINUSE", "ok", "ok", "new-4-tuple-only", false);
 }
@@ -1092,12 +967,9 @@ TEST_F_TIMEOUT(verdict, connect_then_bind_reuseaddr, SCT_TIMEOUT)
 {
 	struct sct_file f = {};
 
-	SCT_RETURN_IF_SKIPPED();
 	pr_autobind_setup(_metadata, variant->family, variant->addr, SCT_REUSEADDR);
 	sct_t_bound(_metadata, variant->family, variant->bind, PR_PORT, SCT_REUSEADDR);
-	pr_query(_metadata, PR_PORT, &f);
-	pr_expect(_metadata, pr_section(&f.rep[0], "bhash"),
-		  "fastreuse=-1 fastreuseport=0 owners=2");
+	PR_BHASH(pr_query(_metadata, PR_PORT, &f), "fastreuse=-1 fastreuseport=0 owners=2");
 	sct_file_free(&f);
 	PR_VERDICTS("EADDRINUSE", "ok", "no", "bound-by-bind", false);
 }
@@ -1105,7 +977,6 @@ TEST_F_TIMEOUT(verdict, connect_then_bind_reuseaddr, SCT_TIMEOUT)
 /* The same once the bind() socket is closed: the bucket keeps the mark. */
 TEST_F_TIMEOUT(verdict, connect_after_closed_bind, SCT_TIMEOUT)
 {
-	SCT_RETURN_IF_SKIPPED();
 	pr_autobind_setup(_metadata, variant->family, variant->addr, SCT_REUSEADDR);
 	close(sct_t_bound(_metadata, variant->family, variant->bind, PR_PORT, SCT_REUSEADDR));
 	PR_VERDICTS("EADDRINUSE", "ok", "no", "bound-by-bind", false);
@@ -1116,12 +987,10 @@ TEST_F_TIMEOUT(verdict, connect_timewait, SCT_TIMEOUT)
 {
 	int l, c, a;
 
-	SCT_RETURN_IF_SKIPPED();
 	l = sct_t_listener(_metadata, variant->family, variant->addr, PR_PEER, SCT_REUSEADDR);
 	ASSERT_EQ(0, sct_set_range(PR_PORT, PR_PORT));
-	c = sct_t_connected(_metadata, variant->family, variant->addr, -1, variant->addr, PR_PEER, 0);
+	a = sct_t_client(_metadata, l, variant->family, variant->addr, PR_PEER, &c);
 	ASSERT_EQ(PR_PORT, sct_local_port(c));
-	a = sct_t_accept(_metadata, l, PR_PORT);
 	sct_t_close_pair(_metadata, c, a);
 	PR_VERDICTS("EADDRINUSE", "EADDRINUSE", "ok", "new-4-tuple-only", false);
 }
@@ -1133,30 +1002,24 @@ TEST_F_TIMEOUT(verdict, connect_timewait, SCT_TIMEOUT)
  */
 TEST_F_TIMEOUT(verdict, duplicate_4tuple, SCT_TIMEOUT)
 {
-	int fam = variant->family, s1, s2, err;
-	char a[64], peer[64], ino[2][24];
+	int family = variant->family, s1, s2, err;
 	const struct sct_report *r;
 	struct sct_file f = {};
 
-	SCT_RETURN_IF_SKIPPED();
-	sct_t_listener(_metadata, fam, variant->addr, PR_PEER, SCT_REUSEADDR);
-	s1 = sct_t_bound(_metadata, fam, variant->bind, PR_PORT, SCT_REUSEADDR);
-	s2 = sct_t_bound(_metadata, fam, variant->bind, PR_PORT, SCT_REUSEADDR);
-	err = -sct_connect(s1, fam, variant->addr, PR_PEER);
+	sct_t_listener(_metadata, family, variant->addr, PR_PEER, SCT_REUSEADDR);
+	s1 = sct_t_bound(_metadata, family, variant->bind, PR_PORT, SCT_REUSEADDR);
+	s2 = sct_t_bound(_metadata, family, variant->bind, PR_PORT, SCT_REUSEADDR);
+	err = -sct_connect(s1, family, variant->addr, PR_PEER);
 	ASSERT_EQ(0, err) TH_LOG("first connect: %s", pr_errname(err));
-	err = -sct_connect(s2, fam, variant->addr, PR_PEER);
+	err = -sct_connect(s2, family, variant->addr, PR_PEER);
 	ASSERT_EQ(EADDRNOTAVAIL, err) TH_LOG("second connect: %s", pr_errname(err));
 
-	pr_query(_metadata, PR_PORT, &f);
-	r = &f.rep[0];
-	sct_addrstr(fam, variant->addr, PR_PORT, a, sizeof(a));
-	sct_addrstr(fam, variant->addr, PR_PEER, peer, sizeof(peer));
-	pr_one(_metadata, r, PR_MK("ehash-local", "inode", sct_inode_str(s1, ino[0], sizeof(ino[0])),
-				   variant->fam, a, peer, "ESTAB"));
-	sct_inode_str(s2, ino[1], sizeof(ino[1]));
-	pr_expect(_metadata, pr_one(_metadata, r, PR_MK("bhash-owner", "inode", ino[1],
-							variant->fam, NULL, "UNCONN")),
-		  "reuseaddr=1 via=bind");
+	r = pr_query(_metadata, PR_PORT, &f);
+	PR_ONE(r, PR_MK("ehash-local", "inode", SCT_INO(s1), variant->fam,
+			SCT_ADDR(family, variant->addr, PR_PORT),
+			SCT_ADDR(family, variant->addr, PR_PEER), "ESTAB"));
+	PR_EXPECT(PR_ONE(r, PR_MK("bhash-owner", "inode", SCT_INO(s2), variant->fam, NULL,
+				  "UNCONN")), "reuseaddr=1 via=bind");
 	sct_file_free(&f);
 	PR_VERDICTS("EADDRINUSE", "ok", "no", "bound-by-bind", true);
 }
@@ -1164,17 +1027,15 @@ TEST_F_TIMEOUT(verdict, duplicate_4tuple, SCT_TIMEOUT)
 /* bind() to port 0 got P. */
 TEST_F_TIMEOUT(verdict, bind0, SCT_TIMEOUT)
 {
-	SCT_RETURN_IF_SKIPPED();
 	ASSERT_EQ(0, sct_set_range(PR_PORT, PR_PORT));
-	ASSERT_EQ(PR_PORT, sct_local_port(sct_t_bound(_metadata, variant->family,
-						  variant->bind, 0, 0)));
+	ASSERT_EQ(PR_PORT, sct_local_port(sct_t_bound(_metadata, variant->family, variant->bind,
+						      0, 0)));
 	PR_VERDICTS("EADDRINUSE", "EADDRINUSE", "no", "bound-by-bind", true);
 }
 
 /* A SO_REUSEPORT group: a socket without SO_REUSEPORT cannot join. */
 TEST_F_TIMEOUT(verdict, reuseport_listeners, SCT_TIMEOUT)
 {
-	SCT_RETURN_IF_SKIPPED();
 	sct_t_listener(_metadata, variant->family, variant->bind, PR_PORT, SCT_REUSEPORT);
 	sct_t_listener(_metadata, variant->family, variant->bind, PR_PORT, SCT_REUSEPORT);
 	PR_VERDICTS("EADDRINUSE", "EADDRINUSE", "no", "bound-by-bind", true);
@@ -1183,8 +1044,7 @@ TEST_F_TIMEOUT(verdict, reuseport_listeners, SCT_TIMEOUT)
 /* Nothing on P, but P is in ip_local_reserved_ports. */
 TEST_F_TIMEOUT(verdict, reserved_port, SCT_TIMEOUT)
 {
-	SCT_RETURN_IF_SKIPPED();
-	sct_t_write_file(_metadata, PR_RESERVED, "18084\n");
+	ASSERT_EQ(0, sct_write_file(PR_RESERVED, "18084\n"));
 	PR_VERDICTS("ok", "ok", "no", "ip_local_reserved_ports", false);
 }
 
@@ -1193,32 +1053,22 @@ TEST_F_TIMEOUT(verdict, reserved_port, SCT_TIMEOUT)
 /* IPV6_V6ONLY on [::]:P and 0.0.0.0:P: both listen. */
 TEST_F_TIMEOUT(ns, v6only_and_v4_share_port, SCT_TIMEOUT)
 {
+	const char *i6, *i4;
 	const struct sct_report *r;
-	const struct sct_line *l;
 	struct sct_file f = {};
-	char i6[24], i4[24];
-	int s6, s4;
 
-	SCT_RETURN_IF_SKIPPED();
-	s6 = sct_t_listener(_metadata, AF_INET6, "::", PR_PORT, SCT_V6ONLY);
-	s4 = sct_t_listener(_metadata, AF_INET, "0.0.0.0", PR_PORT, 0);
-	pr_query(_metadata, PR_PORT, &f);
-	r = &f.rep[0];
-	sct_inode_str(s6, i6, sizeof(i6));
-	sct_inode_str(s4, i4, sizeof(i4));
-	l = pr_one(_metadata, r, PR_MK("bhash-owner", "inode", i6,
-				       "inet6", "[::]:18084", "LISTEN"));
-	pr_expect(_metadata, l, "v6only=1 via=bind");
-	l = pr_one(_metadata, r, PR_MK("bhash-owner", "inode", i4,
-				       "inet", "0.0.0.0:18084", "LISTEN"));
-	pr_expect(_metadata, l, "v6only=0 via=bind");
-	pr_expect(_metadata, pr_one(_metadata, r, PR_M("bhash2", "inet6", "[::]:18084")),
-		  "owners=1");
-	pr_expect(_metadata, pr_one(_metadata, r, PR_M("bhash2", "inet", "0.0.0.0:18084")),
-		  "owners=1");
-	pr_one(_metadata, r, PR_MK("listener", "inode", i6, "inet6", "[::]:18084"));
-	pr_one(_metadata, r, PR_MK("listener", "inode", i4, "inet", "0.0.0.0:18084"));
-	pr_expect_summary(_metadata, r, "bhash_owners=2 bhash2_buckets=2 listeners=2");
+	i6 = SCT_INO(sct_t_listener(_metadata, AF_INET6, "::", PR_PORT, SCT_V6ONLY));
+	i4 = SCT_INO(sct_t_listener(_metadata, AF_INET, "0.0.0.0", PR_PORT, 0));
+	r = pr_query(_metadata, PR_PORT, &f);
+	PR_EXPECT(PR_ONE(r, PR_MK("bhash-owner", "inode", i6, "inet6", "[::]:18084", "LISTEN")),
+		  "v6only=1 via=bind");
+	PR_EXPECT(PR_ONE(r, PR_MK("bhash-owner", "inode", i4, "inet", "0.0.0.0:18084", "LISTEN")),
+		  "v6only=0 via=bind");
+	PR_EXPECT(PR_ONE(r, PR_M("bhash2", "inet6", "[::]:18084")), "owners=1");
+	PR_EXPECT(PR_ONE(r, PR_M("bhash2", "inet", "0.0.0.0:18084")), "owners=1");
+	PR_ONE(r, PR_MK("listener", "inode", i6, "inet6", "[::]:18084"));
+	PR_ONE(r, PR_MK("listener", "inode", i4, "inet", "0.0.0.0:18084"));
+	PR_SUMMARY(r, "bhash_owners=2 bhash2_buckets=2 listeners=2");
 	sct_file_free(&f);
 }
 
@@ -1227,23 +1077,18 @@ TEST_F_TIMEOUT(ns, v6_any_takes_v4, SCT_TIMEOUT)
 {
 	const struct sct_report *r;
 	struct sct_file f = {};
-	int s6, s4, err;
-	char i6[24];
+	const char *i6;
+	int s4, err;
 
-	SCT_RETURN_IF_SKIPPED();
-	s6 = sct_t_listener(_metadata, AF_INET6, "::", PR_PORT, 0);
+	i6 = SCT_INO(sct_t_listener(_metadata, AF_INET6, "::", PR_PORT, 0));
 	s4 = sct_t_socket(_metadata, AF_INET, 0);
 	err = pr_try_bind(s4, AF_INET, "0.0.0.0", PR_PORT);
 	ASSERT_EQ(EADDRINUSE, err) TH_LOG("bind 0.0.0.0 next to [::]: %s", pr_errname(err));
-	pr_query(_metadata, PR_PORT, &f);
-	r = &f.rep[0];
-	sct_inode_str(s6, i6, sizeof(i6));
-	pr_expect(_metadata, pr_one(_metadata, r, PR_MK("bhash-owner", "inode", i6,
-							"inet6", "[::]:18084", "LISTEN")),
+	r = pr_query(_metadata, PR_PORT, &f);
+	PR_EXPECT(PR_ONE(r, PR_MK("bhash-owner", "inode", i6, "inet6", "[::]:18084", "LISTEN")),
 		  "v6only=0");
-	pr_expect(_metadata, pr_verdict(r, "bind"), "result=EADDRINUSE");
-	ASSERT_STREQ(i6, sct_kv(pr_verdict(r, "bind"), "inode"));
-	pr_expect_summary(_metadata, r, "bhash_owners=1 bhash2_buckets=1 listeners=1");
+	PR_EXPECT(pr_verdict(r, "bind"), "result=EADDRINUSE inode=%s", i6);
+	PR_SUMMARY(r, "bhash_owners=1 bhash2_buckets=1 listeners=1");
 	sct_file_free(&f);
 }
 
@@ -1253,36 +1098,27 @@ TEST_F_TIMEOUT(ns, v6_any_takes_v4, SCT_TIMEOUT)
  */
 TEST_F_TIMEOUT(ns, v4_and_v6_loopback, SCT_TIMEOUT)
 {
-	char i4[24], i6[24], ic[24], ia[24], c6[64], c4[64];
+	const char *mapped = "::ffff:127.0.0.1", *ia;
 	const struct sct_report *r;
 	struct sct_file f = {};
-	int s4, s6, c, a;
+	int s4, s6, c;
 
-	SCT_RETURN_IF_SKIPPED();
 	s4 = sct_t_listener(_metadata, AF_INET, "127.0.0.1", PR_PORT, 0);
 	s6 = sct_t_listener(_metadata, AF_INET6, "::1", PR_PORT, 0);
-	c = sct_t_connected(_metadata, AF_INET6, "::ffff:127.0.0.1", -1, "::ffff:127.0.0.1", PR_PORT, 0);
-	a = sct_t_accept(_metadata, s4, sct_local_port(c));
-	sct_addrstr(AF_INET6, "::ffff:127.0.0.1", sct_local_port(c), c6, sizeof(c6));
-	sct_addrstr(AF_INET, "127.0.0.1", sct_local_port(c), c4, sizeof(c4));
+	c = sct_t_connected(_metadata, AF_INET6, mapped, -1, mapped, PR_PORT, 0);
+	ia = SCT_INO(sct_t_accept(_metadata, s4, sct_local_port(c)));
 
-	pr_query(_metadata, PR_PORT, &f);
-	r = &f.rep[0];
-	pr_one(_metadata, r, PR_MK("listener", "inode", sct_inode_str(s4, i4, sizeof(i4)),
-				   "inet", "127.0.0.1:18084"));
-	pr_one(_metadata, r, PR_MK("listener", "inode", sct_inode_str(s6, i6, sizeof(i6)),
-				   "inet6", "[::1]:18084"));
-	sct_inode_str(a, ia, sizeof(ia));
-	sct_inode_str(c, ic, sizeof(ic));
-	pr_expect(_metadata, pr_one(_metadata, r, PR_MK("bhash-owner", "inode", ia,
-							"inet", "127.0.0.1:18084", "ESTAB")),
-		  "via=accept");
-	pr_one(_metadata, r, PR_MK("ehash-local", "inode", ia,
-				   "inet", "127.0.0.1:18084", c4, "ESTAB"));
-	pr_one(_metadata, r, PR_MK("ehash-remote", "inode", ic,
-				   "inet6", c6, "[::ffff:127.0.0.1]:18084", "ESTAB"));
-	pr_expect_summary(_metadata, r, "bhash_owners=3 bhash2_buckets=2 listeners=2 "
-			  "ehash_local=1 ehash_remote=1");
+	r = pr_query(_metadata, PR_PORT, &f);
+	PR_ONE(r, PR_MK("listener", "inode", SCT_INO(s4), "inet", "127.0.0.1:18084"));
+	PR_ONE(r, PR_MK("listener", "inode", SCT_INO(s6), "inet6", "[::1]:18084"));
+	PR_EXPECT(PR_ONE(r, PR_MK("bhash-owner", "inode", ia, "inet", "127.0.0.1:18084",
+				  "ESTAB")), "via=accept");
+	PR_ONE(r, PR_MK("ehash-local", "inode", ia, "inet", "127.0.0.1:18084",
+			SCT_ADDR(AF_INET, "127.0.0.1", sct_local_port(c)), "ESTAB"));
+	PR_ONE(r, PR_MK("ehash-remote", "inode", SCT_INO(c), "inet6",
+			SCT_ADDR(AF_INET6, mapped, sct_local_port(c)),
+			"[::ffff:127.0.0.1]:18084", "ESTAB"));
+	PR_SUMMARY(r, "bhash_owners=3 bhash2_buckets=2 listeners=2 ehash_local=1 ehash_remote=1");
 	sct_file_free(&f);
 }
 
@@ -1292,7 +1128,6 @@ TEST_F_TIMEOUT(ns, v4_and_v6_loopback, SCT_TIMEOUT)
 /* An IPV6_V6ONLY listener on [::]:P leaves 0.0.0.0:P free. */
 TEST_F_TIMEOUT(ns, verdict_v6only_any, SCT_TIMEOUT)
 {
-	SCT_RETURN_IF_SKIPPED();
 	sct_t_listener(_metadata, AF_INET6, "::", PR_PORT, SCT_V6ONLY);
 	PR_VERDICTS4("ok", "ok", "no", "bound-by-bind");
 }
@@ -1300,28 +1135,22 @@ TEST_F_TIMEOUT(ns, verdict_v6only_any, SCT_TIMEOUT)
 /* An IPv4-mapped listener [::ffff:127.0.0.1]:P blocks 0.0.0.0:P. */
 TEST_F_TIMEOUT(ns, verdict_v4mapped_listener, SCT_TIMEOUT)
 {
-	SCT_RETURN_IF_SKIPPED();
 	sct_t_listener(_metadata, AF_INET6, "::ffff:127.0.0.1", PR_PORT, SCT_REUSEADDR);
 	PR_VERDICTS4("EADDRINUSE", "EADDRINUSE", "no", "bound-by-bind");
 }
 
 /* ---- the write interface ---- */
 
-struct pr_bad {
-	const char *cmd;
-	size_t len;
-	int err;
-};
-
-#define PR_BAD(s, e) { s, sizeof(s) - 1, e }
+#define PR_BAD(s, e)	SCT_BAD(O_WRONLY, s, e)
 
 /*
  * Every bad write on a write-only descriptor fails with its errno and
- * leaves the watched ports as they were.
+ * leaves the watched ports as they were (writes past offset 0: see
+ * selfconn_bad_input's offset_writes).
  */
 TEST_F_TIMEOUT(ns, bad_writes, SCT_TIMEOUT)
 {
-	static const struct pr_bad bad[] = {
+	static const struct sct_bad bad[] = {
 		PR_BAD("", EINVAL), PR_BAD("\n", EINVAL), PR_BAD("abc", EINVAL),
 		PR_BAD("0", EINVAL), PR_BAD("0\n", EINVAL), PR_BAD("65536", EINVAL),
 		PR_BAD("99999999", EINVAL), PR_BAD("+80", EINVAL), PR_BAD(" 80", EINVAL),
@@ -1332,31 +1161,21 @@ TEST_F_TIMEOUT(ns, bad_writes, SCT_TIMEOUT)
 		PR_BAD("clear ", EINVAL), PR_BAD("CLEAR", EINVAL), PR_BAD("clear\n\n", EINVAL),
 		PR_BAD("\t80", EINVAL), PR_BAD("-81\n", ENOENT), PR_BAD("-18085", ENOENT),
 	};
-	const int watched[] = { 80, PR_PORT };
 	size_t i;
-	int fd, err;
+	int err;
 
-	SCT_RETURN_IF_SKIPPED();
 	ASSERT_EQ(0, -sct_write_file(SCT_PROC, "18084\n"));
 	ASSERT_EQ(0, -sct_write_file(SCT_PROC, "80"));
-	pr_expect_watched(_metadata, watched, 2);
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		err = -sct_write(SCT_PROC, O_WRONLY, bad[i].cmd, bad[i].len);
+	PR_WATCHED(80, PR_PORT);
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		err = -sct_write(SCT_PROC, O_WRONLY, bad[i].bytes, bad[i].len);
 		if (err != bad[i].err)
 			TH_LOG("write of %zu bytes '%.*s': expected %s, got %s", bad[i].len,
-			       (int)bad[i].len, bad[i].cmd, strerror(bad[i].err),
+			       (int)bad[i].len, bad[i].bytes, strerror(bad[i].err),
 			       err ? strerror(err) : "success");
 		EXPECT_EQ(bad[i].err, err);
-		pr_expect_watched(_metadata, watched, 2);
+		PR_WATCHED(80, PR_PORT);
 	}
-	/* a command written past offset 0 (no pwrite() on a seq_file) */
-	fd = open(SCT_PROC, O_WRONLY | O_CLOEXEC);
-	ASSERT_LE(0, fd);
-	ASSERT_EQ(1, lseek(fd, 1, SEEK_SET));
-	EXPECT_EQ(-1, write(fd, "81\n", 3));
-	EXPECT_EQ(EINVAL, errno);
-	close(fd);
-	pr_expect_watched(_metadata, watched, 2);
 }
 
 /* 64 watched ports at most: the 65th is ENOSPC and changes nothing. */
@@ -1365,7 +1184,6 @@ TEST_F_TIMEOUT(ns, sixty_fifth_port, SCT_TIMEOUT)
 	int ports[64], i, err;
 	char cmd[16];
 
-	SCT_RETURN_IF_SKIPPED();
 	for (i = 0; i < 64; i++) {
 		ports[i] = 20000 + i;
 		snprintf(cmd, sizeof(cmd), "%d\n", ports[i]);
@@ -1375,8 +1193,7 @@ TEST_F_TIMEOUT(ns, sixty_fifth_port, SCT_TIMEOUT)
 	err = -sct_write_file(SCT_PROC, "65535\n");
 	ASSERT_EQ(ENOSPC, err) TH_LOG("65th port: %s", err ? strerror(err) : "success");
 	pr_expect_watched(_metadata, ports, 64);
-	err = -sct_write_file(SCT_PROC, "1");
-	ASSERT_EQ(ENOSPC, err);
+	ASSERT_EQ(ENOSPC, -sct_write_file(SCT_PROC, "1"));
 	pr_expect_watched(_metadata, ports, 64);
 
 	/* room again after a removal; the bounds 1 and 65535 are ports */
@@ -1387,7 +1204,7 @@ TEST_F_TIMEOUT(ns, sixty_fifth_port, SCT_TIMEOUT)
 	pr_expect_watched(_metadata, ports, 64);
 	ASSERT_EQ(0, -sct_write_file(SCT_PROC, "clear\n"));
 	ASSERT_EQ(0, -sct_write_file(SCT_PROC, "1\n"));
-	pr_expect_watched(_metadata, (const int[]){ 1 }, 1);
+	PR_WATCHED(1);
 	ASSERT_EQ(0, -sct_write_file(SCT_PROC, "clear"));
 	pr_expect_watched(_metadata, NULL, 0);
 }
@@ -1402,31 +1219,39 @@ TEST_F_TIMEOUT(ns, watched_reports_follow_rows, SCT_TIMEOUT)
 	char *rows;
 	int fd, err;
 
-	SCT_RETURN_IF_SKIPPED();
 	fd = sct_t_bound(_metadata, AF_INET, "127.0.0.1", PR_SELF, 0);
 	err = -sct_connect(fd, AF_INET, "127.0.0.1", PR_SELF);
 	ASSERT_EQ(0, err) TH_LOG("self-connect: %s", pr_errname(err));
 	ASSERT_EQ(0, -sct_write_file(SCT_PROC, "18096\n"));
 	ASSERT_EQ(0, -sct_write_file(SCT_PROC, "18084\n"));
-	pr_expect_watched(_metadata, (const int[]){ PR_PORT, PR_SELF }, 2);
+	PR_WATCHED(PR_PORT, PR_SELF);
 
 	pr_cat(_metadata, &f);
 	rows = strstr(f.text, "\ninet 127.0.0.1:18096 ESTAB ");
 	ASSERT_NE(NULL, rows) pr_dump(_metadata);
 	ASSERT_TRUE(strstr(f.text, "# selfconn v1 rows=1") == f.text) pr_dump(_metadata);
 	ASSERT_TRUE(rows < strstr(f.text, "# port 18084\n")) pr_dump(_metadata);
-	pr_one(_metadata, &f.rep[1], PR_M("ehash-local", "inet", "127.0.0.1:18096",
-				  "127.0.0.1:18096", "ESTAB"));
+	PR_ONE(&f.rep[1], PR_M("ehash-local", "inet", "127.0.0.1:18096", "127.0.0.1:18096",
+			       "ESTAB"));
 	sct_file_free(&f);
 
 	ASSERT_EQ(0, -sct_write_file(SCT_PROC, "-18084"));
-	pr_expect_watched(_metadata, (const int[]){ PR_SELF }, 1);
+	PR_WATCHED(PR_SELF);
 	ASSERT_EQ(ENOENT, -sct_write_file(SCT_PROC, "-18084\n"));
 	ASSERT_EQ(0, -sct_write_file(SCT_PROC, "18096\n"));	/* already watched */
-	pr_expect_watched(_metadata, (const int[]){ PR_SELF }, 1);
+	PR_WATCHED(PR_SELF);
 	ASSERT_EQ(0, -sct_write_file(SCT_PROC, "clear\n"));
 	pr_expect_watched(_metadata, NULL, 0);
 	ASSERT_EQ(ENOENT, -sct_write_file(SCT_PROC, "-18096\n"));
+}
+
+/* A query descriptor reads fd's report of port from offset 0; asserts. */
+static void pr_reread(struct __test_metadata *_metadata, int fd, int port, struct sct_file *f)
+{
+	ASSERT_EQ(0, lseek(fd, 0, SEEK_SET));
+	pr_read_parse(_metadata, fd, f);
+	ASSERT_EQ(1, f->nrep);
+	ASSERT_EQ(port, f->rep[0].port) TH_LOG("the query's port changed");
 }
 
 /*
@@ -1437,7 +1262,7 @@ TEST_F_TIMEOUT(ns, watched_reports_follow_rows, SCT_TIMEOUT)
  */
 TEST_F_TIMEOUT(ns, query_descriptor, SCT_TIMEOUT)
 {
-	static const struct pr_bad bad[] = {
+	static const struct sct_bad bad[] = {
 		PR_BAD("", EINVAL), PR_BAD("clear", EINVAL), PR_BAD("-18086", EINVAL),
 		PR_BAD("0", EINVAL), PR_BAD("abc", EINVAL), PR_BAD("65536\n", EINVAL),
 		PR_BAD("18084 ", EINVAL), PR_BAD("18084\n18086", EINVAL),
@@ -1446,7 +1271,6 @@ TEST_F_TIMEOUT(ns, query_descriptor, SCT_TIMEOUT)
 	size_t i;
 	int fd, l;
 
-	SCT_RETURN_IF_SKIPPED();
 	l = sct_t_listener(_metadata, AF_INET, "127.0.0.1", PR_PORT2, 0);
 	fd = open(SCT_PROC, O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, fd);
@@ -1469,20 +1293,16 @@ TEST_F_TIMEOUT(ns, query_descriptor, SCT_TIMEOUT)
 	EXPECT_EQ(EINVAL, errno);
 	ASSERT_EQ(0, lseek(fd, 0, SEEK_SET));
 	ASSERT_EQ(5, write(fd, "18086", 5));
-	pr_read_parse(_metadata, fd, &f);
-	ASSERT_EQ(1, f.nrep);
-	ASSERT_EQ(PR_PORT2, f.rep[0].port);
-	pr_one(_metadata, &f.rep[0], PR_M("listener", "inet", "127.0.0.1:18086"));
+	pr_reread(_metadata, fd, PR_PORT2, &f);
+	PR_ONE(&f.rep[0], PR_M("listener", "inet", "127.0.0.1:18086"));
 
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
 		ASSERT_EQ(0, lseek(fd, 0, SEEK_SET));
 		errno = 0;
-		EXPECT_EQ(-1, write(fd, bad[i].cmd, bad[i].len))
-			TH_LOG("query write '%.*s' succeeded", (int)bad[i].len, bad[i].cmd);
+		EXPECT_EQ(-1, write(fd, bad[i].bytes, bad[i].len))
+			TH_LOG("query write '%.*s' succeeded", (int)bad[i].len, bad[i].bytes);
 		EXPECT_EQ(bad[i].err, errno);
-		pr_read_parse(_metadata, fd, &f);
-		ASSERT_EQ(1, f.nrep);
-		ASSERT_EQ(PR_PORT2, f.rep[0].port) TH_LOG("a bad write changed the query");
+		pr_reread(_metadata, fd, PR_PORT2, &f);
 	}
 	close(fd);
 	pr_expect_watched(_metadata, NULL, 0);
@@ -1497,7 +1317,6 @@ TEST_F_TIMEOUT(ns, query_leaves_cat_alone, SCT_TIMEOUT)
 	const char *rep;
 	int s, l, err;
 
-	SCT_RETURN_IF_SKIPPED();
 	l = sct_t_listener(_metadata, AF_INET, "127.0.0.1", PR_PORT, SCT_REUSEADDR);
 	s = sct_t_bound(_metadata, AF_INET, "127.0.0.1", PR_SELF, 0);
 	err = -sct_connect(s, AF_INET, "127.0.0.1", PR_SELF);
@@ -1508,7 +1327,7 @@ TEST_F_TIMEOUT(ns, query_leaves_cat_alone, SCT_TIMEOUT)
 	pr_query(_metadata, PR_PORT, &q);
 	ASSERT_EQ(NULL, strstr(q.text, "# selfconn")) pr_dump(_metadata);
 	ASSERT_EQ(NULL, strstr(q.text, "18096")) pr_dump(_metadata);
-	pr_one(_metadata, &q.rep[0], PR_M("listener", "inet", "127.0.0.1:18084"));
+	PR_ONE(&q.rep[0], PR_M("listener", "inet", "127.0.0.1:18084"));
 	pr_cat(_metadata, &after);
 	if (strcmp(before.text, after.text)) {
 		TH_LOG("plain read before the query:");
@@ -1533,9 +1352,8 @@ TEST_F_TIMEOUT(ns, query_leaves_cat_alone, SCT_TIMEOUT)
 
 /*
  * What a child saw, as errno values (0: success), and its query's text.
- * Children open "selfconn" relative to a /proc descriptor their parent
- * opened: the permission check is then on the file alone, wherever the
- * root directory's mode would stop nobody on the way to /proc.
+ * Children open "selfconn" at their parent's /proc descriptor: only the
+ * file's permissions count, not those of the way to /proc.
  */
 struct pr_unpriv {
 	int open_wo, add, del, clear, open_rw, query;
@@ -1598,31 +1416,26 @@ static void pr_userns_child(int procdir, struct pr_unpriv *res)
 static void pr_in_child(struct __test_metadata *_metadata,
 			void (*fn)(int, struct pr_unpriv *), struct pr_unpriv *res)
 {
-	struct pr_unpriv *shared;
-	int status, procdir;
-	pid_t pid;
+	int procdir = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	struct pr_unpriv *shared = sct_shared(sizeof(*shared));
+	struct sct_child c;
 
-	procdir = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	ASSERT_LE(0, procdir);
-	shared = sct_shared(sizeof(*shared));
 	ASSERT_NE(NULL, shared);
-	pid = fork();
-	ASSERT_LE(0, pid);
-	if (!pid) {
+	ASSERT_EQ(0, sct_child_start(&c));
+	if (!c.pid) {
 		fn(procdir, shared);
 		_exit(0);
 	}
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	ASSERT_TRUE(WIFEXITED(status));
-	ASSERT_EQ(0, WEXITSTATUS(status)) TH_LOG("child could not become nobody");
+	ASSERT_EQ(0, sct_child_wait(&c)) TH_LOG("child could not become nobody");
 	*res = *shared;
 	munmap(shared, sizeof(*shared));
 	close(procdir);
 }
 
 /* Parse a child's query text into f; asserts one report of port. */
-static void pr_parse_child(struct __test_metadata *_metadata, const char *text,
-			   int port, struct sct_file *f)
+static void pr_parse_child(struct __test_metadata *_metadata, const char *text, int port,
+			   struct sct_file *f)
 {
 	pr_shown = f;
 	ASSERT_EQ(0, sct_load_text(f, text)) TH_LOG("%s", f->err);
@@ -1640,10 +1453,8 @@ TEST_F_TIMEOUT(ns, unprivileged, SCT_TIMEOUT)
 	struct pr_unpriv res;
 	struct sct_file f = {};
 	struct stat st;
-	char ino[24];
 	int l;
 
-	SCT_RETURN_IF_SKIPPED();
 	ASSERT_EQ(0, stat(SCT_PROC, &st));
 	ASSERT_EQ(0666, st.st_mode & 07777);
 	l = sct_t_listener(_metadata, AF_INET, "127.0.0.1", PR_PORT, 0);
@@ -1656,11 +1467,10 @@ TEST_F_TIMEOUT(ns, unprivileged, SCT_TIMEOUT)
 	EXPECT_EQ(EPERM, res.clear) TH_LOG("clear as nobody: %s", strerror(res.clear));
 	ASSERT_EQ(0, res.open_rw) TH_LOG("open read-write: %s", strerror(res.open_rw));
 	ASSERT_EQ(0, res.query) TH_LOG("query as nobody: %s", strerror(res.query));
-	pr_expect_watched(_metadata, (const int[]){ 80 }, 1);
+	PR_WATCHED(80);
 
 	pr_parse_child(_metadata, res.text, PR_PORT, &f);
-	pr_one(_metadata, &f.rep[0], PR_MK("listener", "inode", sct_inode_str(l, ino, sizeof(ino)),
-					   "inet", "127.0.0.1:18084"));
+	PR_ONE(&f.rep[0], PR_MK("listener", "inode", SCT_INO(l), "inet", "127.0.0.1:18084"));
 	sct_file_free(&f);
 }
 
@@ -1674,7 +1484,6 @@ TEST_F_TIMEOUT(ns, own_userns_may_watch, SCT_TIMEOUT)
 	struct pr_unpriv res;
 	struct sct_file f = {};
 
-	SCT_RETURN_IF_SKIPPED();
 	ASSERT_EQ(0, -sct_write_file(SCT_PROC, "80\n"));
 	pr_in_child(_metadata, pr_userns_child, &res);
 	if (res.open_wo < 0)
@@ -1683,7 +1492,7 @@ TEST_F_TIMEOUT(ns, own_userns_may_watch, SCT_TIMEOUT)
 	ASSERT_EQ(0, res.add) TH_LOG("watch in its own namespace: %s", strerror(res.add));
 	pr_parse_child(_metadata, res.text, PR_PORT, &f);
 	sct_file_free(&f);
-	pr_expect_watched(_metadata, (const int[]){ 80 }, 1);
+	PR_WATCHED(80);
 }
 
 /* ---- the companion: selfconn port P [--json] ---- */
@@ -1727,12 +1536,11 @@ TEST_F_TIMEOUT(ns, companion_port, SCT_TIMEOUT)
 		{ NULL }, { "0" }, { "65536" }, { "80", "--nope" },
 	};
 	const char *bin = getenv("SELFCONN_BIN");
-	char *out, want[256], ino[24];
+	char *out, want[256];
 	struct sct_file f = {};
 	int l, c, st;
 	size_t i;
 
-	SCT_RETURN_IF_SKIPPED();
 	if (!bin || access(bin, X_OK))
 		SKIP(return, "no companion: set SELFCONN_BIN");
 	l = sct_t_listener(_metadata, AF_INET, "127.0.0.1", PR_PORT, 0);
@@ -1758,7 +1566,7 @@ TEST_F_TIMEOUT(ns, companion_port, SCT_TIMEOUT)
 	snprintf(want, sizeof(want), "{\"section\":\"listener\",\"args\":[\"inet\","
 		 "\"127.0.0.1:18084\",\"LISTEN\"],\"fields\":{\"backlog\":16,"
 		 "\"accept_queue\":0,\"syn_recv\":0,"
-		 "\"inode\":%s}}", sct_inode_str(l, ino, sizeof(ino)));
+		 "\"inode\":%s}}", SCT_INO(l));
 	ASSERT_NE(NULL, strstr(out, want)) TH_LOG("no '%s' in:\n%s", want, out);
 	ASSERT_NE(NULL, strstr(out, "{\"section\":\"verdict\",\"args\":[\"bind\",\"blocker\","
 			       "\"inet\",\"127.0.0.1:18084\",\"ESTAB\"],"
@@ -1766,7 +1574,7 @@ TEST_F_TIMEOUT(ns, companion_port, SCT_TIMEOUT)
 		TH_LOG("%s", out);
 	free(out);
 
-	for (i = 0; i < SCT_ARRAY_SIZE(usage); i++) {
+	for (i = 0; i < ARRAY_SIZE(usage); i++) {
 		ASSERT_EQ(64, sct_run((char *const[]){ (char *)bin, "port", (char *)usage[i][0],
 						       (char *)usage[i][1], NULL }, &out))
 			TH_LOG("selfconn port %s %s", usage[i][0] ?: "", usage[i][1] ?: "");

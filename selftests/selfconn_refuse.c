@@ -2,14 +2,9 @@
 /*
  * net.selfconn.refuse: a connect() whose SYN would go from a socket to
  * itself fails at once with ECONNREFUSED where the namespace's refuse is 1;
- * nothing else changes.
- *
- * Every test runs in a fresh network namespace (the fixture unshares one and
- * brings lo up), once per variant: IPv4 127.0.0.1, IPv6 ::1 and IPv4-mapped
- * ::ffff:127.0.0.1 on an AF_INET6 socket. The module must be loaded; the
- * reload test finds it at $SELFCONN_KO and leaves it loaded with its
- * defaults whatever happens. Needs root, ip(8) and tc(8) with netem for the
- * simultaneous open.
+ * nothing else changes. Each test runs in a fresh network namespace, once
+ * per variant (IPv4, IPv6, IPv4-mapped). Needs root, the module, ip(8) and
+ * tc(8) with netem; the reload test needs $SELFCONN_KO.
  */
 #define _GNU_SOURCE
 #include <linux/capability.h>
@@ -85,9 +80,7 @@ static int rf_sock_error(int fd)
 	socklen_t len = sizeof(int);
 	int err = -1;
 
-	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len))
-		return -errno;
-	return err;
+	return getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) ? -errno : err;
 }
 
 /* A refused connect() took @us: well under a second. */
@@ -97,11 +90,20 @@ static int rf_sock_error(int fd)
 	TH_LOG("%s refused in %lld us", (what), (long long)(us));		\
 } while (0)
 
+/* In a test: rf_connect() of fd to the variant's addr:port. */
+#define RF_TO(fd, port, us)	rf_connect((fd), variant->family, variant->addr, (port), (us))
+
+/* fd connects to itself: ECONNREFUSED, at once. */
+#define EXPECT_REFUSED_FAST(fd, what) do {					\
+	long long __us;								\
+										\
+	EXPECT_EQ(-ECONNREFUSED, RF_TO((fd), RF_PORT, &__us));			\
+	EXPECT_FAST(__us, (what));						\
+} while (0)
+
 /*
- * bind() to a port whose last socket was just closed. A passive close leaves
- * that socket in LAST-ACK until the peer's ACK is processed, which softirq
- * may do after close() returned: wait for that, a few seconds at most. A
- * TIME-WAIT would hold the port for 60 s and still fail here.
+ * bind() to a port whose last socket was just closed passively: wait for
+ * its LAST-ACK to end (a TIME-WAIT would hold the port for 60 s).
  */
 static int rf_bind_once_free(int fd, int family, const char *addr, int port)
 {
@@ -135,11 +137,7 @@ static void rf_expect_reusable(struct __test_metadata *_metadata, int fd,
 	EXPECT_LE(0, afd);
 	EXPECT_EQ(1, write(fd, "x", 1));
 	EXPECT_EQ(1, read(afd, buf, 1));
-	/*
-	 * The peer closes first, and fd sees its FIN before closing: had both
-	 * FINs crossed (a simultaneous close, tcp_rcv_state_process() in
-	 * CLOSING), fd would end in TIME-WAIT and hold the port for 60 s.
-	 */
+	/* the peer closes first: crossed FINs would leave fd in TIME-WAIT */
 	close(afd);
 	close(lfd);
 	EXPECT_TRUE(sct_wait_eof(fd)) TH_LOG("no FIN from the closed peer");
@@ -158,15 +156,10 @@ static void rf_expect_reusable(struct __test_metadata *_metadata, int fd,
 
 FIXTURE(refuse) {
 	unsigned long taint;
-	bool skipped;
 };
 
 FIXTURE_VARIANT(refuse) {
-	int family;
-	const char *addr;	/* the self-connect address */
-	const char *other;	/* a second local address */
-	bool add_other;		/* other must be added to lo */
-	const char *any;	/* the wildcard, as sk_bind_sendto_listen binds */
+	SCT_FAMILY_FIELDS;
 	const char *any_dst;	/* connecting there reaches loopback */
 	const char *veth[2];	/* the two ends of the simultaneous open */
 	const char *veth_cmd;	/* "" or "-6 ": ip(8) family */
@@ -174,10 +167,7 @@ FIXTURE_VARIANT(refuse) {
 };
 
 FIXTURE_VARIANT_ADD(refuse, ipv4) {
-	.family = AF_INET,
-	.addr = "127.0.0.1",
-	.other = "127.0.0.2",
-	.any = "0.0.0.0",
+	SCT_IPV4,
 	.any_dst = "0.0.0.0",
 	.veth = { "198.18.0.1", "198.18.0.2" },
 	.veth_cmd = "",
@@ -185,11 +175,7 @@ FIXTURE_VARIANT_ADD(refuse, ipv4) {
 };
 
 FIXTURE_VARIANT_ADD(refuse, ipv6) {
-	.family = AF_INET6,
-	.addr = "::1",
-	.other = "fd00:5e1f::2",	/* on lo, inside the test netns */
-	.add_other = true,
-	.any = "::",
+	SCT_IPV6,
 	.any_dst = "::",
 	.veth = { "2001:db8:5e1f::1", "2001:db8:5e1f::2" },
 	.veth_cmd = "-6 ",
@@ -197,10 +183,7 @@ FIXTURE_VARIANT_ADD(refuse, ipv6) {
 };
 
 FIXTURE_VARIANT_ADD(refuse, v4mapped) {
-	.family = AF_INET6,
-	.addr = "::ffff:127.0.0.1",
-	.other = "::ffff:127.0.0.2",
-	.any = "::",
+	SCT_V4MAPPED,
 	.any_dst = "::ffff:0.0.0.0",
 	.veth = { "::ffff:198.18.0.1", "::ffff:198.18.0.2" },
 	.veth_cmd = "",
@@ -215,10 +198,7 @@ static const char *rf_ipaddr(const char *addr)
 
 FIXTURE_SETUP(refuse)
 {
-	SCT_SETUP(variant->family == AF_INET6);
-	if (variant->add_other)
-		ASSERT_EQ(0, sct_add_addr6(variant->other))
-			TH_LOG("add %s to lo: %s", variant->other, strerror(errno));
+	SCT_SETUP_FAMILY();
 	ASSERT_EQ(0, sct_read_long(SCT_SYSCTL))
 		TH_LOG("a new namespace must start with refuse=0");
 }
@@ -226,23 +206,21 @@ FIXTURE_SETUP(refuse)
 /* Whatever the reload test did, leave the module loaded, default 0. */
 FIXTURE_TEARDOWN(refuse)
 {
-	if (!self->skipped && sct_read_long(RF_PARAM) > 0)
+	if (sct_read_long(RF_PARAM) > 0)
 		EXPECT_EQ(0, sct_write_file(RF_PARAM, "0"));
-	sct_t_teardown(_metadata, self->skipped, self->taint);
+	sct_t_teardown(_metadata, self->taint);
 }
+
+#define RF_LISTED()	rf_listed(_metadata, SCT_ADDR(variant->family, variant->addr, RF_PORT))
 
 /* A new namespace starts at 0 and a self-connect then works as before. */
 TEST_F_TIMEOUT(refuse, default_allows, SCT_TIMEOUT)
 {
-	char buf[80];
 	int fd;
 
 	EXPECT_COUNTERS(0, 0);
-	fd = sct_t_bound(_metadata, variant->family, variant->addr, RF_PORT, 0);
-	ASSERT_EQ(0, rf_connect(fd, variant->family, variant->addr, RF_PORT, NULL));
-	EXPECT_TRUE(sct_is_self(fd));
-	EXPECT_TRUE(rf_listed(_metadata, sct_addrstr(variant->family, variant->addr,
-					 RF_PORT, buf, sizeof(buf))));
+	fd = sct_t_self_connect(_metadata, variant->family, variant->addr, RF_PORT, geteuid());
+	EXPECT_TRUE(RF_LISTED());
 	EXPECT_COUNTERS(0, 0);
 	close(fd);
 }
@@ -253,19 +231,16 @@ TEST_F_TIMEOUT(refuse, default_allows, SCT_TIMEOUT)
  */
 TEST_F_TIMEOUT(refuse, existing_left_alone, SCT_TIMEOUT)
 {
-	char buf[80], c = 0;
+	char c = 0;
 	int fd;
 
-	fd = sct_t_bound(_metadata, variant->family, variant->addr, RF_PORT, 0);
-	ASSERT_EQ(0, rf_connect(fd, variant->family, variant->addr, RF_PORT, NULL));
-	ASSERT_TRUE(sct_is_self(fd));
+	fd = sct_t_self_connect(_metadata, variant->family, variant->addr, RF_PORT, geteuid());
 	ASSERT_EQ(0, sct_set_refuse(1));
 	EXPECT_EQ(1, write(fd, "x", 1));
 	EXPECT_EQ(1, read(fd, &c, 1));
 	EXPECT_EQ('x', c);
 	EXPECT_EQ(TCP_ESTABLISHED, sct_tcp_state(fd));
-	EXPECT_TRUE(rf_listed(_metadata, sct_addrstr(variant->family, variant->addr,
-					 RF_PORT, buf, sizeof(buf))));
+	EXPECT_TRUE(RF_LISTED());
 	/* Counted only when a SYN goes out with the hook registered. */
 	EXPECT_COUNTERS(0, 0);
 	close(fd);
@@ -274,21 +249,17 @@ TEST_F_TIMEOUT(refuse, existing_left_alone, SCT_TIMEOUT)
 /* nc ADDR P -p P: a blocking socket bound to the port it connects to. */
 TEST_F_TIMEOUT(refuse, blocking, SCT_TIMEOUT)
 {
-	long long us;
 	int fd;
 
 	ASSERT_EQ(0, sct_set_refuse(1));
 	ASSERT_EQ(1, sct_read_long(SCT_SYSCTL));
 	fd = sct_t_bound(_metadata, variant->family, variant->addr, RF_PORT, 0);
-	EXPECT_EQ(-ECONNREFUSED, rf_connect(fd, variant->family, variant->addr,
-					    RF_PORT, &us));
-	EXPECT_FAST(us, "blocking connect()");
+	EXPECT_REFUSED_FAST(fd, "blocking connect()");
 	EXPECT_EQ(0, rf_sock_error(fd)) TH_LOG("a pending error is left");
 	EXPECT_EQ(TCP_CLOSE, sct_tcp_state(fd));
 	EXPECT_COUNTERS(1, 1);
 	/* Refused again: the socket is as after any refused connect(). */
-	EXPECT_EQ(-ECONNREFUSED, rf_connect(fd, variant->family, variant->addr,
-					    RF_PORT, NULL));
+	EXPECT_EQ(-ECONNREFUSED, RF_TO(fd, RF_PORT, NULL));
 	EXPECT_COUNTERS(2, 2);
 	rf_expect_reusable(_metadata, fd, variant->family, variant->addr, RF_PORT);
 }
@@ -296,15 +267,12 @@ TEST_F_TIMEOUT(refuse, blocking, SCT_TIMEOUT)
 TEST_F_TIMEOUT(refuse, nonblocking, SCT_TIMEOUT)
 {
 	struct pollfd pfd;
-	long long us;
 	int fd, lfd;
 
 	ASSERT_EQ(0, sct_set_refuse(1));
 	fd = sct_t_bound(_metadata, variant->family, variant->addr, RF_PORT, SCT_NONBLOCK);
 	/* Not EINPROGRESS: the SYN never leaves. */
-	EXPECT_EQ(-ECONNREFUSED, rf_connect(fd, variant->family, variant->addr,
-					    RF_PORT, &us));
-	EXPECT_FAST(us, "non-blocking connect()");
+	EXPECT_REFUSED_FAST(fd, "non-blocking connect()");
 	EXPECT_EQ(0, rf_sock_error(fd));
 	pfd.fd = fd;
 	pfd.events = POLLIN | POLLOUT;
@@ -313,9 +281,9 @@ TEST_F_TIMEOUT(refuse, nonblocking, SCT_TIMEOUT)
 	EXPECT_COUNTERS(1, 1);
 
 	/* Non-blocking connect() to a listener still works on that socket. */
-	lfd = sct_t_listener(_metadata, variant->family, variant->addr, RF_OTHER_PORT, SCT_REUSEADDR);
-	EXPECT_EQ(-EINPROGRESS, rf_connect(fd, variant->family, variant->addr,
-					   RF_OTHER_PORT, NULL));
+	lfd = sct_t_listener(_metadata, variant->family, variant->addr, RF_OTHER_PORT,
+			     SCT_REUSEADDR);
+	EXPECT_EQ(-EINPROGRESS, RF_TO(fd, RF_OTHER_PORT, NULL));
 	pfd.events = POLLOUT;
 	EXPECT_EQ(1, poll(&pfd, 1, 10000));
 	EXPECT_EQ(0, rf_sock_error(fd));
@@ -326,21 +294,17 @@ TEST_F_TIMEOUT(refuse, nonblocking, SCT_TIMEOUT)
 }
 
 /*
- * The kernel hands out the destination port as the source: with a one-port
- * ip_local_port_range, an unbound socket connecting to that port always
- * gets it. The autobound port is released at once.
+ * With a one-port ip_local_port_range, an unbound socket connecting to
+ * that port gets it as its source. The autobound port is released at once.
  */
 TEST_F_TIMEOUT(refuse, ephemeral_port, SCT_TIMEOUT)
 {
-	long long us;
 	int fd, fd2;
 
 	ASSERT_EQ(0, sct_set_range(RF_PORT, RF_PORT));
 	ASSERT_EQ(0, sct_set_refuse(1));
 	fd = sct_t_socket(_metadata, variant->family, 0);
-	EXPECT_EQ(-ECONNREFUSED, rf_connect(fd, variant->family, variant->addr,
-					    RF_PORT, &us));
-	EXPECT_FAST(us, "connect() from an ephemeral port");
+	EXPECT_REFUSED_FAST(fd, "connect() from an ephemeral port");
 	/* Not an RST from a closed port: the counters prove it was us. */
 	EXPECT_COUNTERS(1, 1);
 
@@ -354,10 +318,9 @@ TEST_F_TIMEOUT(refuse, ephemeral_port, SCT_TIMEOUT)
 }
 
 /*
- * The accidental race: clients retrying a port inside a small
- * ip_local_port_range with nothing listening. With refuse=1 a bounded loop
- * never ends up connected (and the race is hit: refused > 0); with 0 the
- * same loop self-connects.
+ * The accidental race: clients retrying a port of a small
+ * ip_local_port_range with nothing listening never connect with refuse=1
+ * (and hit the race: refused > 0); with 0 the same loop self-connects.
  */
 #define RF_RACE_LO	40000	/* even: connect() prefers even ports */
 #define RF_RACE_TRIES	400
@@ -393,7 +356,6 @@ TEST_F_TIMEOUT(refuse, ephemeral_race, SCT_TIMEOUT)
 	int connected, nself;
 
 	ASSERT_EQ(0, sct_set_range(RF_RACE_LO, RF_RACE_LO + 7));
-
 	ASSERT_EQ(0, sct_set_refuse(1));
 	nself = rf_race(_metadata, variant->family, variant->addr, &connected);
 	EXPECT_EQ(0, nself);
@@ -455,25 +417,21 @@ TEST_F_TIMEOUT(refuse, tfo_sendto_syn_data, SCT_TIMEOUT)
 /* TCP_FASTOPEN_CONNECT without a cookie: connect() sends the SYN. */
 TEST_F_TIMEOUT(refuse, tfo_connect, SCT_TIMEOUT)
 {
-	long long us;
 	int fd, one = 1;
 
 	ASSERT_EQ(0, sct_set_refuse(1));
 	fd = sct_t_socket(_metadata, variant->family, 0);
 	ASSERT_EQ(0, setsockopt(fd, IPPROTO_TCP, TCP_FASTOPEN_CONNECT, &one, sizeof(one)));
 	ASSERT_EQ(0, sct_bind(fd, variant->family, variant->addr, RF_PORT));
-	EXPECT_EQ(-ECONNREFUSED, rf_connect(fd, variant->family, variant->addr,
-					    RF_PORT, &us));
-	EXPECT_FAST(us, "connect() with TCP_FASTOPEN_CONNECT");
+	EXPECT_REFUSED_FAST(fd, "connect() with TCP_FASTOPEN_CONNECT");
 	EXPECT_COUNTERS(1, 1);
 	rf_expect_reusable(_metadata, fd, variant->family, variant->addr, RF_PORT);
 }
 
 /*
- * TCP_FASTOPEN_CONNECT when no cookie is needed (tcp_fastopen=5):
- * connect() returns 0 at once and the first write() sends the SYN. That
- * write() fails with ECONNREFUSED, and a later connect() and write() to a
- * listener work.
+ * TCP_FASTOPEN_CONNECT needing no cookie (tcp_fastopen=5): connect()
+ * returns 0 and the first write() sends the SYN, refused; a later
+ * connect() and write() to a listener work.
  */
 TEST_F_TIMEOUT(refuse, tfo_connect_deferred, SCT_TIMEOUT)
 {
@@ -487,8 +445,7 @@ TEST_F_TIMEOUT(refuse, tfo_connect_deferred, SCT_TIMEOUT)
 	fd = sct_t_socket(_metadata, variant->family, 0);
 	ASSERT_EQ(0, setsockopt(fd, IPPROTO_TCP, TCP_FASTOPEN_CONNECT, &one, sizeof(one)));
 	ASSERT_EQ(0, sct_bind(fd, variant->family, variant->addr, RF_PORT));
-	ASSERT_EQ(0, rf_connect(fd, variant->family, variant->addr, RF_PORT, NULL))
-		TH_LOG("deferred connect() should return 0 and send nothing");
+	ASSERT_EQ(0, RF_TO(fd, RF_PORT, NULL)) TH_LOG("a deferred connect() sends nothing");
 	EXPECT_COUNTERS(0, 0);
 	t0 = sct_now_us();
 	n = write(fd, "hello", 5);
@@ -499,8 +456,9 @@ TEST_F_TIMEOUT(refuse, tfo_connect_deferred, SCT_TIMEOUT)
 	EXPECT_EQ(0, rf_sock_error(fd));
 	EXPECT_COUNTERS(1, 1);
 
-	lfd = sct_t_listener(_metadata, variant->family, variant->addr, RF_OTHER_PORT, SCT_REUSEADDR);
-	EXPECT_EQ(0, rf_connect(fd, variant->family, variant->addr, RF_OTHER_PORT, NULL));
+	lfd = sct_t_listener(_metadata, variant->family, variant->addr, RF_OTHER_PORT,
+			     SCT_REUSEADDR);
+	EXPECT_EQ(0, RF_TO(fd, RF_OTHER_PORT, NULL));
 	EXPECT_EQ(5, write(fd, "hello", 5)) TH_LOG("write: %s", strerror(errno));
 	afd = accept(lfd, NULL, NULL);
 	ASSERT_LE(0, afd);
@@ -513,10 +471,10 @@ TEST_F_TIMEOUT(refuse, tfo_connect_deferred, SCT_TIMEOUT)
 
 /*
  * The kernel's own 6.1 selftest net/sk_bind_sendto_listen.c: two sockets
- * bound to the wildcard:20000 with SO_REUSEADDR, each sendto(MSG_FASTOPEN)
- * the wildcard:20000, which reaches loopback. With refuse=0 the first
- * connects to itself, as there; with 1 both are refused and the second
- * still listens.
+ * bound to the wildcard:port with SO_REUSEADDR, each sendto(MSG_FASTOPEN)
+ * the wildcard:port, which reaches loopback. With refuse=0 the first
+ * connects to itself, as there; with 1 both are refused. The second still
+ * listens.
  */
 static void rf_sk_bind_sendto_listen(struct __test_metadata *_metadata,
 				     const FIXTURE_VARIANT(refuse) *variant,
@@ -524,36 +482,30 @@ static void rf_sk_bind_sendto_listen(struct __test_metadata *_metadata,
 {
 	struct sockaddr_storage bind_addr, dst;
 	socklen_t blen, dlen;
-	int fd1, fd2, one = 1;
+	int fd[2], i;
 	ssize_t n;
 
 	blen = sct_sockaddr(variant->family, variant->any, port, &bind_addr);
 	dlen = sct_sockaddr(variant->family, variant->any_dst, port, &dst);
 	ASSERT_NE(0, blen);
 	ASSERT_NE(0, dlen);
-
-	fd1 = sct_t_socket(_metadata, variant->family, 0);
-	ASSERT_EQ(0, setsockopt(fd1, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)));
-	ASSERT_EQ(0, bind(fd1, (struct sockaddr *)&bind_addr, blen));
-	n = sendto(fd1, NULL, 0, MSG_FASTOPEN, (struct sockaddr *)&dst, dlen);
-	if (refuse) {
+	for (i = 0; i < 2; i++) {
+		fd[i] = sct_t_socket(_metadata, variant->family, SCT_REUSEADDR);
+		ASSERT_EQ(0, bind(fd[i], (struct sockaddr *)&bind_addr, blen));
+		n = sendto(fd[i], NULL, 0, MSG_FASTOPEN, (struct sockaddr *)&dst, dlen);
+		if (!refuse && !i) {
+			EXPECT_EQ(0, n) TH_LOG("sendto fd1: %s", strerror(errno));
+			EXPECT_TRUE(sct_is_self(fd[i]));
+			continue;
+		}
 		EXPECT_EQ(-1, n);
-		EXPECT_EQ(ECONNREFUSED, errno) TH_LOG("sendto fd1: %s", strerror(errno));
-	} else {
-		EXPECT_EQ(0, n) TH_LOG("sendto fd1: %s", strerror(errno));
-		EXPECT_TRUE(sct_is_self(fd1));
+		if (refuse)
+			EXPECT_EQ(ECONNREFUSED, errno) TH_LOG("sendto fd%d: %s", i + 1,
+							      strerror(errno));
 	}
-
-	fd2 = sct_t_socket(_metadata, variant->family, 0);
-	ASSERT_EQ(0, setsockopt(fd2, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)));
-	ASSERT_EQ(0, bind(fd2, (struct sockaddr *)&bind_addr, blen));
-	n = sendto(fd2, NULL, 0, MSG_FASTOPEN, (struct sockaddr *)&dst, dlen);
-	EXPECT_EQ(-1, n);
-	if (refuse)
-		EXPECT_EQ(ECONNREFUSED, errno) TH_LOG("sendto fd2: %s", strerror(errno));
-	EXPECT_EQ(0, listen(fd2, 0)) TH_LOG("listen: %s", strerror(errno));
-	close(fd2);
-	close(fd1);
+	EXPECT_EQ(0, listen(fd[1], 0)) TH_LOG("listen: %s", strerror(errno));
+	close(fd[1]);
+	close(fd[0]);
 }
 
 TEST_F_TIMEOUT(refuse, sk_bind_sendto_listen, SCT_TIMEOUT)
@@ -572,9 +524,10 @@ TEST_F_TIMEOUT(refuse, distinct_sockets, SCT_TIMEOUT)
 
 	ASSERT_EQ(0, sct_set_refuse(1));
 
-	lfd = sct_t_listener(_metadata, variant->family, variant->other, RF_PORT, SCT_REUSEADDR);
+	lfd = sct_t_listener(_metadata, variant->family, variant->other, RF_PORT,
+			     SCT_REUSEADDR);
 	fd = sct_t_bound(_metadata, variant->family, variant->addr, RF_PORT, 0);
-	EXPECT_EQ(0, rf_connect(fd, variant->family, variant->other, RF_PORT, NULL))
+	EXPECT_EQ(0, sct_connect(fd, variant->family, variant->other, RF_PORT))
 		TH_LOG("%s:%d -> %s:%d refused", variant->addr, RF_PORT,
 		       variant->other, RF_PORT);
 	afd = accept(lfd, NULL, NULL);
@@ -583,9 +536,10 @@ TEST_F_TIMEOUT(refuse, distinct_sockets, SCT_TIMEOUT)
 	close(fd);
 	close(lfd);
 
-	lfd = sct_t_listener(_metadata, variant->family, variant->addr, RF_PORT, SCT_REUSEADDR);
+	lfd = sct_t_listener(_metadata, variant->family, variant->addr, RF_PORT,
+			     SCT_REUSEADDR);
 	fd = sct_t_socket(_metadata, variant->family, 0);
-	EXPECT_EQ(0, rf_connect(fd, variant->family, variant->addr, RF_PORT, NULL));
+	EXPECT_EQ(0, RF_TO(fd, RF_PORT, NULL));
 	close(fd);
 	close(lfd);
 	EXPECT_COUNTERS(0, 0);
@@ -676,7 +630,8 @@ TEST_F_TIMEOUT(refuse, per_netns, SCT_TIMEOUT)
 		/* Its own 1 refuses there, its own 0 does not touch A's 1. */
 		if (sct_set_refuse(1))
 			SCT_DIE(13);
-		if (sct_self_connect(variant->family, variant->addr, RF_PORT + 1, 0) != -ECONNREFUSED)
+		fd = sct_self_connect(variant->family, variant->addr, RF_PORT + 1, 0);
+		if (fd != -ECONNREFUSED)
 			SCT_DIE(15);
 		if (sct_set_refuse(0) || sct_send(c.from[1], 'd') || sct_recv(c.to[0]) != 'q')
 			SCT_DIE(16);
@@ -703,7 +658,7 @@ TEST_F_TIMEOUT(refuse, bad_values, SCT_TIMEOUT)
 
 	for (v = 0; v <= 1; v++) {
 		ASSERT_EQ(0, sct_set_refuse(v));
-		for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		for (i = 0; i < ARRAY_SIZE(bad); i++) {
 			EXPECT_EQ(-EINVAL, sct_write_file(SCT_SYSCTL, bad[i]))
 				TH_LOG("writing \"%s\"", bad[i]);
 			EXPECT_EQ(v, sct_read_long(SCT_SYSCTL))
@@ -879,12 +834,10 @@ TEST_F_TIMEOUT(refuse, counters_and_log, SCT_TIMEOUT)
 
 TEST_F_TIMEOUT(refuse, module_reload, SCT_TIMEOUT)
 {
+	const char *ko = sct_t_need_ko(_metadata);
 	struct sct_child c[RF_NS];
-	const char *ko = sct_module_ko();
 	int i, ret, st;
 
-	if (!ko)
-		SKIP(return, "SELFCONN_KO not set or not readable");
 	ASSERT_EQ(0, sct_set_refuse(1));
 	for (i = 0; i < RF_NS; i++) {
 		ASSERT_EQ(0, sct_child_start(&c[i]));

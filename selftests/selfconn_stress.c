@@ -1,35 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * selfconn_stress: everything selfconn does, all at once, for a while.
+ * selfconn_stress [--seconds N]: in a network namespace of its own, for N
+ * seconds (15, or $SELFCONN_STRESS_SECONDS), threads at once: loopback
+ * connections that leave TIME-WAITs, self-connects of the three kinds,
+ * listeners, readers of /proc/selfconn (whole, in tiny reads, and port
+ * queries, their descriptors kept across reloads), watch writes, refuse
+ * toggles (here and in namespaces of their own), namespaces dropped with
+ * their sockets and an open file, and module reloads ($SELFCONN_KO).
  *
- *   selfconn_stress [--seconds N]     (default 15, or $SELFCONN_STRESS_SECONDS)
- *
- * In a network namespace of its own, threads at the same time:
- *   - connect to a listener and close first (TIME-WAIT), accept;
- *   - connect sockets to themselves (IPv4, IPv6, IPv4-mapped) and close them;
- *   - open listeners, accept one connection each and close them;
- *   - read /proc/selfconn in full, in tiny reads, and as per-descriptor
- *     port queries, keeping their descriptors open across reloads;
- *   - change the watched ports;
- *   - toggle net.selfconn.refuse here and in namespaces of their own,
- *     with self-connects that it refuses;
- *   - create namespaces, set them up (sockets, watched ports, refuse, an
- *     open /proc/selfconn) and drop them with their sockets still there;
- *   - remove and insert the module ($SELFCONN_KO) again and again.
- *
- * Every read must be consistent output (a header whose rows=N matches
- * the N rows that follow, each row and report line well formed, reports in
- * ascending port order, nothing shaped like a kernel address) or a clean
- * error: ENOENT (the file is gone: opened while the module was out) or EIO
- * (a descriptor whose file was removed under it: proc_entry_rundown();
- * lseek() on one is EINVAL, proc_reg_llseek()).
- * Writes may also get ENOENT for an unwatched port and ENOSPC past 64
- * ports; socket calls whatever a busy loopback gives (ECONNREFUSED from
- * refuse, EADDRINUSE, EADDRNOTAVAIL, ETIMEDOUT...). Anything else fails.
- * At the end the module must unload, load again and read consistently.
- * Splats and kmemleak are the lane's to check (lane/guest-init).
- *
- * TAP on stdout; the figures in a "# stress:" line. Exit 0 if all passed.
+ * Every read is consistent output (sct_parse(), nothing shaped like a
+ * kernel address) or a clean error: ENOENT (opened while the module was
+ * out) or EIO (its file removed under it: proc_entry_rundown(); lseek() is
+ * then EINVAL). Writes may get ENOENT and ENOSPC, socket calls what a busy
+ * loopback gives; any other errno fails. The module must then unload, load
+ * and read consistently; splats and leaks are the lane's to find. TAP.
  */
 #define _GNU_SOURCE
 #include <getopt.h>
@@ -43,11 +27,7 @@
 #define ST_LISTEN	18200	/* the loopback churn's listener */
 #define ST_SELF		18300	/* self-connects: ST_SELF .. + ST_NSELF - 1 */
 #define ST_NSELF	64
-/*
- * Watched ports: a few, since every report walks the established hash
- * (ehash-remote); 64 of them make a read take seconds under KASAN and TCG.
- * ENOSPC is ns.sixty_fifth_port's (selfconn_port.c).
- */
+/* A few watched ports: each report walks the established hash (ENOSPC: selfconn_port). */
 #define ST_WATCH	18300
 #define ST_NWATCH	16
 #define ST_LPORT	18400	/* listener churn: 32 ports */
@@ -358,7 +338,7 @@ static void *st_reader(void *arg)
 			snprintf(cmd, sizeof(cmd), "%d\n", port);
 			/* at offset 0; no pwrite() on a seq_file (ESPIPE) */
 			if (lseek(fd, 0, SEEK_SET)) {
-				/* on a file removed under its descriptor: EINVAL (proc_reg_llseek()) */
+				/* its file removed under it: EINVAL (proc_reg_llseek()) */
 				st_read_error(t, &fd, errno == EINVAL ? EIO : errno);
 				continue;
 			}
@@ -548,7 +528,8 @@ static void *st_reloader(void *arg)
 		}
 		st_add(t->ctx, C_RELOAD);
 		/* sct_hold_hooks(): a reload resets the holder's refuse=1 */
-		if (t->ctx->holder_ns >= 0 && sct_hold_hooks(t->ctx->holder_ns) != t->ctx->holder_ns)
+		err = t->ctx->holder_ns;
+		if (err >= 0 && sct_hold_hooks(err) != err)
 			st_unexpected(t, "refuse=1 in the holder namespace", errno);
 	}
 	return NULL;
@@ -556,13 +537,14 @@ static void *st_reloader(void *arg)
 
 /* ---- main ---- */
 
-static void st_usage(FILE *f, const char *prog)
+static void __noreturn st_usage(FILE *f, const char *prog, int status)
 {
 	fprintf(f, "usage: %s [--seconds N]\n"
 		"  Stress selfconn: connections, self-connects, readers, watch writes,\n"
 		"  refuse toggles, namespaces and module reloads ($SELFCONN_KO), all at\n"
 		"  once, for N seconds (default 15, or $SELFCONN_STRESS_SECONDS). TAP.\n",
 		prog);
+	exit(status);
 }
 
 static int st_seconds(int argc, char **argv)
@@ -580,22 +562,19 @@ static int st_seconds(int argc, char **argv)
 		case 's':
 			secs = atoi(optarg);
 			if (secs <= 0) {
-				fprintf(stderr, "%s: --seconds: a positive number: %s\n", argv[0], optarg);
+				fprintf(stderr, "%s: --seconds: not a positive number: %s\n",
+					argv[0], optarg);
 				exit(64);
 			}
 			break;
 		case 'h':
-			st_usage(stdout, argv[0]);
-			exit(0);
+			st_usage(stdout, argv[0], 0);
 		default:
-			st_usage(stderr, argv[0]);
-			exit(64);
+			st_usage(stderr, argv[0], 64);
 		}
 	}
-	if (optind != argc) {
-		st_usage(stderr, argv[0]);
-		exit(64);
-	}
+	if (optind != argc)
+		st_usage(stderr, argv[0], 64);
 	return secs;
 }
 
@@ -627,7 +606,7 @@ static bool st_all_ran(struct st_ctx *c)
 	};
 	size_t i;
 
-	for (i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(parts); i++)
 		if (!atomic_load(&c->count[parts[i]]))
 			return false;
 	return !c->ko || atomic_load(&c->count[C_RELOAD]);
@@ -672,7 +651,7 @@ int main(int argc, char **argv)
 	ksft_print_msg("stress: %d s; module reloads: %s\n", secs,
 		       ctx.ko ? ctx.ko : "none (SELFCONN_KO not set)");
 
-	for (r = 0; r < SCT_ARRAY_SIZE(st_roles); r++) {
+	for (r = 0; r < ARRAY_SIZE(st_roles); r++) {
 		if (st_roles[r].fn == st_reloader && !ctx.ko)
 			continue;
 		for (k = 0; k < st_roles[r].n; k++, nth++) {
