@@ -587,7 +587,7 @@ static void selfconn_show_listener(struct seq_file *seq, u16 port,
 {
 	selfconn_show_lead(seq, port, "listener");
 	selfconn_seq_local(seq, &o->row);
-	seq_printf(seq, " backlog=%u accept_queue=%u syn_recv=%d inode=%lu\n",
+	seq_printf(seq, " backlog=%u accept_queue=%u syn_recv=%d inode=%llu\n",
 		   o->backlog, o->accept_queue, o->syn_recv, o->row.ino);
 }
 
@@ -640,7 +640,7 @@ static void selfconn_show_bind_verdict(struct seq_file *seq, const struct selfco
 	if (blocker) {
 		seq_puts(seq, " blocker ");
 		selfconn_seq_local(seq, &blocker->row);
-		seq_printf(seq, " inode=%lu", blocker->row.ino);
+		seq_printf(seq, " inode=%llu", blocker->row.ino);
 	}
 	seq_putc(seq, '\n');
 }
