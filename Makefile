@@ -63,8 +63,11 @@ bench:
 # table and register_net_sysctl()'s are not const (module/compat.h).
 MODULE_SOURCES = $(filter-out %.mod.c,$(wildcard module/*.c)) $(wildcard module/*.h)
 
-checkpatch: ksft-src
-	$(CACHE)/linux-source-6.1/scripts/checkpatch.pl --strict --no-tree \
+# The newest kernel's checkpatch.pl (lane/kernel-fetch.sh --source newest:
+# that kernel's linux-source, extracted once into the machine-wide cache).
+checkpatch:
+	eval "$$(lane/kernel-fetch.sh --source newest)" && \
+	"$$KERNEL_SOURCE/scripts/checkpatch.pl" --strict --no-tree \
 		--ignore EXPORTED_WORLD_WRITABLE,CONST_STRUCT -f $(MODULE_SOURCES)
 
 sparse:

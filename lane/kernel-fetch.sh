@@ -2,7 +2,8 @@
 # Fetch and unpack a Debian kernel (image, modules and headers) into the
 # machine-wide cache, once, and say where it is.
 #
-# Usage: kernel-fetch.sh SERIES    SERIES: 5.10, 6.1, 6.12, 7 or newest
+# Usage: kernel-fetch.sh SERIES            SERIES: 5.10, 6.1, 6.12, 7 or newest
+#        kernel-fetch.sh --source SERIES   the series' linux-source tree only
 #
 # The packages come from the machine's own Debian mirrors (the URIs of
 # /etc/apt/sources.list.d/debian.sources) with another suite, through a
@@ -28,6 +29,9 @@
 #   KERNEL_MODULES    lib/modules/RELEASE (modules decompressed, depmod run)
 #   KERNEL_MAKE_ARGS  extra make arguments that module builds need here
 #   KERNEL_WRAP       a command to run make under (empty: run it directly)
+# With --source: KERNEL_SOURCE, the extracted linux-source-X.Y of the
+# series' newest kernel (sources/linux-source-VERSION/linux-source-X.Y in
+# the cache), for checkpatch.pl and kernel builds; nothing else is fetched.
 #
 # Env: XDG_CACHE_HOME (the cache is $XDG_CACHE_HOME/selfconn, by default
 # ~/.cache/selfconn), KERNEL_FETCH_LISTS_AGE (minutes a package list is
@@ -35,6 +39,11 @@
 set -eu
 
 LANE_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+source_only=
+if [ "${1:-}" = --source ]; then
+	source_only=1
+	shift
+fi
 series=${1:-}
 CACHE_ROOT=${XDG_CACHE_HOME:-$HOME/.cache}/selfconn
 APT_ROOT=$CACHE_ROOT/apt
@@ -51,7 +60,7 @@ case "$series" in
 6.1) groups=(bookworm) ;;
 6.12) groups=(bookworm-backports) ;;
 7 | newest) groups=(trixie-backports sid) ;;
-*) die "usage: kernel-fetch.sh 5.10|6.1|6.12|7|newest" ;;
+*) die "usage: kernel-fetch.sh [--source] 5.10|6.1|6.12|7|newest" ;;
 esac
 case "$series" in
 newest) series_re='[0-9]+\.' ;;
@@ -334,6 +343,36 @@ tools_run_here() {
 	done < <(find -L "$1/scripts" "$1/tools" -type f -perm -u+x 2>/dev/null)
 	return 0
 }
+
+# The linux-source package of the resolved kernel's series (linux-source-X.Y
+# for release X.Y.*), extracted once into sources/linux-source-VERSION/.
+fetch_source() {
+	local xy pkg v dir debs=$APT_ROOT/$group/debs-source
+	xy=$(echo "$release" | sed -E 's/^([0-9]+\.[0-9]+).*/\1/')
+	pkg=linux-source-$xy
+	v=$(pkg_field "$group" "$pkg" Version)
+	[ -n "$v" ] || die "no $pkg in $group"
+	dir=$CACHE_ROOT/sources/$pkg-$v
+	if [ ! -f "$dir/.done" ]; then
+		log "downloading $pkg $v and extracting it (a minute, once)"
+		rm -rf "$dir" "$debs"
+		mkdir -p "$dir" "$debs"
+		(cd "$debs" && group_apt_get "$group" -q download "$pkg" 2>&1 |
+			grep -v 'unsandboxed as root' >&2) || true
+		ls "$debs/${pkg}_"*.deb >/dev/null 2>&1 || die "apt-get download $pkg failed"
+		dpkg-deb -x "$debs/${pkg}_"*.deb "$debs/x"
+		nice -n 19 tar -C "$dir" -xf "$debs/x/usr/src/$pkg.tar.xz"
+		rm -rf "$debs"
+		[ -d "$dir/$pkg" ] || die "$pkg held no $pkg/ tree"
+		touch "$dir/.done"
+	fi
+	printf 'KERNEL_SOURCE=%q\n' "$dir/$pkg"
+}
+
+if [ -n "$source_only" ]; then
+	fetch_source
+	exit 0
+fi
 
 if [ ! -f "$root/.done" ]; then
 	unpack
