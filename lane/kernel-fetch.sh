@@ -299,11 +299,15 @@ unpack() {
 	depmod -b "$root" "$release"
 }
 
-# A chroot of SUITE with COMPILER, make and pahole (and the kbuild tools'
-# libraries), for kernels whose kbuild tools need a newer glibc.
+# A chroot of SUITE with COMPILER, make, pahole and sparse (and the kbuild
+# tools' libraries), for kernels whose kbuild tools need a newer glibc.
+# .done holds the package list: a chroot made with another is made again.
 make_chroot() {
-	local suite=$1 compiler=$2 dir=$CHROOTS/$1-$2 uris extra
-	if [ -f "$dir/.done" ]; then
+	local suite=$1 compiler=$2 dir=$CHROOTS/$1-$2 uris extra include
+	extra=$(pkg_depends "$group" "$(pkg_depends "$group" "$headers_pkg" |
+		grep '^linux-kbuild-' | head -n 1)" | grep -v '^libc6$' | tr '\n' ,)
+	include="${compiler},make,${extra}dwarves,sparse,xz-utils"
+	if [ "$(cat "$dir/.done" 2>/dev/null)" = "$include" ]; then
 		echo "$dir"
 		return 0
 	fi
@@ -313,16 +317,14 @@ make_chroot() {
 	uris=$(host_stanzas | while IFS='|' read -r u s _; do
 		for x in $s; do [ "$x" = "$host_codename" ] && echo "${u%% *}"; done
 	done | head -n 1)
-	extra=$(pkg_depends "$group" "$(pkg_depends "$group" "$headers_pkg" |
-		grep '^linux-kbuild-' | head -n 1)" | grep -v '^libc6$' | tr '\n' ,)
 	log "debootstrap $suite into $dir with $compiler (about 2 minutes and 850 MB, once)"
 	rm -rf "$dir"
 	mkdir -p "$CHROOTS"
 	nice -n 19 debootstrap --variant=minbase \
-		--include="${compiler},make,${extra}dwarves,xz-utils" \
+		--include="$include" \
 		"$suite" "$dir" "$uris" >"$CHROOTS/$suite-$compiler.log" 2>&1 ||
 		die "debootstrap failed: see $CHROOTS/$suite-$compiler.log"
-	touch "$dir/.done"
+	echo "$include" >"$dir/.done"
 	echo "$dir"
 }
 
