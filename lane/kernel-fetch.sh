@@ -317,7 +317,7 @@ make_chroot() {
 	uris=$(host_stanzas | while IFS='|' read -r u s _; do
 		for x in $s; do [ "$x" = "$host_codename" ] && echo "${u%% *}"; done
 	done | head -n 1)
-	log "debootstrap $suite into $dir with $compiler (about 2 minutes and 850 MB, once)"
+	log "debootstrap $suite into $dir with $compiler (about 2 minutes and 520 MB, once)"
 	rm -rf "$dir"
 	mkdir -p "$CHROOTS"
 	nice -n 19 debootstrap --variant=minbase \
@@ -398,9 +398,14 @@ if [ ! -f "$root/.tools" ]; then
 	if tools_run_here "$kdir"; then echo host; else echo chroot; fi >"$root/.tools"
 fi
 if [ "$(cat "$root/.tools")" = chroot ]; then
-	compiler=$(compiler_package)
-	[ -n "$compiler" ] || die "the headers of $release name no compiler"
-	chroot_dir=$(make_chroot "$(build_suite "$group")" "${compiler%-for-host}")
+	# The chroot this kernel was last built in, if it is still there.
+	chroot_dir=$(cat "$root/.chroot" 2>/dev/null) || true
+	if [ -z "$chroot_dir" ] || [ ! -f "$chroot_dir/.done" ]; then
+		compiler=$(compiler_package)
+		[ -n "$compiler" ] || die "the headers of $release name no compiler"
+		chroot_dir=$(make_chroot "$(build_suite "$group")" "${compiler%-for-host}")
+		echo "$chroot_dir" >"$root/.chroot"
+	fi
 	wrap="$LANE_DIR/kchroot.sh $chroot_dir"
 else
 	# The kernel's compiler, if the host lacks it: the host's gcc builds
