@@ -6,6 +6,7 @@
 #   make check           both QEMU lanes (distro kernel and debug kernel)
 #   make stress          selfconn_stress for 60 s on the debug kernel
 #   make check-host      the selftests against the running kernel (root)
+#   make matrix          the module (W=1) against Debian's 5.10, 6.1, 6.12 and newest kernels
 #   make demo            boot a guest, make a self-connect, cat /proc/selfconn
 #   make bench           boot a guest, time ss, /proc/net/tcp and /proc/selfconn (BENCH_ARGS="[--rounds R] N...")
 
@@ -20,7 +21,7 @@ KDIR ?= $(or $(wildcard /lib/modules/$(KVER)/build),\
 CACHE ?= $(CURDIR)/.cache
 KSFT_DIR ?= $(CACHE)/linux-source-6.1/tools/testing/selftests
 
-.PHONY: all module user selftests check stress check-host demo bench clean ksft-src checkpatch sparse
+.PHONY: all module user selftests check stress check-host demo bench clean ksft-src checkpatch sparse matrix
 
 all: module user selftests
 
@@ -69,6 +70,10 @@ checkpatch:
 	eval "$$(lane/kernel-fetch.sh --source newest)" && \
 	"$$KERNEL_SOURCE/scripts/checkpatch.pl" --strict --no-tree \
 		--ignore EXPORTED_WORLD_WRITABLE,CONST_STRUCT -f $(MODULE_SOURCES)
+
+# Each kernel fetched into the machine-wide cache by lane/kernel-fetch.sh.
+matrix:
+	lane/module-matrix.sh
 
 sparse:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) C=2 W=1 modules
