@@ -137,7 +137,7 @@ static inline const struct inet_bind2_bucket *selfconn_sk_tb2(const struct sock 
 {
 #ifdef SELFCONN_HAVE_BHASH2
 	if (sk->sk_state == TCP_TIME_WAIT)
-		return inet_twsk((struct sock *)sk)->tw_tb2;
+		return inet_twsk(sk)->tw_tb2;
 	return inet_csk(sk)->icsk_bind2_hash;
 #else
 	return NULL;
