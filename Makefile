@@ -6,6 +6,7 @@
 #   make check           both QEMU lanes (distro kernel and debug kernel)
 #   make stress          selfconn_stress for 60 s on the debug kernel
 #   make check-host      the selftests against the running kernel (root)
+#   make matrix          the module (W=1) against Debian's 5.10, 6.1, 6.12 and newest kernels
 #   make demo            boot a guest, make a self-connect, cat /proc/selfconn
 #   make bench           boot a guest, time ss, /proc/net/tcp and /proc/selfconn (BENCH_ARGS="[--rounds R] N...")
 
@@ -22,7 +23,7 @@ HOST_SOURCE := /usr/src/linux-source-6.1.tar.xz
 KSFT_SRC = $(shell lane/source-tree.sh $(HOST_SOURCE))
 KSFT_DIR ?= $(KSFT_SRC)/tools/testing/selftests
 
-.PHONY: all module user selftests check stress check-host demo bench clean ksft-src checkpatch sparse
+.PHONY: all module user selftests check stress check-host demo bench clean ksft-src checkpatch sparse matrix
 
 all: module user selftests
 
@@ -59,12 +60,22 @@ bench:
 # /proc/selfconn is mode 0666 on purpose: a read-write descriptor is how an
 # unprivileged reader queries one port; changing shared state checks
 # CAP_NET_ADMIN in the write handler (module/proc.c). checkpatch flags every
-# world-writable file, so that one message is ignored.
+# world-writable file, so that one message is ignored. CONST_STRUCT too: it
+# asks for every struct ctl_table to be const, but the per-namespace copy of
+# the sysctl table is written (.data), and before 6.11 a sysctl handler's
+# table and register_net_sysctl()'s are not const (module/compat.h).
 MODULE_SOURCES = $(filter-out %.mod.c,$(wildcard module/*.c)) $(wildcard module/*.h)
 
-checkpatch: ksft-src
-	$(KSFT_SRC)/scripts/checkpatch.pl --strict --no-tree \
-		--ignore EXPORTED_WORLD_WRITABLE -f $(MODULE_SOURCES)
+# The newest kernel's checkpatch.pl (lane/kernel-fetch.sh --source newest:
+# that kernel's linux-source, extracted once into the machine-wide cache).
+checkpatch:
+	eval "$$(lane/kernel-fetch.sh --source newest)" && \
+	"$$KERNEL_SOURCE/scripts/checkpatch.pl" --strict --no-tree \
+		--ignore EXPORTED_WORLD_WRITABLE,CONST_STRUCT -f $(MODULE_SOURCES)
+
+# Each kernel fetched into the machine-wide cache by lane/kernel-fetch.sh.
+matrix:
+	lane/module-matrix.sh
 
 sparse:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) C=2 W=1 modules

@@ -37,6 +37,8 @@ while IFS= read -r d; do
 	for m in "${mounted[@]}"; do
 		case "$d/" in "$m"/*) continue 2 ;; esac
 	done
+	# Not the host's root, nor the chroot or a directory inside it.
+	[ "$d" != / ] || continue
 	case "$d/" in "$chroot_dir"/*) continue ;; esac
 	mkdir -p "$chroot_dir$d"
 	mount --bind "$d" "$chroot_dir$d"

@@ -3,9 +3,9 @@
 # machine-wide cache, once, and say where it is.
 #
 # Usage: kernel-fetch.sh [--source] SERIES    SERIES: 5.10, 6.1, 6.12, 7 or newest
-#   --source: the series' linux-source package instead (the tarball of the
-#   same version as the kernel): prints KERNEL_RELEASE and
-#   KERNEL_SOURCE_TARBALL only.
+#   --source: the series' linux-source package instead (of the kernel's
+#   own version), its tree extracted once by lane/source-tree.sh: prints
+#   KERNEL_RELEASE, KERNEL_SOURCE_TARBALL and KERNEL_SOURCE (the tree) only.
 #
 # The packages come from the machine's own Debian mirrors (the URIs of
 # /etc/apt/sources.list.d/debian.sources) with another suite, through a
@@ -31,6 +31,9 @@
 #   KERNEL_MODULES    lib/modules/RELEASE (modules decompressed, depmod run)
 #   KERNEL_MAKE_ARGS  extra make arguments that module builds need here
 #   KERNEL_WRAP       a command to run make under (empty: run it directly)
+# With --source: KERNEL_SOURCE, the extracted linux-source-X.Y of the
+# series' newest kernel (sources/linux-source-VERSION/linux-source-X.Y in
+# the cache), for checkpatch.pl and kernel builds; nothing else is fetched.
 #
 # Env: XDG_CACHE_HOME (the cache is $XDG_CACHE_HOME/selfconn, by default
 # ~/.cache/selfconn), KERNEL_FETCH_LISTS_AGE (minutes a package list is
@@ -298,11 +301,15 @@ unpack() {
 	depmod -b "$root" "$release"
 }
 
-# A chroot of SUITE with COMPILER, make and pahole (and the kbuild tools'
-# libraries), for kernels whose kbuild tools need a newer glibc.
+# A chroot of SUITE with COMPILER, make, pahole and sparse (and the kbuild
+# tools' libraries), for kernels whose kbuild tools need a newer glibc.
+# .done holds the package list: a chroot made with another is made again.
 make_chroot() {
-	local suite=$1 compiler=$2 dir=$CHROOTS/$1-$2 uris extra
-	if [ -f "$dir/.done" ]; then
+	local suite=$1 compiler=$2 dir=$CHROOTS/$1-$2 uris extra include
+	extra=$(pkg_depends "$group" "$(pkg_depends "$group" "$headers_pkg" |
+		grep '^linux-kbuild-' | head -n 1)" | grep -v '^libc6$' | tr '\n' ,)
+	include="${compiler},make,${extra}dwarves,sparse,xz-utils"
+	if [ "$(cat "$dir/.done" 2>/dev/null)" = "$include" ]; then
 		echo "$dir"
 		return 0
 	fi
@@ -312,16 +319,14 @@ make_chroot() {
 	uris=$(host_stanzas | while IFS='|' read -r u s _; do
 		for x in $s; do [ "$x" = "$host_codename" ] && echo "${u%% *}"; done
 	done | head -n 1)
-	extra=$(pkg_depends "$group" "$(pkg_depends "$group" "$headers_pkg" |
-		grep '^linux-kbuild-' | head -n 1)" | grep -v '^libc6$' | tr '\n' ,)
-	log "debootstrap $suite into $dir with $compiler (about 2 minutes and 850 MB, once)"
+	log "debootstrap $suite into $dir with $compiler (about 2 minutes and 520 MB, once)"
 	rm -rf "$dir"
 	mkdir -p "$CHROOTS"
 	nice -n 19 debootstrap --variant=minbase \
-		--include="${compiler},make,${extra}dwarves,xz-utils" \
+		--include="$include" \
 		"$suite" "$dir" "$uris" >"$CHROOTS/$suite-$compiler.log" 2>&1 ||
 		die "debootstrap failed: see $CHROOTS/$suite-$compiler.log"
-	touch "$dir/.done"
+	echo "$include" >"$dir/.done"
 	echo "$dir"
 }
 
@@ -345,7 +350,7 @@ tools_run_here() {
 
 # linux-source-X.Y of the same version, unpacked next to the kernel.
 unpack_source() {
-	local dir=$KERNELS/$release-source pkg debs=$APT_ROOT/$group/debs
+	local dir=$KERNELS/$release-source pkg debs=$APT_ROOT/$group/debs tarball
 	pkg=linux-source-$(echo "$version" | cut -d. -f1,2)
 	if [ ! -f "$dir/.done" ]; then
 		rm -rf "$dir" "$debs"
@@ -358,8 +363,10 @@ unpack_source() {
 		rm -rf "$debs"
 		touch "$dir/.done"
 	fi
+	tarball=$(ls "$dir"/usr/src/linux-source-*.tar.xz)
 	printf 'KERNEL_RELEASE=%q\n' "$release"
-	printf 'KERNEL_SOURCE_TARBALL=%q\n' "$(ls "$dir"/usr/src/linux-source-*.tar.xz)"
+	printf 'KERNEL_SOURCE_TARBALL=%q\n' "$tarball"
+	printf 'KERNEL_SOURCE=%q\n' "$("$LANE_DIR/source-tree.sh" "$tarball")"
 }
 
 if [ -n "$want_source" ]; then
@@ -389,9 +396,14 @@ if [ ! -f "$root/.tools" ]; then
 	if tools_run_here "$kdir"; then echo host; else echo chroot; fi >"$root/.tools"
 fi
 if [ "$(cat "$root/.tools")" = chroot ]; then
-	compiler=$(compiler_package)
-	[ -n "$compiler" ] || die "the headers of $release name no compiler"
-	chroot_dir=$(make_chroot "$(build_suite "$group")" "${compiler%-for-host}")
+	# The chroot this kernel was last built in, if it is still there.
+	chroot_dir=$(cat "$root/.chroot" 2>/dev/null) || true
+	if [ -z "$chroot_dir" ] || [ ! -f "$chroot_dir/.done" ]; then
+		compiler=$(compiler_package)
+		[ -n "$compiler" ] || die "the headers of $release name no compiler"
+		chroot_dir=$(make_chroot "$(build_suite "$group")" "${compiler%-for-host}")
+		echo "$chroot_dir" >"$root/.chroot"
+	fi
 	wrap="$LANE_DIR/kchroot.sh $chroot_dir"
 else
 	# The kernel's compiler, if the host lacks it: the host's gcc builds

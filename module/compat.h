@@ -11,11 +11,15 @@
 #ifndef _SELFCONN_COMPAT_H
 #define _SELFCONN_COMPAT_H
 
+#include <linux/slab.h>
 #include <linux/sysctl.h>
+#include <net/inet_connection_sock.h>
 #include <net/inet_hashtables.h>
 #include <net/inet_sock.h>
+#include <net/inet_timewait_sock.h>
 #include <net/net_namespace.h>
 #include <net/sock.h>
+#include <net/tcp_states.h>
 
 #if !IS_ENABLED(CONFIG_IPV6)
 #error "selfconn needs CONFIG_IPV6"
@@ -79,5 +83,101 @@ register_net_sysctl_sz(struct net *net, const char *path,
 #ifndef SYSCTL_USER_TO_KERN
 #define SYSCTL_USER_TO_KERN(dir)	(!!(dir))
 #endif
+
+/* kzalloc_obj(P, gfp): one zeroed object of P's type (7.3 has it, 6.12 not). */
+#ifndef kzalloc_obj
+#define kzalloc_obj(P, gfp)	kzalloc(sizeof(P), gfp)
+#endif
+
+/*
+ * The bind hashes. A port's bind bucket (bhash, tb) and, from 6.1 on, its
+ * (port, address) buckets (bhash2, tb2):
+ *
+ * - 6.8 linked them ("tcp: Link bhash2 to bhash"): every socket bound to
+ *   the port, TIME-WAIT included, is on its tb2's owners, and the tb2
+ *   buckets are on tb->bhash2. This is the model the report is written
+ *   for. Every change to those lists holds the bhash lock, then the bhash2
+ *   lock.
+ * - 6.1 to 6.7: every socket, TIME-WAIT included, is also on tb->owners;
+ *   a tb2 has its full sockets on owners and TIME-WAIT ones on deathrow.
+ * - Before 6.1 there is no bhash2.
+ *
+ * The walks take a callback: @fn(@arg, sk) for each socket.
+ */
+struct inet_bind2_bucket;
+typedef void selfconn_sk_fn(void *arg, struct sock *sk);
+
+#ifdef SELFCONN_HAVE_BHASH2
+#define SELFCONN_KERNEL_HAS_BHASH2	true
+#else
+#define SELFCONN_KERNEL_HAS_BHASH2	false
+#endif
+
+/* Every socket bound to @tb's port; under the port's bhash lock. */
+static inline void selfconn_walk_tb(const struct inet_bind_bucket *tb,
+				    selfconn_sk_fn *fn, void *arg)
+{
+#ifdef SELFCONN_HAVE_BHASH2_IN_BHASH
+	const struct inet_bind2_bucket *tb2;
+	struct sock *sk;
+
+	hlist_for_each_entry(tb2, &tb->bhash2, bhash_node)
+		sk_for_each_bound(sk, &tb2->owners)
+			fn(arg, sk);
+#else
+	struct sock *sk;
+
+	sk_for_each_bound(sk, &tb->owners)
+		fn(arg, sk);
+#endif
+}
+
+/* The bhash2 bucket of a socket on the bind hashes; NULL without bhash2. */
+static inline const struct inet_bind2_bucket *selfconn_sk_tb2(const struct sock *sk)
+{
+#ifdef SELFCONN_HAVE_BHASH2
+	if (sk->sk_state == TCP_TIME_WAIT)
+		return inet_twsk(sk)->tw_tb2;
+	return inet_csk(sk)->icsk_bind2_hash;
+#else
+	return NULL;
+#endif
+}
+
+/*
+ * Every socket of @tb2, full sockets first, then TIME-WAIT: under the
+ * port's bhash lock, this takes @tb2's bhash2 lock (the kernel's order),
+ * found from @rep, a socket of @tb2. Without bhash2, nothing.
+ */
+static inline void selfconn_walk_tb2(struct inet_hashinfo *hinfo,
+				     struct net *net, u16 port,
+				     const struct inet_bind2_bucket *tb2,
+				     const struct sock *rep,
+				     selfconn_sk_fn *fn, void *arg)
+{
+#ifdef SELFCONN_HAVE_BHASH2
+	struct inet_bind_hashbucket *head2 = inet_bhashfn_portaddr(hinfo, rep, net, port);
+	struct sock *sk;
+#ifndef SELFCONN_HAVE_BHASH2_IN_BHASH
+	struct inet_timewait_sock *tw;
+#endif
+
+	spin_lock(&head2->lock);
+#ifdef SELFCONN_HAVE_BHASH2_IN_BHASH
+	sk_for_each_bound(sk, &tb2->owners)
+		if (sk->sk_state != TCP_TIME_WAIT)
+			fn(arg, sk);
+	sk_for_each_bound(sk, &tb2->owners)
+		if (sk->sk_state == TCP_TIME_WAIT)
+			fn(arg, sk);
+#else
+	sk_for_each_bound_bhash2(sk, &tb2->owners)
+		fn(arg, sk);
+	twsk_for_each_bound_bhash2(tw, &tb2->deathrow)
+		fn(arg, (struct sock *)tw);
+#endif
+	spin_unlock(&head2->lock);
+#endif
+}
 
 #endif /* _SELFCONN_COMPAT_H */

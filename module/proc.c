@@ -69,7 +69,7 @@ static void selfconn_show_row(struct seq_file *seq, const struct selfconn_row *r
 {
 	seq_printf(seq, "%s ", selfconn_family_name(row->family));
 	selfconn_seq_addr(seq, row->family, &row->laddr, row->lport);
-	seq_printf(seq, " %s %u %lu ", selfconn_state_name(row->state),
+	seq_printf(seq, " %s %u %llu ", selfconn_state_name(row->state),
 		   selfconn_row_uid(seq, row), row->ino);
 	if (row->timewait)
 		seq_printf(seq, "%lu\n", row->timer_ms);

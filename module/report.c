@@ -5,8 +5,9 @@
  * on either side, and what bind() and connect() would say right now.
  *
  * Everything local to the port is copied from the port's bhash bucket under
- * its lock: every TCP socket holding a local port, timewait included, is an
- * owner there (inet_bind_hash(), inet_twsk_bind_hash()). Only the entries
+ * its lock: every TCP socket holding a local port, timewait included, is
+ * bound there (inet_bind_hash(), inet_twsk_bind_hash()), through its bhash2
+ * bucket since 6.8 (compat.h walks either model). Only the entries
  * whose remote port is P need a walk of the established hash, done once.
  * Every line is printed later from these copies, outside every lock, one
  * seq_file record a line, so a reader's buffer size never causes a second
@@ -71,6 +72,7 @@ struct selfconn_tb {
 
 enum selfconn_line_kind {
 	SELFCONN_LINE_TITLE,
+	SELFCONN_LINE_NO_BHASH2,	/* a kernel before 6.1 */
 	SELFCONN_LINE_BHASH,		/* idx: tbs[] */
 	SELFCONN_LINE_BHASH_NONE,
 	SELFCONN_LINE_OWNER,		/* idx: owners[] */
@@ -180,16 +182,6 @@ static void selfconn_copy_owner(struct selfconn_report *r, struct sock *sk,
 	o->syn_recv = inet_csk_reqsk_queue_len(sk);
 }
 
-static void selfconn_copy_b2_owner(struct selfconn_report *r, struct sock *sk)
-{
-	struct selfconn_row *row;
-
-	row = selfconn_slot(r->b2_owners, &r->nr_b2_owners, r->cap_b2_owners,
-			    sizeof(*row));
-	if (row)
-		selfconn_row_fill(row, sk);
-}
-
 struct selfconn_bhash2_set {
 	const struct inet_bind2_bucket	*tb2[SELFCONN_MAX_BHASH2];
 	struct sock			*rep[SELFCONN_MAX_BHASH2];
@@ -199,10 +191,9 @@ struct selfconn_bhash2_set {
 
 static void selfconn_bhash2_add(struct selfconn_bhash2_set *set, struct sock *sk)
 {
-	const struct inet_bind2_bucket *tb2;
+	const struct inet_bind2_bucket *tb2 = selfconn_sk_tb2(sk);
 	unsigned int i;
 
-	tb2 = selfconn_is_tw(sk) ? inet_twsk(sk)->tw_tb2 : inet_csk(sk)->icsk_bind2_hash;
 	if (!tb2)
 		return;
 	for (i = 0; i < set->nr; i++)
@@ -216,47 +207,69 @@ static void selfconn_bhash2_add(struct selfconn_bhash2_set *set, struct sock *sk
 	set->rep[set->nr++] = sk;
 }
 
+/* What the walks of one bind bucket fill in (compat.h calls back). */
+struct selfconn_walk {
+	struct selfconn_report		*r;
+	const struct inet_bind_bucket	*tb;
+	struct selfconn_bhash2_set	set;
+	bool				listener;
+	unsigned int			owners;
+	unsigned int			timewait;
+};
+
+static void selfconn_walk_listener(void *arg, struct sock *sk)
+{
+	struct selfconn_walk *w = arg;
+
+	if (sk->sk_state == TCP_LISTEN)
+		w->listener = true;
+}
+
+static void selfconn_walk_owner(void *arg, struct sock *sk)
+{
+	struct selfconn_walk *w = arg;
+
+	selfconn_copy_owner(w->r, sk, w->tb, w->listener);
+	selfconn_bhash2_add(&w->set, sk);
+}
+
+static void selfconn_walk_b2_owner(void *arg, struct sock *sk)
+{
+	struct selfconn_walk *w = arg;
+	struct selfconn_report *r = w->r;
+	struct selfconn_row *row;
+
+	if (selfconn_is_tw(sk))
+		w->timewait++;
+	else
+		w->owners++;
+	row = selfconn_slot(r->b2_owners, &r->nr_b2_owners, r->cap_b2_owners,
+			    sizeof(*row));
+	if (row)
+		selfconn_row_fill(row, sk);
+}
+
 /* Inside the port's bhash lock, which every bhash2 change also takes. */
-static void selfconn_copy_bhash2(struct selfconn_report *r, struct net *net,
+static void selfconn_copy_bhash2(struct selfconn_walk *w, struct net *net,
 				 struct inet_hashinfo *hinfo,
-				 struct inet_bind_hashbucket *head,
 				 const struct inet_bind2_bucket *tb2, struct sock *rep)
 {
-	struct inet_bind_hashbucket *head2 = inet_bhashfn_portaddr(hinfo, rep, net, r->port);
-	unsigned int first = r->nr_b2_owners, owners = 0, tws = 0;
-	struct inet_timewait_sock *tw;
+	struct selfconn_report *r = w->r;
+	unsigned int first = r->nr_b2_owners;
 	struct selfconn_b2 *b2;
-	struct sock *sk;
 
-	lockdep_assert_held(&head->lock);
-	spin_lock(&head2->lock);
-	sk_for_each_bound_bhash2(sk, &tb2->owners) {
-		selfconn_copy_b2_owner(r, sk);
-		owners++;
-	}
-	twsk_for_each_bound_bhash2(tw, &tb2->deathrow) {
-		selfconn_copy_b2_owner(r, (struct sock *)tw);
-		tws++;
-	}
-	spin_unlock(&head2->lock);
+	w->owners = 0;
+	w->timewait = 0;
+	selfconn_walk_tb2(hinfo, net, r->port, tb2, rep,
+			  selfconn_walk_b2_owner, w);
 
 	b2 = selfconn_slot(r->b2s, &r->nr_b2s, r->cap_b2s, sizeof(*b2));
 	if (!b2)
 		return;
 	selfconn_row_fill(&b2->addr, rep);
 	b2->first = first;
-	b2->owners = owners;
-	b2->timewait = tws;
-}
-
-static bool selfconn_has_listener(const struct inet_bind_bucket *tb)
-{
-	struct sock *sk;
-
-	sk_for_each_bound(sk, &tb->owners)
-		if (sk->sk_state == TCP_LISTEN)
-			return true;
-	return false;
+	b2->owners = w->owners;
+	b2->timewait = w->timewait;
 }
 
 static void selfconn_copy_tb(struct selfconn_report *r, struct net *net,
@@ -265,19 +278,14 @@ static void selfconn_copy_tb(struct selfconn_report *r, struct net *net,
 			     const struct inet_bind_bucket *tb)
 {
 	unsigned int first_owner = r->nr_owners, first_b2 = r->nr_b2s, i;
-	struct selfconn_bhash2_set set = {};
+	struct selfconn_walk w = { .r = r, .tb = tb };
 	struct selfconn_tb *t;
-	struct sock *sk;
-	bool listener;
 
 	lockdep_assert_held(&head->lock);
-	listener = selfconn_has_listener(tb);
-	sk_for_each_bound(sk, &tb->owners) {
-		selfconn_copy_owner(r, sk, tb, listener);
-		selfconn_bhash2_add(&set, sk);
-	}
-	for (i = 0; i < set.nr; i++)
-		selfconn_copy_bhash2(r, net, hinfo, head, set.tb2[i], set.rep[i]);
+	selfconn_walk_tb(tb, selfconn_walk_listener, &w);
+	selfconn_walk_tb(tb, selfconn_walk_owner, &w);
+	for (i = 0; i < w.set.nr; i++)
+		selfconn_copy_bhash2(&w, net, hinfo, w.set.tb2[i], w.set.rep[i]);
 
 	t = selfconn_slot(r->tbs, &r->nr_tbs, r->cap_tbs, sizeof(*t));
 	if (!t)
@@ -288,8 +296,8 @@ static void selfconn_copy_tb(struct selfconn_report *r, struct net *net,
 	t->first_owner = first_owner;
 	t->nr_owners = r->nr_owners - first_owner;
 	t->first_b2 = first_b2;
-	t->nr_b2 = set.nr;
-	t->b2_truncated = set.truncated;
+	t->nr_b2 = w.set.nr;
+	t->b2_truncated = w.set.truncated;
 }
 
 static bool selfconn_local_fits(const struct selfconn_report *r)
@@ -302,8 +310,8 @@ static bool selfconn_local_fits(const struct selfconn_report *r)
 static bool selfconn_copy_local(struct selfconn_report *r, struct net *net)
 {
 	struct inet_hashinfo *hinfo = selfconn_tcp_hashinfo(net);
-	const struct inet_bind_bucket *tb;
 	struct inet_bind_hashbucket *head;
+	struct inet_bind_bucket *tb;
 
 	r->nr_tbs = 0;
 	r->nr_owners = 0;
@@ -477,6 +485,8 @@ static void selfconn_layout(struct selfconn_report *r)
 
 	r->nr_lines = 0;
 	selfconn_add_line(r, SELFCONN_LINE_TITLE, 0);
+	if (!SELFCONN_KERNEL_HAS_BHASH2)
+		selfconn_add_line(r, SELFCONN_LINE_NO_BHASH2, 0);
 	for (i = 0; i < r->nr_tbs; i++)
 		selfconn_layout_tb(r, i);
 	if (!r->nr_tbs) {
@@ -519,7 +529,7 @@ struct selfconn_report *selfconn_report_take(struct net *net, u16 port)
 	struct selfconn_report *r;
 	int err;
 
-	r = kzalloc(sizeof(*r), GFP_KERNEL_ACCOUNT);
+	r = kzalloc_obj(*r, GFP_KERNEL_ACCOUNT);
 	if (!r)
 		return ERR_PTR(-ENOMEM);
 	r->port = port;
@@ -577,7 +587,7 @@ static void selfconn_show_listener(struct seq_file *seq, u16 port,
 {
 	selfconn_show_lead(seq, port, "listener");
 	selfconn_seq_local(seq, &o->row);
-	seq_printf(seq, " backlog=%u accept_queue=%u syn_recv=%d inode=%lu\n",
+	seq_printf(seq, " backlog=%u accept_queue=%u syn_recv=%d inode=%llu\n",
 		   o->backlog, o->accept_queue, o->syn_recv, o->row.ino);
 }
 
@@ -630,7 +640,7 @@ static void selfconn_show_bind_verdict(struct seq_file *seq, const struct selfco
 	if (blocker) {
 		seq_puts(seq, " blocker ");
 		selfconn_seq_local(seq, &blocker->row);
-		seq_printf(seq, " inode=%lu", blocker->row.ino);
+		seq_printf(seq, " inode=%llu", blocker->row.ino);
 	}
 	seq_putc(seq, '\n');
 }
@@ -654,6 +664,9 @@ void selfconn_report_show_line(struct seq_file *seq, const struct selfconn_repor
 	switch (l->kind) {
 	case SELFCONN_LINE_TITLE:
 		seq_printf(seq, "# port %u\n", port);
+		break;
+	case SELFCONN_LINE_NO_BHASH2:
+		seq_printf(seq, "port %u bhash2 none reason=no-bhash2-in-this-kernel\n", port);
 		break;
 	case SELFCONN_LINE_BHASH:
 		t = &r->tbs[l->idx];

@@ -17,7 +17,7 @@ struct selfconn_row {
 	struct in6_addr	laddr;		/* IPv4 in s6_addr32[3] */
 	struct in6_addr	raddr;
 	kuid_t		uid;
-	unsigned long	ino;		/* 0: timewait or request sock */
+	u64		ino;		/* 0: timewait or request sock */
 	unsigned long	timer_ms;	/* timewait only: time left */
 	u16		lport;		/* host order */
 	u16		rport;
