@@ -72,13 +72,13 @@ struct selfconn_tb {
 
 enum selfconn_line_kind {
 	SELFCONN_LINE_TITLE,
-	SELFCONN_LINE_NO_BHASH2,	/* a kernel before 6.1 */
 	SELFCONN_LINE_BHASH,		/* idx: tbs[] */
 	SELFCONN_LINE_BHASH_NONE,
 	SELFCONN_LINE_OWNER,		/* idx: owners[] */
 	SELFCONN_LINE_BHASH2,		/* idx: b2s[] */
 	SELFCONN_LINE_BHASH2_OWNER,	/* idx: b2_owners[] */
 	SELFCONN_LINE_BHASH2_TRUNCATED,
+	SELFCONN_LINE_NO_BHASH2,	/* a kernel before 6.1 */
 	SELFCONN_LINE_LISTENER,		/* idx: owners[] */
 	SELFCONN_LINE_EHASH_LOCAL,	/* idx: owners[] */
 	SELFCONN_LINE_VERDICT_BIND,	/* idx: tbs[] or SELFCONN_NO_BUCKET */
@@ -461,6 +461,8 @@ static void selfconn_layout_tb(struct selfconn_report *r, u32 tb)
 	selfconn_add_line(r, SELFCONN_LINE_BHASH, tb);
 	for (i = t->first_owner; i < t->first_owner + t->nr_owners; i++)
 		selfconn_add_line(r, SELFCONN_LINE_OWNER, i);
+	if (!SELFCONN_KERNEL_HAS_BHASH2)
+		selfconn_add_line(r, SELFCONN_LINE_NO_BHASH2, tb);
 	for (i = t->first_b2; i < t->first_b2 + t->nr_b2; i++) {
 		b2 = &r->b2s[i];
 		selfconn_add_line(r, SELFCONN_LINE_BHASH2, i);
@@ -485,8 +487,6 @@ static void selfconn_layout(struct selfconn_report *r)
 
 	r->nr_lines = 0;
 	selfconn_add_line(r, SELFCONN_LINE_TITLE, 0);
-	if (!SELFCONN_KERNEL_HAS_BHASH2)
-		selfconn_add_line(r, SELFCONN_LINE_NO_BHASH2, 0);
 	for (i = 0; i < r->nr_tbs; i++)
 		selfconn_layout_tb(r, i);
 	if (!r->nr_tbs) {

@@ -29,6 +29,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -704,6 +705,43 @@ static inline unsigned long sct_taint(void)
 	long v = sct_read_long("/proc/sys/kernel/tainted");
 
 	return v > 0 ? (unsigned long)v : 0;
+}
+
+/*
+ * Whether the running kernel's release is MAJOR.MINOR or later: for tests
+ * whose expected values follow a change of the kernel's own rules (the
+ * module's code probes features instead, see module/compat.h).
+ */
+static inline bool sct_kernel_at_least(int major, int minor)
+{
+	struct utsname u;
+	int ma = 0, mi = 0;
+
+	if (uname(&u) || sscanf(u.release, "%d.%d", &ma, &mi) != 2)
+		return false;
+	return ma > major || (ma == major && mi >= minor);
+}
+
+/*
+ * The uid /proc/net/tcp (tcp6 for AF_INET6) shows for the socket with
+ * local port LPORT and remote port RPORT, or -1: what the kernel itself
+ * prints as a socket's owner.
+ */
+static inline long sct_proc_net_tcp_uid(int family, int lport, int rport)
+{
+	FILE *f = fopen(family == AF_INET6 ? "/proc/net/tcp6" : "/proc/net/tcp", "r");
+	unsigned int lp, rp, uid;
+	long found = -1;
+	char line[512];
+
+	if (!f)
+		return -1;
+	while (found < 0 && fgets(line, sizeof(line), f))
+		if (sscanf(line, " %*d: %*[0-9A-Fa-f]:%x %*[0-9A-Fa-f]:%x %*x %*x:%*x %*x:%*x %*x %u",
+			   &lp, &rp, &uid) == 3 && (int)lp == lport && (int)rp == rport)
+			found = uid;
+	fclose(f);
+	return found;
 }
 
 /* Why a test that needs root (and ipv6: IPv6) cannot run, or NULL. */
