@@ -1042,18 +1042,21 @@ TEST_F_TIMEOUT(verdict, connect_then_bind_reuseaddr, SCT_TIMEOUT)
  * Only the connect()ed socket is left: from 6.18 (and 6.17.8) the kernel
  * gives such a bucket back to connect() when the last bind() owner leaves
  * (inet_bind_bucket_destroy(), "tcp: Update bind bucket state on port
- * release"): fastreuse -1 again; before, it stays a bucket made by bind().
+ * release"): fastreuse and fastreuseport -1 again; before, the bind()
+ * left its marks (fastreuseport 0) and the bucket stays bind()'s.
  * The verdict follows what the bucket says, and the real connect() agrees.
  */
 TEST_F_TIMEOUT(verdict, connect_after_closed_bind, SCT_TIMEOUT)
 {
+	const struct sct_line *b;
 	struct sct_file f = {};
 	bool given_back;
 
 	pr_autobind_setup(_metadata, variant->family, variant->addr, SCT_REUSEADDR);
 	close(sct_t_bound(_metadata, variant->family, variant->bind, PR_PORT, SCT_REUSEADDR));
-	given_back = !strcmp(sct_kv(pr_section(pr_query(_metadata, PR_PORT, &f), "bhash"),
-				    "fastreuse"), "-1");
+	b = pr_section(pr_query(_metadata, PR_PORT, &f), "bhash");
+	given_back = !strcmp(sct_kv(b, "fastreuse"), "-1") &&
+		     !strcmp(sct_kv(b, "fastreuseport"), "-1");
 	sct_file_free(&f);
 	TH_LOG("the bucket %s", given_back ? "is connect()'s again" : "stays bind()'s");
 	if (given_back)
