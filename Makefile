@@ -77,8 +77,9 @@ checkpatch:
 matrix:
 	lane/module-matrix.sh
 
+# sparse (C=2) and W=1 on every kernel of the matrix.
 sparse:
-	$(MAKE) -C $(KDIR) M=$(CURDIR) C=2 W=1 modules
+	MATRIX_MAKE_ARGS=C=2 lane/module-matrix.sh
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean

@@ -330,6 +330,30 @@ make_chroot() {
 	echo "$dir"
 }
 
+# A sparse that parses __typeof_unqual__ in the chroot: from 6.14 kbuild's
+# checker-valid.sh refuses a checker that does not (C=2 then stops), and
+# trixie's sparse 0.6.4 does not; sid's (0.6.5~rc1) does, and needs only
+# the C library, so it goes to the chroot's /usr/local/bin, first in PATH.
+chroot_sparse() {
+	local dir=$1 debs=$APT_ROOT/sid/debs-sparse t=/tmp/typeof-unqual.c
+	echo 'static int u(const int *q) { __typeof_unqual__(*q) v = *q; return v; }' >"$dir$t"
+	# sparse exits 0 after an error: checker-valid.sh reads its output too.
+	if ! chroot "$dir" sparse "$t" 2>&1 | grep -q error; then
+		return 0
+	fi
+	update_group sid
+	rm -rf "$debs"
+	mkdir -p "$debs"
+	(cd "$debs" && group_apt_get sid -q download sparse 2>&1 |
+		grep -v 'unsandboxed as root' >&2) || true
+	ls "$debs"/sparse_*.deb >/dev/null 2>&1 || die "apt-get download sparse (sid) failed"
+	dpkg-deb -x "$debs"/sparse_*.deb "$debs/x"
+	install -m 755 "$debs/x/usr/bin/sparse" "$dir/usr/local/bin/sparse"
+	rm -rf "$debs"
+	! chroot "$dir" sparse "$t" 2>&1 | grep -q error ||
+		log "sparse in $dir cannot check this kernel (__typeof_unqual__)"
+}
+
 # Whether the headers' kbuild tools (modpost, objtool, resolve_btfids and
 # the real binaries behind Debian's wrappers) load with this host's C
 # library: ldd says which GLIBC_ version one lacks, without running it.
@@ -381,6 +405,14 @@ fi
 
 kdir=$root/usr/src/linux-headers-$release
 [ -d "$kdir" ] || die "no $kdir"
+# The headers' Makefile runs scripts/checker-valid.sh for C=1/C=2, which
+# the package leaves out: lane/checker-valid.sh stands in for it.
+for common in "$root"/usr/src/linux-headers-*-common; do
+	if grep -qs 'scripts/checker-valid.sh' "$common/Makefile" &&
+		[ ! -e "$common/scripts/checker-valid.sh" ]; then
+		install -m 755 "$LANE_DIR/checker-valid.sh" "$common/scripts/checker-valid.sh"
+	fi
+done
 modules=$root/lib/modules/$release
 [ -d "$modules" ] || die "no $modules"
 # 7.x's linux-binary-* puts the image in the modules directory.
@@ -404,6 +436,7 @@ if [ "$(cat "$root/.tools")" = chroot ]; then
 		chroot_dir=$(make_chroot "$(build_suite "$group")" "${compiler%-for-host}")
 		echo "$chroot_dir" >"$root/.chroot"
 	fi
+	chroot_sparse "$chroot_dir"
 	wrap="$LANE_DIR/kchroot.sh $chroot_dir"
 else
 	# The kernel's compiler, if the host lacks it: the host's gcc builds
