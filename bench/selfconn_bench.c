@@ -7,7 +7,7 @@
  * loopback TCP sockets: a busy port (a listener with N/20 clients, each
  * accepted: N/10 sockets), a quiet port (a listener alone), four
  * self-connects, and connections to other listeners for the rest. Then it
- * times, as the median of ROUNDS runs after one untimed run:
+ * times, as the median of ROUNDS runs:
  *
  *   ss -tan                      ss -tan '( sport = :BUSY )'
  *   cat /proc/net/tcp            /proc/selfconn with 4 KiB and 1 MiB reads
@@ -291,28 +291,19 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/*
- * One untimed round first (it warms caches and QEMU's translated code),
- * then ROUNDS rounds of every case in turn, so that a change in the host's
- * load falls on all the cases of a round alike.
- */
 static void measure(struct bench_size *s, int rounds)
 {
-	double t[NR_CASES][MAX_ROUNDS], start;
+	double t[MAX_ROUNDS], start;
 	int c, r;
 
-	for (c = 0; c < NR_CASES; c++)
-		run_case(c);
-	for (r = 0; r < rounds; r++) {
-		for (c = 0; c < NR_CASES; c++) {
+	for (c = 0; c < NR_CASES; c++) {
+		for (r = 0; r < rounds; r++) {
 			start = now_ms();
 			s->bytes[c] = run_case(c);
-			t[c][r] = now_ms() - start;
+			t[r] = now_ms() - start;
 		}
-	}
-	for (c = 0; c < NR_CASES; c++) {
-		qsort(t[c], rounds, sizeof(t[c][0]), cmp_double);
-		s->ms[c] = t[c][rounds / 2];
+		qsort(t, rounds, sizeof(t[0]), cmp_double);
+		s->ms[c] = t[rounds / 2];
 		fprintf(stderr, "# %d sockets: %s %.1f ms\n", s->sockets, case_names[c], s->ms[c]);
 	}
 }
