@@ -9,6 +9,8 @@
 #   make matrix          the module (W=1) against Debian's 5.10, 6.1, 6.12 and newest kernels
 #   make demo            boot a guest, make a self-connect, cat /proc/selfconn
 #   make bench           boot a guest, time ss, /proc/net/tcp and /proc/selfconn (BENCH_ARGS="[--rounds R] N...")
+#   make install         the module (updates/, depmod), the companion, its man page
+#                        and bash completion (DESTDIR, PREFIX); make uninstall
 
 # The running kernel's build tree; on a host without one (no module support),
 # the newest installed Debian linux-headers-*-amd64.
@@ -23,7 +25,18 @@ HOST_SOURCE := /usr/src/linux-source-6.1.tar.xz
 KSFT_SRC = $(shell lane/source-tree.sh $(HOST_SOURCE))
 KSFT_DIR ?= $(KSFT_SRC)/tools/testing/selftests
 
+# make install: the module into /lib/modules/$(KVER)/updates through
+# kbuild's modules_install, then depmod, so that modprobe finds it; the
+# companion through user/Makefile. DESTDIR and PREFIX as usual; with
+# DESTDIR (a staging tree) depmod is left to whoever installs from it.
+# The release KDIR builds for (Debian's include/config/kernel.release holds
+# the upstream version, UTS_RELEASE the package's release).
+KVER_BUILD = $(shell sed -n 's/^\#define UTS_RELEASE "\(.*\)"/\1/p' \
+	$(KDIR)/include/generated/utsrelease.h 2>/dev/null)
+MODULE_DEST = $(DESTDIR)/lib/modules/$(KVER_BUILD)/updates/selfconn.ko
+
 .PHONY: all module user selftests check stress check-host demo bench clean ksft-src checkpatch sparse matrix
+.PHONY: install uninstall install-module uninstall-module
 
 all: module user selftests
 
@@ -80,6 +93,25 @@ matrix:
 # sparse (C=2) and W=1 on every kernel of the matrix.
 sparse:
 	MATRIX_MAKE_ARGS=C=2 lane/module-matrix.sh
+
+install: install-module
+	$(MAKE) -C user install
+
+uninstall: uninstall-module
+	$(MAKE) -C user uninstall
+
+# Built with M=module/ so that it lands as updates/selfconn.ko. Unsigned:
+# a distribution's headers carry no signing key (DKMS signs with its own).
+install-module:
+	@test -n "$(KVER_BUILD)" || { echo "no kernel build tree: install linux-headers-amd64 or pass KDIR=" >&2; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/module W=1 modules
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/module INSTALL_MOD_PATH=$(DESTDIR) INSTALL_MOD_DIR=updates \
+		CONFIG_MODULE_SIG_ALL= modules_install
+	$(if $(DESTDIR),,depmod $(KVER_BUILD))
+
+uninstall-module:
+	rm -f $(MODULE_DEST)
+	$(if $(DESTDIR),,depmod $(KVER_BUILD))
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
