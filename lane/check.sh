@@ -5,6 +5,7 @@
 # lane). Logs: .cache/lanes/<lane>/.
 # Before the lanes, the host unit tests of the companion (make -C user test).
 # Env: LANES="distro debug", KERNELS="5.10 6.1 6.12 7" (the distro lanes),
+# DKMS_KERNELS="6.1 7" (their modules built through DKMS),
 # DEBUG_KERNEL (the debug kernel's series: 6.12), MAX_GUESTS (guests at
 # once, 2), GUEST_TIMEOUT (s, per guest, default 900),
 # TEST_TIMEOUT (s, per test program in the guest; default: timeout= in
@@ -244,6 +245,9 @@ initramfs() {
 # into the machine-wide cache by lane/kernel-fetch.sh. Each lane's files
 # are in .cache/lanes/SERIES; its summary names the kernel's release.
 KERNELS=${KERNELS:-5.10 6.1 6.12 7}
+# The series whose lane boots the module that Debian's dkms built, signed
+# and installed from dkms.conf (lane/dkms.sh); the others', kbuild's.
+DKMS_KERNELS=${DKMS_KERNELS-6.1 7}
 
 lane_kernel_prepare() {
 	local series=$1 dir=$CACHE/lanes/$1
@@ -252,9 +256,18 @@ lane_kernel_prepare() {
 		build_failed "Debian kernel $series (lane/kernel-fetch.sh)"
 	echo "$KERNEL_RELEASE" >"$dir/release"
 	echo "$KERNEL_VMLINUZ" >"$dir/vmlinuz"
-	timed "module for $KERNEL_RELEASE" build_module "$KERNEL_KDIR" "$dir/selfconn.ko" \
-		"$KERNEL_WRAP" "$KERNEL_MAKE_ARGS" >"$dir/build.log" 2>&1 ||
-		{ cat "$dir/build.log"; build_failed "module build for $KERNEL_RELEASE"; }
+	if [[ " $DKMS_KERNELS " == *" $series "* ]]; then
+		# shellcheck disable=SC2086 # KERNEL_WRAP: a command and its argument
+		timed "module for $KERNEL_RELEASE through DKMS (lane/dkms.sh)" \
+			$KERNEL_WRAP lane/dkms.sh "$dir/dkms" "$KERNEL_RELEASE" "$KERNEL_KDIR" \
+			"$dir/selfconn.ko" >"$dir/build.log" 2>&1 ||
+			{ cat "$dir/build.log"; build_failed "DKMS for $KERNEL_RELEASE"; }
+		grep '^dkms: ' "$dir/build.log"
+	else
+		timed "module for $KERNEL_RELEASE" build_module "$KERNEL_KDIR" "$dir/selfconn.ko" \
+			"$KERNEL_WRAP" "$KERNEL_MAKE_ARGS" >"$dir/build.log" 2>&1 ||
+			{ cat "$dir/build.log"; build_failed "module build for $KERNEL_RELEASE"; }
+	fi
 	initramfs "$dir/initramfs.cpio.gz" "" --ko "$dir/selfconn.ko" --kver "$KERNEL_RELEASE" \
 		--modules-root "${KERNEL_MODULES%/lib/modules/*}" ||
 		build_failed "initramfs for $KERNEL_RELEASE"

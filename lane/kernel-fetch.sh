@@ -308,7 +308,7 @@ make_chroot() {
 	local suite=$1 compiler=$2 dir=$CHROOTS/$1-$2 uris extra include
 	extra=$(pkg_depends "$group" "$(pkg_depends "$group" "$headers_pkg" |
 		grep '^linux-kbuild-' | head -n 1)" | grep -v '^libc6$' | tr '\n' ,)
-	include="${compiler},make,${extra}dwarves,sparse,xz-utils"
+	include="${compiler},make,${extra}dwarves,sparse,xz-utils,dkms,kmod,openssl"
 	if [ "$(cat "$dir/.done" 2>/dev/null)" = "$include" ]; then
 		echo "$dir"
 		return 0
@@ -428,14 +428,10 @@ if [ ! -f "$root/.tools" ]; then
 	if tools_run_here "$kdir"; then echo host; else echo chroot; fi >"$root/.tools"
 fi
 if [ "$(cat "$root/.tools")" = chroot ]; then
-	# The chroot this kernel was last built in, if it is still there.
-	chroot_dir=$(cat "$root/.chroot" 2>/dev/null) || true
-	if [ -z "$chroot_dir" ] || [ ! -f "$chroot_dir/.done" ]; then
-		compiler=$(compiler_package)
-		[ -n "$compiler" ] || die "the headers of $release name no compiler"
-		chroot_dir=$(make_chroot "$(build_suite "$group")" "${compiler%-for-host}")
-		echo "$chroot_dir" >"$root/.chroot"
-	fi
+	# make_chroot makes it again when its package list changed.
+	compiler=$(compiler_package)
+	[ -n "$compiler" ] || die "the headers of $release name no compiler"
+	chroot_dir=$(make_chroot "$(build_suite "$group")" "${compiler%-for-host}")
 	chroot_sparse "$chroot_dir"
 	wrap="$LANE_DIR/kchroot.sh $chroot_dir"
 else
