@@ -378,7 +378,7 @@ unpack_source() {
 	pkg=linux-source-$(echo "$version" | cut -d. -f1,2)
 	if [ ! -f "$dir/.done" ]; then
 		rm -rf "$dir" "$debs"
-		mkdir -p "$debs"
+		mkdir -p "$debs" "$dir"
 		log "downloading $pkg=$version"
 		(cd "$debs" && group_apt_get "$group" -q download "$pkg=$version" 2>&1 |
 			grep -v 'unsandboxed as root' >&2) || true

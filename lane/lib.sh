@@ -37,8 +37,10 @@ source_tarball() {
 		echo "$HOST_SOURCE"
 		return
 	fi
-	local KERNEL_SOURCE_TARBALL=''
-	eval "$("$LANE_DIR/kernel-fetch.sh" --source "$1")" || return 1
+	local KERNEL_SOURCE_TARBALL='' out
+	out=$("$LANE_DIR/kernel-fetch.sh" --source "$1") || return 1
+	eval "$out"
+	[ -f "$KERNEL_SOURCE_TARBALL" ] || return 1
 	echo "$KERNEL_SOURCE_TARBALL"
 }
 
