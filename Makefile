@@ -36,7 +36,13 @@ KVER_BUILD = $(shell sed -n 's/^\#define UTS_RELEASE "\(.*\)"/\1/p' \
 MODULE_DEST = $(DESTDIR)/lib/modules/$(KVER_BUILD)/updates/selfconn.ko
 
 .PHONY: all module user selftests check stress check-host demo bench clean ksft-src checkpatch sparse matrix
-.PHONY: install uninstall install-module uninstall-module
+.PHONY: install uninstall install-module uninstall-module install-dkms-src
+
+# The module's source tree as DKMS, the packages and the lanes take it:
+# Kbuild, VERSION, dkms.conf and module/ without what a build made.
+VERSION_STR := $(shell cat VERSION)
+DKMS_SRC ?= $(DESTDIR)/usr/src/selfconn-$(VERSION_STR)
+MODULE_SRC_FILES = module/Kbuild $(filter-out %.mod.c,$(wildcard module/*.c)) $(wildcard module/*.h)
 
 all: module user selftests
 
@@ -77,7 +83,7 @@ bench:
 # asks for every struct ctl_table to be const, but the per-namespace copy of
 # the sysctl table is written (.data), and before 6.11 a sysctl handler's
 # table and register_net_sysctl()'s are not const (module/compat.h).
-MODULE_SOURCES = $(filter-out %.mod.c,$(wildcard module/*.c)) $(wildcard module/*.h)
+MODULE_SOURCES = $(filter-out module/Kbuild,$(MODULE_SRC_FILES))
 
 # The newest kernel's checkpatch.pl (lane/kernel-fetch.sh --source newest:
 # that kernel's linux-source, extracted once into the machine-wide cache).
@@ -108,6 +114,11 @@ install-module:
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/module INSTALL_MOD_PATH=$(DESTDIR) INSTALL_MOD_DIR=updates \
 		CONFIG_MODULE_SIG_ALL= modules_install
 	$(if $(DESTDIR),,depmod $(KVER_BUILD))
+
+install-dkms-src:
+	install -d $(DKMS_SRC)/module
+	install -m 644 Kbuild VERSION dkms.conf $(DKMS_SRC)/
+	install -m 644 $(MODULE_SRC_FILES) $(DKMS_SRC)/module/
 
 uninstall-module:
 	rm -f $(MODULE_DEST)

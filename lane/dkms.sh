@@ -17,10 +17,8 @@ grep -qx "PACKAGE_VERSION=\"$version\"" "$root/dkms.conf" ||
 	fail "dkms.conf's PACKAGE_VERSION is not VERSION's $version"
 rm -rf "$dir"
 src=$dir/src/selfconn-$version
-mkdir -p "$src/module" "$dir/dkms" "$dir/install/$release"
-cp "$root/Kbuild" "$root/VERSION" "$root/dkms.conf" "$src/"
-cp "$root/module/Kbuild" "$root"/module/*.[ch] "$src/module/"
-rm -f "$src"/module/*.mod.c
+mkdir -p "$dir/dkms" "$dir/install/$release"
+make -s -C "$root" install-dkms-src DKMS_SRC="$src"
 # depmod would run on the machine's /lib/modules/RELEASE, not the tree's.
 trees=(--sourcetree "$dir/src" --dkmstree "$dir/dkms" --installtree "$dir/install" --no-depmod)
 mod=(-m selfconn -v "$version")

@@ -60,10 +60,7 @@ build_module() {
 	local kdir=$1 dest=$2 wrap=${3:-} make_args=${4:-} src
 	src=$(dirname "$dest")/src
 	rm -rf "$src"
-	mkdir -p "$src/module" || return 1
-	cp "$ROOT/Kbuild" "$ROOT/VERSION" "$src/" || return 1
-	cp "$ROOT/module/Kbuild" "$ROOT"/module/*.[ch] "$src/module/" || return 1
-	rm -f "$src"/module/*.mod.c
+	make -s -C "$ROOT" install-dkms-src DKMS_SRC="$src" || return 1
 	# shellcheck disable=SC2086 # word lists by design
 	$wrap make -C "$kdir" M="$src" W=1 $make_args modules || return 1
 	cp "$src/module/selfconn.ko" "$dest" || return 1
