@@ -12,7 +12,7 @@ kernel_build=(linux-source-6.1 bc flex bison libelf-dev libssl-dev xz-utils)
 kernels=(dwarves debootstrap xz-utils kmod make gcc)
 lanes=(
 	qemu-system-x86 linux-headers-amd64 busybox-static
-	cpio kmod ncat iproute2 sparse dkms
+	cpio kmod ncat iproute2 sparse dkms procps
 )
 
 case "${1:-all}" in

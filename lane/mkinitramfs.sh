@@ -21,7 +21,10 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 : "${LANE_MODULES:=veth sch_netem inet_diag tcp_diag udp_diag}"
-host_bins=(/usr/bin/ncat /usr/sbin/ip /usr/sbin/tc /usr/bin/ss /usr/bin/bash /usr/sbin/modinfo)
+# kmod's modinfo, modprobe and depmod (each a copy of kmod, which acts on
+# its name) and procps' sysctl: selfconn_policy.sh tests with the real tools.
+host_bins=(/usr/bin/ncat /usr/sbin/ip /usr/sbin/tc /usr/bin/ss /usr/bin/bash /usr/sbin/modinfo
+	/usr/sbin/modprobe /usr/sbin/depmod /usr/sbin/sysctl)
 
 ko='' user='' bins=() tests='' ksft_dir='' kver='' modules_root=/ demo='' test_timeout=300 out='' only='' stress_seconds=''
 root=
@@ -198,6 +201,7 @@ main() {
 	add_base
 	add_host_tools
 	[ -n "$ko" ] && install -m 644 "$ko" "$root/selfconn/selfconn.ko"
+	cp -r "$here/../policy" "$root/selfconn/policy"
 	if [ -n "$user" ] && [ -x "$user" ]; then
 		add_binary "$user" /usr/bin/selfconn
 	fi
