@@ -11,6 +11,8 @@
 #   make bench           boot a guest, time ss, /proc/net/tcp and /proc/selfconn (BENCH_ARGS="[--rounds R] N...")
 #   make install         the module (updates/, depmod), the companion, its man page
 #                        and bash completion (DESTDIR, PREFIX); make uninstall
+#   make deb             dist/selfconn-dkms_VERSION_all.deb and dist/selfconn_VERSION_amd64.deb
+#                        (debian/, dpkg-buildpackage in .cache/deb), checked by lintian
 
 # The running kernel's build tree; on a host without one (no module support),
 # the newest installed Debian linux-headers-*-amd64.
@@ -36,7 +38,7 @@ KVER_BUILD = $(shell sed -n 's/^\#define UTS_RELEASE "\(.*\)"/\1/p' \
 MODULE_DEST = $(DESTDIR)/lib/modules/$(KVER_BUILD)/updates/selfconn.ko
 
 .PHONY: all module user selftests check stress check-host demo bench clean ksft-src checkpatch sparse matrix
-.PHONY: install uninstall install-module uninstall-module install-dkms-src
+.PHONY: install uninstall install-module uninstall-module install-dkms-src deb
 
 # The module's source tree as DKMS, the packages and the lanes take it:
 # Kbuild, VERSION, dkms.conf and module/ without what a build made.
@@ -123,6 +125,12 @@ install-dkms-src:
 uninstall-module:
 	rm -f $(MODULE_DEST)
 	$(if $(DESTDIR),,depmod $(KVER_BUILD))
+
+# lane/deb.sh: a copy of the tree in .cache/deb, dpkg-buildpackage -us -uc -b
+# there, the two .debs into dist/, and lintian, which fails on any error or
+# warning.
+deb:
+	lane/deb.sh
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean

@@ -1,15 +1,17 @@
 #!/bin/bash
 # Install the Debian packages the lanes need, only if some are missing.
-# Usage: deps.sh [kernel|kernels]   "kernel": only what the debug kernel build
-# needs, so that make check can start that build before installing the rest;
-# "kernels": what lane/kernel-fetch.sh needs (pahole for the module BTF of
-# 6.12, debootstrap for the chroot of the trixie-built kernels).
+# Usage: deps.sh [kernel|kernels|deb]   "kernel": only what the debug kernel
+# build needs, so that make check can start that build before installing the
+# rest; "kernels": what lane/kernel-fetch.sh needs (pahole for the module BTF
+# of 6.12, debootstrap for the chroot of the trixie-built kernels); "deb":
+# what make deb needs (debhelper, dh-dkms, dpkg-buildpackage, lintian).
 # The distro lane's kernel image is not installed: lane/distro-kernel.sh
 # fetches the package that matches linux-headers-amd64 and unpacks it.
 set -euo pipefail
 
 kernel_build=(linux-source-6.1 bc flex bison libelf-dev libssl-dev xz-utils)
 kernels=(dwarves debootstrap xz-utils kmod make gcc)
+deb=(debhelper dh-dkms dpkg-dev fakeroot lintian make gcc)
 lanes=(
 	qemu-system-x86 linux-headers-amd64 busybox-static
 	cpio kmod ncat iproute2 sparse dkms procps
@@ -18,8 +20,9 @@ lanes=(
 case "${1:-all}" in
 kernel) packages=("${kernel_build[@]}") ;;
 kernels) packages=("${kernels[@]}") ;;
+deb) packages=("${deb[@]}") ;;
 all) packages=("${kernel_build[@]}" "${lanes[@]}" "${kernels[@]}") ;;
-*) echo "usage: deps.sh [kernel|kernels]" >&2; exit 2 ;;
+*) echo "usage: deps.sh [kernel|kernels|deb]" >&2; exit 2 ;;
 esac
 
 installed() {
