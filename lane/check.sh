@@ -5,7 +5,8 @@
 # lane). Logs: .cache/lanes/<lane>/.
 # Before the lanes, the host unit tests of the companion (make -C user test).
 # Env: LANES="distro debug", KERNELS="5.10 6.1 6.12 7" (the distro lanes),
-# DKMS_KERNELS="6.1 7" (their modules built through DKMS),
+# DKMS_KERNELS="6.1 7" (their modules built through DKMS), PACKAGES=1
+# (make deb and lane/pkg-test.sh; empty: not),
 # DEBUG_KERNEL (the debug kernel's series: 6.12), MAX_GUESTS (guests at
 # once, 2), GUEST_TIMEOUT (s, per guest, default 900),
 # TEST_TIMEOUT (s, per test program in the guest; default: timeout= in
@@ -203,10 +204,27 @@ lane_report() {
 	total_skip=$((total_skip + skip))
 }
 
+# Print a host-side record's TAP (NAME, DIR/record, START time), count it
+# like a lane's.
+host_record() {
+	local name=$1 dir=$2 start=$3 pass fail skip
+	log "$name: TAP follows"
+	cat "$dir/record"
+	read -r pass fail skip < <(count_tap "$dir/record" 2>"$dir/reasons")
+	cat "$dir/reasons"
+	local verdict=PASS
+	[ "$fail" = 0 ] || verdict=FAIL
+	summaries+=("$name: $verdict: $pass passed, $fail failed, $skip skipped ($(($(date +%s) - start)) s; record in ${dir#"$ROOT"/})")
+	log "${summaries[-1]}"
+	total_pass=$((total_pass + pass))
+	total_fail=$((total_fail + fail))
+	total_skip=$((total_skip + skip))
+}
+
 # The companion's host unit tests (parser, JSON writer; ASan/UBSan): no
 # guest needed. Counted like a lane, from the same kind of record.
 unit_tests() {
-	local dir=$CACHE/unit t rc pass fail skip start
+	local dir=$CACHE/unit t rc start
 	start=$(date +%s)
 	mkdir -p "$dir"
 	make -s -C "$ROOT/user" tests || build_failed "host unit tests build (make -C user tests)"
@@ -217,17 +235,25 @@ unit_tests() {
 		(cd "$ROOT/user" && "./$t") >>"$dir/record" 2>&1 || rc=$?
 		echo "# selfconn-lane: $t exit=$rc" >>"$dir/record"
 	done
-	log "host unit tests: TAP follows"
-	cat "$dir/record"
-	read -r pass fail skip < <(count_tap "$dir/record" 2>"$dir/reasons")
-	cat "$dir/reasons"
-	local verdict=PASS
-	[ "$fail" = 0 ] || verdict=FAIL
-	summaries+=("host unit tests: $verdict: $pass passed, $fail failed, $skip skipped ($(($(date +%s) - start)) s; record in ${dir#"$ROOT"/})")
-	log "${summaries[-1]}"
-	total_pass=$((total_pass + pass))
-	total_fail=$((total_fail + fail))
-	total_skip=$((total_skip + skip))
+	host_record "host unit tests" "$dir" "$start"
+}
+
+# The Debian packages: make deb (lintian-clean), then lane/pkg-test.sh
+# installs them in a bookworm chroot, where DKMS builds the module that
+# the 6.1 lane boots (packages.ko), and purges them.
+packages_test() {
+	local dir=$CACHE/packages rc=0 start
+	start=$(date +%s)
+	mkdir -p "$dir"
+	rm -f "$dir/packages.ko"
+	timed "Debian packages (make deb)" make -s -C "$ROOT" deb >"$dir/deb.log" 2>&1 ||
+		{ cat "$dir/deb.log"; build_failed "make deb"; }
+	{
+		echo "# selfconn-lane: run pkg-test.sh"
+		lane/pkg-test.sh "$dir/packages.ko" 2>&1 || rc=$?
+		echo "# selfconn-lane: pkg-test.sh exit=$rc"
+	} >"$dir/record"
+	host_record "Debian packages" "$dir" "$start"
 }
 
 # initramfs OUT [PROGRAMS] [mkinitramfs options]: PROGRAMS (a space
@@ -248,6 +274,9 @@ KERNELS=${KERNELS:-5.10 6.1 6.12 7}
 # The series whose lane boots the module that Debian's dkms built, signed
 # and installed from dkms.conf (lane/dkms.sh); the others', kbuild's.
 DKMS_KERNELS=${DKMS_KERNELS-6.1 7}
+# Non-empty: build the Debian packages and test them (lane/pkg-test.sh);
+# the 6.1 lane then boots the module their DKMS built.
+PACKAGES=${PACKAGES-1}
 
 lane_kernel_prepare() {
 	local series=$1 dir=$CACHE/lanes/$1
@@ -256,7 +285,13 @@ lane_kernel_prepare() {
 		build_failed "Debian kernel $series (lane/kernel-fetch.sh)"
 	echo "$KERNEL_RELEASE" >"$dir/release"
 	echo "$KERNEL_VMLINUZ" >"$dir/vmlinuz"
-	if [[ " $DKMS_KERNELS " == *" $series "* ]]; then
+	if [ "$series" = 6.1 ] && [ -f "$CACHE/packages/packages.ko" ]; then
+		# The module the packages' DKMS built in the bookworm chroot.
+		cp "$CACHE/packages/packages.ko" "$dir/selfconn.ko"
+		[ "$(modinfo -F vermagic "$dir/selfconn.ko" | cut -d' ' -f1)" = "$KERNEL_RELEASE" ] ||
+			build_failed "the packages' module is not for $KERNEL_RELEASE"
+		log "module for $KERNEL_RELEASE: the one the packages' DKMS built"
+	elif [[ " $DKMS_KERNELS " == *" $series "* ]]; then
 		# shellcheck disable=SC2086 # KERNEL_WRAP: a command and its argument
 		timed "module for $KERNEL_RELEASE through DKMS (lane/dkms.sh)" \
 			$KERNEL_WRAP lane/dkms.sh "$dir/dkms" "$KERNEL_RELEASE" "$KERNEL_KDIR" \
@@ -416,6 +451,7 @@ main() {
 	KSFT_DIR=${KSFT_DIR:-$(ksft_dir)} || build_failed "the kselftest harness (lane/source-tree.sh)"
 	timed "companion and selftests" build_userspace || build_failed "user/selftests build"
 	unit_tests
+	[ -z "$PACKAGES" ] || packages_test
 	local series first=''
 	if [[ " $LANES " == *" distro "* ]]; then
 		for series in $KERNELS; do

@@ -21,7 +21,7 @@ case "${1:-all}" in
 kernel) packages=("${kernel_build[@]}") ;;
 kernels) packages=("${kernels[@]}") ;;
 deb) packages=("${deb[@]}") ;;
-all) packages=("${kernel_build[@]}" "${lanes[@]}" "${kernels[@]}") ;;
+all) packages=("${kernel_build[@]}" "${lanes[@]}" "${kernels[@]}" "${deb[@]}") ;;
 *) echo "usage: deps.sh [kernel|kernels|deb]" >&2; exit 2 ;;
 esac
 
