@@ -195,13 +195,18 @@ lane_report() {
 			echo "---"
 		fi
 	fi
+	add_summary "lane $lane" "$pass" "$fail" "$skip" "guest $secs s; logs in ${dir#"$ROOT"/}"
+}
+
+# add_summary NAME PASS FAIL SKIP DETAIL: its summary line, and the totals.
+add_summary() {
 	local verdict=PASS
-	[ "$fail" = 0 ] || verdict=FAIL
-	summaries+=("lane $lane: $verdict: $pass passed, $fail failed, $skip skipped (guest $secs s; logs in ${dir#"$ROOT"/})")
+	[ "$3" = 0 ] || verdict=FAIL
+	summaries+=("$1: $verdict: $2 passed, $3 failed, $4 skipped ($5)")
 	log "${summaries[-1]}"
-	total_pass=$((total_pass + pass))
-	total_fail=$((total_fail + fail))
-	total_skip=$((total_skip + skip))
+	total_pass=$((total_pass + $2))
+	total_fail=$((total_fail + $3))
+	total_skip=$((total_skip + $4))
 }
 
 # Print a host-side record's TAP (NAME, DIR/record, START time), count it
@@ -212,13 +217,8 @@ host_record() {
 	cat "$dir/record"
 	read -r pass fail skip < <(count_tap "$dir/record" 2>"$dir/reasons")
 	cat "$dir/reasons"
-	local verdict=PASS
-	[ "$fail" = 0 ] || verdict=FAIL
-	summaries+=("$name: $verdict: $pass passed, $fail failed, $skip skipped ($(($(date +%s) - start)) s; record in ${dir#"$ROOT"/})")
-	log "${summaries[-1]}"
-	total_pass=$((total_pass + pass))
-	total_fail=$((total_fail + fail))
-	total_skip=$((total_skip + skip))
+	add_summary "$name" "$pass" "$fail" "$skip" \
+		"$(($(date +%s) - start)) s; record in ${dir#"$ROOT"/}"
 }
 
 # The companion's host unit tests (parser, JSON writer; ASan/UBSan): no
