@@ -101,7 +101,7 @@ lane_problems() {
 		grep -qv '^# selfconn-lane: kmemleak'; then
 		echo "kmemleak reported leaks"
 	fi
-	if splats "$console" | grep -q .; then
+	if [ -n "$(splats "$console")" ]; then
 		echo "kernel splat in the console log"
 	fi
 	kernel_addresses "$record" | head -n 3 | sed 's/^/kernel address in the test output: /'
@@ -187,7 +187,7 @@ lane_report() {
 	if [ -n "$problems" ]; then
 		echo "$problems" | sed "s|^|FAIL: lane $lane: |"
 		fail=$((fail + 1))
-		if splats "$dir/console.log" | grep -q .; then
+		if [ -n "$(splats "$dir/console.log")" ]; then
 			show_splat "$dir/console.log"
 		elif ! grep -qx 'selfconn-lane: done' "$dir/verdict"; then
 			echo "--- last 40 console lines:"

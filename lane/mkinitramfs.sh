@@ -167,7 +167,9 @@ add_tests() {
 	[ -n "$order" ] || die "no test programs found in $tests (build them first: make selftests)"
 	if [ -n "$only" ]; then
 		for f in $only; do
-			echo "$order" | grep -qxF "$f" || die "--only: $f is no test program of $tests"
+			# Not echo | grep -q: under pipefail, grep's early exit
+			# can fail the pipeline with echo's SIGPIPE.
+			grep -qxF "$f" <<<"$order" || die "--only: $f is no test program of $tests"
 		done
 		order=$(echo "$only" | tr ' ' '\n' | grep .)
 	fi
