@@ -104,7 +104,7 @@ lane_problems() {
 	if [ -n "$(splats "$console")" ]; then
 		echo "kernel splat in the console log"
 	fi
-	kernel_addresses "$record" | head -n 3 | sed 's/^/kernel address in the test output: /'
+	kernel_addresses "$record" | sed -n '1,3s/^/kernel address in the test output: /p'
 	true
 }
 
@@ -126,7 +126,7 @@ splats() {
 
 show_splat() {
 	local console=$1 first
-	first=$(splats "$console" | head -n 1 | cut -d: -f1)
+	first=$(splats "$console" | sed -n "1s/:.*//p")
 	[ -n "$first" ] || return 0
 	echo "--- console from line $first:"
 	sed -n "$((first > 5 ? first - 5 : 1)),$((first + 60))p" "$console"
