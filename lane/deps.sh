@@ -5,8 +5,8 @@
 # rest; "kernels": what lane/kernel-fetch.sh needs (pahole for the module BTF
 # of 6.12, debootstrap for the chroot of the trixie-built kernels); "deb":
 # what make deb needs (debhelper, dh-dkms, dpkg-buildpackage, lintian).
-# The distro lane's kernel image is not installed: lane/distro-kernel.sh
-# fetches the package that matches linux-headers-amd64 and unpacks it.
+# The distro lanes' kernels are not installed: lane/kernel-fetch.sh fetches
+# and unpacks them into the machine-wide cache.
 set -euo pipefail
 
 kernel_build=(linux-source-6.1 bc flex bison libelf-dev libssl-dev xz-utils)
