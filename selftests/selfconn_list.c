@@ -77,6 +77,21 @@ static int sc_count_tw(void)
 	return n;
 }
 
+/* /proc/net/tcp and tcp6 as TAP comments: where the sockets are stuck. */
+static void sc_log_tcp_states(struct __test_metadata *_metadata)
+{
+	static const char * const files[] = { "/proc/net/tcp", "/proc/net/tcp6" };
+	unsigned int i;
+	char *text;
+
+	for (i = 0; i < 2; i++) {
+		if (sct_read_file(files[i], &text) < 0)
+			continue;
+		TH_LOG("%s:\n%s", files[i], text);
+		free(text);
+	}
+}
+
 /* ---- the fixture ---- */
 
 FIXTURE(selfconn) {
@@ -300,6 +315,8 @@ TEST_F_TIMEOUT(selfconn, distractors, SCT_TIMEOUT)
 	close(a3);
 	for (waited = 0; sc_count_tw() < 3 && waited < SCT_WAIT_MS; waited += 20)
 		usleep(20000);
+	if (sc_count_tw() < 3)
+		sc_log_tcp_states(_metadata);
 	ASSERT_LE(3, sc_count_tw()) TH_LOG("clients never reached TIME_WAIT");
 	sct_read(_metadata, &t);
 	if (t.nrows)
