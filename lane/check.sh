@@ -4,7 +4,7 @@
 # and on a KASAN/lockdep/kmemleak kernel built from linux-source-6.1 (debug
 # lane). Logs: .cache/lanes/<lane>/.
 # Before the lanes, the host unit tests of the companion (make -C user test).
-# Env: LANES="distro debug", KERNELS="5.10 6.1 6.12 7" (the distro lanes),
+# Env: LANES="distro debug kselftest", KERNELS="5.10 6.1 6.12 7" (the distro lanes),
 # DKMS_KERNELS="6.1 7" (their modules built through DKMS), PACKAGES=1
 # (make deb and lane/pkg-test.sh; empty: not),
 # DEBUG_KERNEL (the debug kernel's series: 6.12), MAX_GUESTS (guests at
@@ -16,7 +16,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-LANES=${LANES:-distro debug}
+LANES=${LANES:-distro debug kselftest}
 GUEST_TIMEOUT=${GUEST_TIMEOUT:-900}
 # kselftest's timeout= is for the slowest machine; a hung program should
 # cost one failure, not the whole guest's time.
@@ -71,6 +71,30 @@ count_tap() {
 	/^not ok / { fail++; notok = 1; results++; next }
 	/^ok / { if ($0 ~ /# [Ss][Kk][Ii][Pp]/) skip++; else pass++; results++; next }
 	END { print pass + 0, fail + 0, skip + 0 }
+	' "$1"
+}
+
+# Count the TAP of kselftest's runner (the kselftest lane): a program that
+# exits 0 passes, 4 skips, anything else fails. A skipped program must say
+# why: a "# SKIP reason" in its own (nested, "# "-prefixed) output.
+count_runner_tap() {
+	awk '
+	/^1\.\.[0-9]+$/ { plan = substr($0, 4) + 0; next }
+	/^# selftests: / { reason = 0; next }
+	/^# .*# [Ss][Kk][Ii][Pp] *[^ ]/ { reason = 1; next }
+	/^not ok [0-9]+ / { fail++; results++; print "FAIL: " $0 >"/dev/stderr"; next }
+	/^ok [0-9]+ .* # SKIP$/ {
+		skip++; results++
+		if (!reason) { fail++; print "FAIL: " $0 ": no reason given" >"/dev/stderr" }
+		next
+	}
+	/^ok [0-9]+ / { pass++; results++; next }
+	END {
+		if (plan < 1 || results != plan) {
+			fail++; print "FAIL: the runner planned " plan + 0 " programs, reported " results + 0 >"/dev/stderr"
+		}
+		print pass + 0, fail + 0, skip + 0
+	}
 	' "$1"
 }
 
@@ -181,7 +205,9 @@ lane_report() {
 	[ ! -f "$dir/release" ] || lane="$(cat "$dir/release")"
 	log "lane $lane: guest ran $secs s; TAP follows"
 	cat "$dir/verdict"
-	read -r pass fail skip < <(count_tap "$dir/verdict" 2>"$dir/reasons")
+	local counter=count_tap
+	[ "$1" != kselftest ] || counter=count_runner_tap
+	read -r pass fail skip < <("$counter" "$dir/verdict" 2>"$dir/reasons")
 	cat "$dir/reasons"
 	problems=$(lane_problems "$dir/verdict" "$dir/console.log" "$rc")
 	if [ -n "$problems" ]; then
@@ -434,6 +460,42 @@ lane_debug_boot() {
 	done
 }
 
+# The kselftest lane: the selftests as kernel CI runs them. Installed with
+# the kernel's own `make -C tools/testing/selftests TARGETS=selfconn
+# install` from the host's linux-source-6.1 (lane/ksft-install.sh), run by
+# that install's run_kselftest.sh -c selfconn, with its timeouts from
+# settings, in a guest of Debian's 6.1 kernel whose root file system puts
+# busybox first (mkinitramfs.sh --kselftest).
+ksft_install() {
+	lane/ksft-install.sh "${KSFT_DIR%/tools/testing/selftests}" "$1/tree" \
+		>"$1/install.path" 2>"$1/install.log"
+}
+
+lane_kselftest_prepare() {
+	local dir=$CACHE/lanes/kselftest install
+	mkdir -p "$dir"
+	timed "kernel 6.1 (lane/kernel-fetch.sh)" kernel_env 6.1 "$dir/kernel.env" ||
+		build_failed "Debian kernel 6.1 (lane/kernel-fetch.sh)"
+	echo "$KERNEL_VMLINUZ" >"$dir/vmlinuz"
+	timed "module for $KERNEL_RELEASE" build_module "$KERNEL_KDIR" "$dir/selfconn.ko" \
+		"$KERNEL_WRAP" "$KERNEL_MAKE_ARGS" >"$dir/build.log" 2>&1 ||
+		{ cat "$dir/build.log"; build_failed "module build for $KERNEL_RELEASE"; }
+	timed "kselftest install (lane/ksft-install.sh)" ksft_install "$dir" ||
+		{ cat "$dir/install.log"; build_failed "kselftest install (lane/ksft-install.sh)"; }
+	install=$(cat "$dir/install.path")
+	lane/mkinitramfs.sh --user "$(user_binary)" --ko "$dir/selfconn.ko" \
+		--kver "$KERNEL_RELEASE" --modules-root "${KERNEL_MODULES%/lib/modules/*}" \
+		--kselftest "$install" "$dir/initramfs.cpio.gz" ||
+		build_failed "initramfs of the kselftest lane"
+}
+
+lane_kselftest_boot() {
+	# One TCG thread, as for the distro lanes (lane_kernel_boot).
+	TCG_THREAD=single lane_boot kselftest "$(cat "$CACHE/lanes/kselftest/vmlinuz")" \
+		"$CACHE/lanes/kselftest/initramfs.cpio.gz"
+	GUESTS+=(kselftest)
+}
+
 main() {
 	local start lane
 	start=$(date +%s)
@@ -459,6 +521,7 @@ main() {
 			first=${first:-$series}
 		done
 	fi
+	[[ " $LANES " != *" kselftest "* ]] || lane_kselftest_prepare
 	# KVM is tried on the first distro kernel; without a distro lane, TCG.
 	QEMU_ACCEL=$(lane/run-guest.sh --probe "$(cat "$CACHE/lanes/$first/vmlinuz" 2>/dev/null || echo none)")
 	export QEMU_ACCEL
@@ -469,7 +532,8 @@ main() {
 		case "$lane" in
 		distro) for series in $KERNELS; do lane_kernel_boot "$series"; done ;;
 		debug) lane_debug_prepare && lane_debug_boot ;;
-		*) build_failed "unknown lane $lane (LANES=\"distro debug\")" ;;
+		kselftest) lane_kselftest_boot ;;
+		*) build_failed "unknown lane $lane (LANES=\"distro debug kselftest\")" ;;
 		esac
 	done
 	wait

@@ -14,7 +14,7 @@ kernels=(dwarves debootstrap xz-utils kmod make gcc)
 deb=(debhelper dh-dkms dpkg-dev fakeroot lintian make gcc)
 lanes=(
 	qemu-system-x86 linux-headers-amd64 busybox-static
-	cpio kmod ncat iproute2 sparse dkms procps
+	cpio kmod ncat iproute2 sparse dkms procps rsync coreutils
 )
 
 case "${1:-all}" in

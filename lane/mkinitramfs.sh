@@ -12,6 +12,12 @@
 #   --test-timeout SEC   per test program timeout in the guest (default 300)
 #   --only "PROG..."     run only these test programs (make stress)
 #   --stress-seconds SEC SELFCONN_STRESS_SECONDS in the guest (selfconn_stress)
+#   --kselftest DIR      a kselftest install (lane/ksft-install.sh) as /kselftest,
+#                        run by /init with its run_kselftest.sh on a root file
+#                        system laid out as kernel CI's are: busybox's sh and
+#                        applets first in PATH, the module (--ko) installed in
+#                        /lib/modules/VER/updates with modules.dep, coreutils'
+#                        timeout where the runner looks for it
 # The guest is not usr-merged: busybox applets live in /bin, the real
 # binaries (ncat, ip, tc, ss, bash, kmod's modinfo) in /usr/bin and
 # /usr/sbin, which come first in the guest's PATH. /bin/sh is dash:
@@ -26,7 +32,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 host_bins=(/usr/bin/ncat /usr/sbin/ip /usr/sbin/tc /usr/bin/ss /usr/bin/bash /usr/sbin/modinfo
 	/usr/sbin/modprobe /usr/sbin/depmod /usr/sbin/sysctl)
 
-ko='' user='' bins=() tests='' ksft_dir='' kver='' modules_root=/ demo='' test_timeout=300 out='' only='' stress_seconds=''
+ko='' user='' bins=() tests='' kselftest='' ksft_dir='' kver='' modules_root=/ demo='' test_timeout=300 out='' only='' stress_seconds=''
 root=
 
 die() { echo "mkinitramfs: $*" >&2; exit 1; }
@@ -45,6 +51,7 @@ parse_args() {
 		--test-timeout) test_timeout=$2; shift 2 ;;
 		--only) only=$2; shift 2 ;;
 		--stress-seconds) stress_seconds=$2; shift 2 ;;
+		--kselftest) kselftest=$2; shift 2 ;;
 		-*) die "unknown option $1" ;;
 		*) out=$1; shift ;;
 		esac
@@ -185,9 +192,27 @@ add_tests() {
 	done < <(find "$root/tests" -type f -perm -u+x -print0)
 }
 
+# The kselftest lane's root file system: see --kselftest above.
+add_kselftest() {
+	local f
+	[ -n "$kver" ] || die "--kselftest needs --kver"
+	cp -r "$kselftest" "$root/kselftest"
+	while IFS= read -r -d '' f; do
+		copy_libs "$f"
+	done < <(find "$root/kselftest" -type f -perm -u+x -print0)
+	mkdir -p "$root/lib/modules/$kver/updates"
+	mv "$root/selfconn/selfconn.ko" "$root/lib/modules/$kver/updates/selfconn.ko"
+	depmod -b "$root" "$kver"
+	# kselftest/runner.sh runs /usr/bin/timeout --foreground, which
+	# busybox's timeout lacks.
+	add_binary /usr/bin/timeout /usr/bin/timeout
+	ln -sf busybox "$root/bin/sh"
+}
+
 write_conf() {
 	{
 		echo "TEST_TIMEOUT=$test_timeout"
+		[ -n "$kselftest" ] && echo "KSELFTEST=1"
 		[ -n "$demo" ] && echo "HAVE_DEMO=1"
 		[ -n "${BENCH_ARGS:-}" ] && echo "BENCH_ARGS='$BENCH_ARGS'"
 		[ -n "$stress_seconds" ] && echo "export SELFCONN_STRESS_SECONDS=$stress_seconds"
@@ -213,6 +238,7 @@ main() {
 	done
 	[ -n "$kver" ] && add_kernel_modules
 	[ -n "$tests" ] && add_tests
+	[ -n "$kselftest" ] && add_kselftest
 	[ -n "$demo" ] && install -m 755 "$demo" "$root/lane/demo"
 	write_conf
 	mkdir -p "$(dirname "$out")"
