@@ -2,14 +2,15 @@
 /*
  * net.selfconn.refuse: make a connect() whose SYN would go from a socket to
  * itself fail at once with ECONNREFUSED, per network namespace.
+ * net.selfconn.audit: count, log and trace every such SYN, refused or not.
  *
  * Where refuse is 1, a LOCAL_OUT hook (IPv4 and IPv6) drops that SYN with
  * NF_DROP_ERR(-ECONNREFUSED), as selinux_ip_output() does: nf_hook_slow()
  * returns the errno through ip_local_out()/ip6_xmit() and
  * __tcp_transmit_skb(), tcp_connect() returns it at once, and the failure
  * path of tcp_v4_connect()/tcp_v6_connect() closes the socket and
- * releases an autobound port (tcp_set_state(TCP_CLOSE)). Where refuse is 0
- * no hook is registered at all.
+ * releases an autobound port (tcp_set_state(TCP_CLOSE)). Where refuse and
+ * audit are both 0 no hook is registered at all.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -38,16 +39,21 @@
 #include "compat.h"
 #include "refuse.h"
 
+#define CREATE_TRACE_POINTS
+#include "trace.h"
+
 #if !IS_ENABLED(CONFIG_NETFILTER)
 #error "net.selfconn.refuse needs CONFIG_NETFILTER"
 #endif
 
-/* Per-namespace state of net.selfconn.refuse. */
+/* Per-namespace state of net.selfconn.refuse and net.selfconn.audit. */
 struct selfconn_refuse_net {
 	struct net		*net;
 	struct ctl_table_header	*sysctl;
-	struct mutex		lock;		/* serialises writes of refuse */
-	int			refuse;		/* 1: the hooks are registered */
+	struct mutex		lock;		/* serialises writes of the knobs */
+	int			refuse;
+	int			audit;
+	bool			hooked;		/* refuse or audit is 1 */
 	atomic64_t		attempts;	/* self-connect SYNs seen */
 	atomic64_t		refused;	/* of those, refused */
 };
@@ -96,23 +102,42 @@ static DEFINE_RATELIMIT_STATE(selfconn_refuse_rs, DEFAULT_RATELIMIT_INTERVAL,
 /*
  * The SYN is sent from connect() or write() (tcp_v4_connect(),
  * tcp_v6_connect(), tcp_sendmsg_fastopen()): current is the caller.
+ * "refused self-connect ..." without audit, "audit self-connect ...
+ * verdict=allowed|refused" with it.
  */
-static void selfconn_refuse_log(const struct sock *sk, const struct net *net)
+static void selfconn_refuse_log(const struct sock *sk, const struct net *net,
+				bool audit, bool refused)
 {
 	const struct inet_sock *inet = inet_sk(sk);
 	pid_t pid = task_tgid_nr(current);
 	uid_t uid = from_kuid_munged(&init_user_ns, current_uid());
+	const char *what = audit ? "audit" : "refused";
+	const char *verdict = !audit ? "" : refused ? " verdict=refused" : " verdict=allowed";
 
 	if (!__ratelimit(&selfconn_refuse_rs))
 		return;
 	if (sk->sk_family == AF_INET6)
-		pr_info("refused self-connect [%pI6c]:%u comm=%s pid=%d uid=%u netns=%u\n",
-			&sk->sk_v6_daddr, ntohs(inet->inet_dport), current->comm,
-			pid, uid, net->ns.inum);
+		pr_info("%s self-connect [%pI6c]:%u comm=%s pid=%d uid=%u netns=%u%s\n",
+			what, &sk->sk_v6_daddr, ntohs(inet->inet_dport),
+			current->comm, pid, uid, net->ns.inum, verdict);
 	else
-		pr_info("refused self-connect %pI4:%u comm=%s pid=%d uid=%u netns=%u\n",
-			&inet->inet_daddr, ntohs(inet->inet_dport), current->comm,
-			pid, uid, net->ns.inum);
+		pr_info("%s self-connect %pI4:%u comm=%s pid=%d uid=%u netns=%u%s\n",
+			what, &inet->inet_daddr, ntohs(inet->inet_dport),
+			current->comm, pid, uid, net->ns.inum, verdict);
+}
+
+/* One connect(): counted, traced, and logged if refused or audited. */
+static void selfconn_refuse_account(struct selfconn_refuse_net *rn, struct sock *sk,
+				    struct net *net, bool refused)
+{
+	bool audit = READ_ONCE(rn->audit);
+
+	atomic64_inc(&rn->attempts);
+	if (refused)
+		atomic64_inc(&rn->refused);
+	trace_attempt(sk, net, refused);
+	if (audit || refused)
+		selfconn_refuse_log(sk, net, audit, refused);
 }
 
 /*
@@ -143,16 +168,16 @@ static unsigned int selfconn_refuse_verdict(struct sock *sk, struct net *net)
 	 * back to 1). Count and log the connect() once, on the plain SYN.
 	 */
 	bool plain_syn = tcp_sk(sk)->packets_out <= 1;
-
-	if (plain_syn)
-		atomic64_inc(&rn->attempts);
 	/*
 	 * tcp_retransmit_timer() bumps icsk_retransmits before it sends the
 	 * SYN again: that connect() began before refuse was set, and is left
-	 * alone like a self-connect that already exists. refuse reads 0 only
-	 * while the hooks are being unregistered.
+	 * alone like a self-connect that already exists.
 	 */
-	if (inet_csk(sk)->icsk_retransmits || !READ_ONCE(rn->refuse))
+	bool refuse = !inet_csk(sk)->icsk_retransmits && READ_ONCE(rn->refuse);
+
+	if (plain_syn)
+		selfconn_refuse_account(rn, sk, net, refuse);
+	if (!refuse)
 		return NF_ACCEPT;
 	/*
 	 * A deferred TCP_FASTOPEN_CONNECT sends its SYN from write():
@@ -161,10 +186,6 @@ static unsigned int selfconn_refuse_verdict(struct sock *sk, struct net *net)
 	 */
 	if (inet_test_bit(DEFER_CONNECT, sk))
 		WRITE_ONCE(sk->sk_err, ECONNREFUSED);
-	if (plain_syn) {
-		atomic64_inc(&rn->refused);
-		selfconn_refuse_log(sk, net);
-	}
 	return NF_DROP_ERR(-ECONNREFUSED);
 }
 
@@ -227,34 +248,58 @@ static const struct nf_hook_ops selfconn_refuse_ops[] = {
 
 /* ---- the sysctl ---- */
 
-/* The hooks are registered iff refuse is 1. */
-static int selfconn_refuse_set(struct selfconn_refuse_net *rn, int val)
+/* The hooks are registered iff refuse or audit is 1. */
+static int selfconn_refuse_hooks_sync(struct selfconn_refuse_net *rn)
 {
+	bool want = rn->refuse || rn->audit;
 	int err;
 
 	lockdep_assert_held(&rn->lock);
-	if (val == rn->refuse)
+	if (want == rn->hooked)
 		return 0;
-	if (val) {
+	if (want) {
 		err = nf_register_net_hooks(rn->net, selfconn_refuse_ops,
 					    ARRAY_SIZE(selfconn_refuse_ops));
 		if (err)
 			return err;
-		WRITE_ONCE(rn->refuse, 1);
 	} else {
-		WRITE_ONCE(rn->refuse, 0);
 		nf_unregister_net_hooks(rn->net, selfconn_refuse_ops,
 					ARRAY_SIZE(selfconn_refuse_ops));
 	}
+	rn->hooked = want;
 	return 0;
+}
+
+/* Set refuse or audit (@knob) of @rn; unchanged if the hooks fail. */
+static int selfconn_refuse_knob_set(struct selfconn_refuse_net *rn, int *knob, int val)
+{
+	int old = *knob;
+	int err;
+
+	lockdep_assert_held(&rn->lock);
+	WRITE_ONCE(*knob, val);
+	err = selfconn_refuse_hooks_sync(rn);
+	if (err)
+		WRITE_ONCE(*knob, old);
+	return err;
+}
+
+static void selfconn_refuse_unhook(struct selfconn_refuse_net *rn)
+{
+	mutex_lock(&rn->lock);
+	WRITE_ONCE(rn->refuse, 0);
+	WRITE_ONCE(rn->audit, 0);
+	selfconn_refuse_hooks_sync(rn);
+	mutex_unlock(&rn->lock);
 }
 
 static int selfconn_refuse_sysctl(SELFCONN_SYSCTL_CONST struct ctl_table *table,
 				  int dir, void *buffer, size_t *lenp, loff_t *ppos)
 {
-	struct selfconn_refuse_net *rn = table->data;
+	struct selfconn_refuse_net *rn = table->extra1;
+	int *knob = table->data;
 	bool write = SYSCTL_USER_TO_KERN(dir);
-	int val = READ_ONCE(rn->refuse);
+	int val = READ_ONCE(*knob);
 	size_t len = *lenp;
 	struct ctl_table tmp = {
 		.data		= &val,
@@ -286,15 +331,24 @@ static int selfconn_refuse_sysctl(SELFCONN_SYSCTL_CONST struct ctl_table *table,
 	if (*lenp != len)
 		return -EINVAL;
 	mutex_lock(&rn->lock);
-	err = selfconn_refuse_set(rn, val);
+	err = selfconn_refuse_knob_set(rn, knob, val);
 	mutex_unlock(&rn->lock);
 	return err;
 }
 
-/* Copied for each namespace: .data points to that namespace's state. */
+/*
+ * Copied for each namespace: .data points to the knob, .extra1 to that
+ * namespace's state.
+ */
 static const struct ctl_table selfconn_refuse_table[] = {
 	{
 		.procname	= "refuse",
+		.maxlen		= sizeof(int),
+		.mode		= 0644,
+		.proc_handler	= selfconn_refuse_sysctl,
+	},
+	{
+		.procname	= "audit",
 		.maxlen		= sizeof(int),
 		.mode		= 0644,
 		.proc_handler	= selfconn_refuse_sysctl,
@@ -311,12 +365,14 @@ static int __net_init selfconn_refuse_net_init(struct net *net)
 
 	rn->net = net;
 	rn->refuse = 0;
+	rn->audit = 0;
+	rn->hooked = false;
 	atomic64_set(&rn->attempts, 0);
 	atomic64_set(&rn->refused, 0);
 	mutex_init(&rn->lock);
 
 	mutex_lock(&rn->lock);
-	err = selfconn_refuse_set(rn, READ_ONCE(selfconn_refuse_default));
+	err = selfconn_refuse_knob_set(rn, &rn->refuse, READ_ONCE(selfconn_refuse_default));
 	mutex_unlock(&rn->lock);
 	if (err)
 		goto err_mutex;
@@ -329,7 +385,10 @@ static int __net_init selfconn_refuse_net_init(struct net *net)
 		goto err_hooks;
 	}
 	memcpy(table, selfconn_refuse_table, sizeof(selfconn_refuse_table));
-	table[0].data = rn;
+	table[0].data = &rn->refuse;
+	table[0].extra1 = rn;
+	table[1].data = &rn->audit;
+	table[1].extra1 = rn;
 	rn->sysctl = register_net_sysctl_sz(net, "net/selfconn", table,
 					    ARRAY_SIZE(selfconn_refuse_table));
 	if (!rn->sysctl) {
@@ -341,10 +400,8 @@ static int __net_init selfconn_refuse_net_init(struct net *net)
 err_table:
 	kfree(table);
 err_hooks:
-	if (rn->refuse) {
-		mutex_lock(&rn->lock);
-		selfconn_refuse_set(rn, 0);
-		mutex_unlock(&rn->lock);
+	if (rn->hooked) {
+		selfconn_refuse_unhook(rn);
 		/* As in selfconn_refuse_net_exit(). */
 		synchronize_net();
 	}
@@ -363,11 +420,7 @@ err_mutex:
  */
 static void __net_exit selfconn_refuse_net_pre_exit(struct net *net)
 {
-	struct selfconn_refuse_net *rn = selfconn_refuse_net(net);
-
-	mutex_lock(&rn->lock);
-	selfconn_refuse_set(rn, 0);
-	mutex_unlock(&rn->lock);
+	selfconn_refuse_unhook(selfconn_refuse_net(net));
 }
 
 static void __net_exit selfconn_refuse_net_exit(struct net *net)
@@ -379,12 +432,10 @@ static void __net_exit selfconn_refuse_net_exit(struct net *net)
 	unregister_net_sysctl_table(rn->sysctl);
 	kfree(table);
 
-	/* A writer set refuse=1 again after pre_exit: wait here. */
-	if (rn->refuse) {
-		nf_unregister_net_hooks(net, selfconn_refuse_ops,
-					ARRAY_SIZE(selfconn_refuse_ops));
+	/* A writer set refuse or audit to 1 again after pre_exit: wait here. */
+	if (rn->hooked) {
+		selfconn_refuse_unhook(rn);
 		synchronize_net();
-		rn->refuse = 0;
 	}
 	mutex_destroy(&rn->lock);
 }
