@@ -235,6 +235,15 @@ static void write_literal(struct sc_json *j, const char *s, size_t n)
 	value_ends(j);
 }
 
+/*
+ * A value that is already JSON (a child process's document, less its
+ * newline), written as it is.
+ */
+void sc_json_raw(struct sc_json *j, const char *s, size_t n)
+{
+	write_literal(j, s, n);
+}
+
 void sc_json_int(struct sc_json *j, long long v)
 {
 	char buf[24];

@@ -62,6 +62,7 @@ void sc_json_uint(struct sc_json *j, unsigned long long v);
 void sc_json_bool(struct sc_json *j, int v);
 void sc_json_null(struct sc_json *j);
 void sc_json_int_or_strn(struct sc_json *j, const char *s, size_t n);
+void sc_json_raw(struct sc_json *j, const char *s, size_t n);
 
 int sc_json_is_int(const char *s, size_t n);
 

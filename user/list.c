@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * selfconn list [--json] [--check] [--diag]
+ * selfconn list [--json] [--check] [--diag] [--all-netns]
  *
- * The self-connected TCP sockets of this network namespace, from
+ * The self-connected TCP sockets of this network namespace (or of every
+ * one, each read from inside it by a child: netns.c), from
  * /proc/selfconn (or, without selfconn.ko, from sock_diag), with the
  * processes that hold each socket: pid and command, found as ss -p finds
  * them, through the "socket:[INODE]" links in /proc/PID/fd.
@@ -20,6 +21,7 @@
 #include "cmdline.h"
 #include "diag.h"
 #include "json.h"
+#include "netns.h"
 #include "procfile.h"
 #include "selfconn.h"
 
@@ -29,6 +31,8 @@ struct list_opts {
 	int json;
 	int check;
 	int diag;
+	int all_netns;
+	int quiet;		/* no note on stderr about the sock_diag fallback */
 };
 
 struct owner {
@@ -45,7 +49,7 @@ struct owners {
 void sc_list_usage(FILE *out, const char *prog)
 {
 	fprintf(out,
-		"Usage: %s " CMD " [--json] [--check] [--diag]\n"
+		"Usage: %s " CMD " [--json] [--check] [--diag] [--all-netns]\n"
 		"\n"
 		"List the TCP sockets of this network namespace that are connected to\n"
 		"themselves, from " SC_PROC_PATH ", with the processes holding each\n"
@@ -70,6 +74,16 @@ void sc_list_usage(FILE *out, const char *prog)
 		"  --check     for cron and monitoring: exit 1 if any self-connect exists,\n"
 		"              0 if none, 3 if that could not be found out\n"
 		"  --diag      use sock_diag even when the module is loaded\n"
+		"  --all-netns every network namespace of the host (root: CAP_SYS_ADMIN\n"
+		"              and CAP_SYS_PTRACE), found as lsns -t net does (the\n"
+		"              /proc/PID/ns/net of every process and /run/netns/*, once\n"
+		"              each by inode), each read from inside it. Text: a line\n"
+		"              '# netns=INODE pid=PID source=... rows=N ...' for each\n"
+		"              namespace (pid: its lowest, '-' for a /run/netns name\n"
+		"              alone), rows prefixed with the namespace's inode and that\n"
+		"              pid. --json: {\"schema\":1,\"all_netns\":true,\"namespaces\":\n"
+		"              [{\"netns\":INODE,\"pid\":PID|null,\"source\":...,\"header\":\n"
+		"              {...},\"rows\":[...]}]}. --check: 1 if any namespace has one\n"
 		"  -h, --help  this help\n"
 		"  -V, --version\n"
 		"              the version of selfconn\n"
@@ -79,12 +93,13 @@ void sc_list_usage(FILE *out, const char *prog)
 		prog, prog);
 }
 
-enum { OPT_JSON = 256, OPT_CHECK, OPT_DIAG };
+enum { OPT_JSON = 256, OPT_CHECK, OPT_DIAG, OPT_ALL_NETNS };
 
 static const struct option list_options[] = {
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "check", no_argument, NULL, OPT_CHECK },
 	{ "diag", no_argument, NULL, OPT_DIAG },
+	{ "all-netns", no_argument, NULL, OPT_ALL_NETNS },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -99,6 +114,8 @@ static int list_option(void *opts, const struct option *opt, const char *arg,
 		o->json = 1;
 	else if (opt->val == OPT_CHECK)
 		o->check = 1;
+	else if (opt->val == OPT_ALL_NETNS)
+		o->all_netns = 1;
 	else
 		o->diag = 1;
 	return 0;
@@ -161,7 +178,7 @@ static int load_rows(const char *prog, const struct list_opts *o,
 	}
 	*source = "sock_diag";
 	memset(t, 0, sizeof(*t));
-	if (!o->diag)
+	if (!o->diag && !o->quiet)
 		fprintf(stderr, "%s %s: %s missing (selfconn.ko not loaded): self-connects "
 			"found through sock_diag (inet_diag) instead; the bhash report "
 			"(%s port) needs the module\n", prog, CMD, SC_PROC_PATH, prog);
@@ -294,23 +311,31 @@ static void print_comm(FILE *out, const char *s)
 		fputc(*s > ' ' && *s < 0x7f && *s != ',' ? *s : '?', out);
 }
 
-static void print_text(FILE *out, const struct sc_table *t, const struct owners *w,
-		       const char *source)
+/* "source=S rows=N" and the module's header fields. */
+static void print_fields(FILE *out, const struct sc_table *t, const char *source)
+{
+	size_t i;
+
+	fprintf(out, "source=%s rows=%zu", source, t->nrows);
+	for (i = 0; i < t->nfields; i++)
+		if (strcmp(t->fields[i].key, "rows"))
+			fprintf(out, " %s=%s", t->fields[i].key, t->fields[i].value);
+	fputc('\n', out);
+}
+
+/* The rows, each after @prefix. */
+static void print_rows(FILE *out, const struct sc_table *t, const struct owners *w,
+		       const char *prefix)
 {
 	char ep[64];
 	size_t i, j;
 	int any;
 
-	fprintf(out, "# selfconn list v1 source=%s rows=%zu", source, t->nrows);
-	for (i = 0; i < t->nfields; i++)
-		if (strcmp(t->fields[i].key, "rows"))
-			fprintf(out, " %s=%s", t->fields[i].key, t->fields[i].value);
-	fputs("\n# family address state uid inode timer_ms users\n", out);
 	for (i = 0; i < t->nrows; i++) {
 		const struct sc_row *r = &t->rows[i];
 
 		sc_row_endpoint(r, ep, sizeof(ep));
-		fprintf(out, "%s %s %s %lu %lu ", sc_family_name(r->family), ep,
+		fprintf(out, "%s%s %s %s %lu %lu ", prefix, sc_family_name(r->family), ep,
 			r->state, r->uid, r->inode);
 		if (r->timer_ms < 0)
 			fputs("- ", out);
@@ -325,6 +350,15 @@ static void print_text(FILE *out, const struct sc_table *t, const struct owners 
 		}
 		fputs(any ? "\n" : "-\n", out);
 	}
+}
+
+static void print_text(FILE *out, const struct sc_table *t, const struct owners *w,
+		       const char *source)
+{
+	fputs("# selfconn list v1 ", out);
+	print_fields(out, t, source);
+	fputs("# family address state uid inode timer_ms users\n", out);
+	print_rows(out, t, w, "");
 }
 
 /* "users":[{"pid":N,"comm":C}...], the processes holding row idx. */
@@ -381,26 +415,177 @@ static void json_header(struct sc_json *j, const struct sc_table *t)
 	sc_json_end(j);
 }
 
-/* The document; each row on a line of its own. */
+/* "source", "header" and "rows" of an open object; each row on a line. */
+static void json_members(struct sc_json *j, const struct sc_table *t,
+			 const struct owners *w, const char *source)
+{
+	size_t i;
+
+	sc_json_member_str(j, "source", source);
+	json_header(j, t);
+	sc_json_key(j, "rows");
+	sc_json_arr_begin(j);
+	for (i = 0; i < t->nrows; i++) {
+		sc_json_line_break(j);
+		json_row(j, &t->rows[i], w, i);
+	}
+	if (t->nrows)
+		sc_json_line_break(j);
+	sc_json_end(j);
+}
+
 static void print_json(FILE *out, const struct sc_table *t, const struct owners *w,
 		       const char *source)
 {
 	struct sc_json j;
-	size_t i;
 
 	sc_json_begin_document(&j, out, NULL);
-	sc_json_member_str(&j, "source", source);
-	json_header(&j, t);
-	sc_json_key(&j, "rows");
-	sc_json_arr_begin(&j);
-	for (i = 0; i < t->nrows; i++) {
-		sc_json_line_break(&j);
-		json_row(&j, &t->rows[i], w, i);
-	}
+	json_members(&j, t, w, source);
+	sc_json_end(&j);
+}
+
+/* The rows, sorted, and their processes: 0, or an exit status after a message. */
+static int list_collect(const char *prog, const struct list_opts *o, struct sc_table *t,
+			struct owners *w, const char **source)
+{
+	if (load_rows(prog, o, t, source))
+		return o->check ? SC_EXIT_UNKNOWN : SC_EXIT_FAIL;
 	if (t->nrows)
-		sc_json_line_break(&j);
-	sc_json_end(&j);
-	sc_json_end(&j);
+		qsort(t->rows, t->nrows, sizeof(t->rows[0]), row_cmp);
+	if (find_owners(t, w)) {
+		sc_err(prog, CMD, errno, "looking for the sockets' processes in /proc");
+		free(w->v);
+		sc_table_free(t);
+		return o->check ? SC_EXIT_UNKNOWN : SC_EXIT_FAIL;
+	}
+	return 0;
+}
+
+/* The exit status once the output is written. */
+static int list_status(const char *prog, const struct list_opts *o, FILE *out, int found)
+{
+	if (fflush(out) || ferror(out)) {
+		sc_err(prog, CMD, errno, "write");
+		return o->check ? SC_EXIT_UNKNOWN : SC_EXIT_FAIL;
+	}
+	return o->check && found ? SC_EXIT_FOUND : SC_EXIT_OK;
+}
+
+struct list_netns {
+	const char *prog;
+	const struct list_opts *o;	/* with check set: 0, 1 found, or 3 */
+	const struct sc_netns *ns;
+};
+
+/* In a child inside one namespace: its part of the output. */
+static int list_one_netns(void *arg, FILE *out)
+{
+	const struct list_netns *a = arg;
+	struct owners w = { 0 };
+	const char *source = NULL;
+	struct sc_table t;
+	struct sc_json j;
+	char pid[24], prefix[64];
+	int ret;
+
+	ret = list_collect(a->prog, a->o, &t, &w, &source);
+	if (ret)
+		return ret;
+	snprintf(pid, sizeof(pid), a->ns->pid ? "%ld" : "-", a->ns->pid);
+	if (a->o->json) {
+		sc_json_init(&j, out);
+		sc_json_obj_begin(&j);
+		sc_json_member_uint(&j, "netns", a->ns->inode);
+		sc_json_key(&j, "pid");
+		if (a->ns->pid)
+			sc_json_int(&j, a->ns->pid);
+		else
+			sc_json_null(&j);
+		json_members(&j, &t, &w, source);
+		sc_json_end(&j);
+	} else {
+		fprintf(out, "# netns=%lu pid=%s ", a->ns->inode, pid);
+		print_fields(out, &t, source);
+		snprintf(prefix, sizeof(prefix), "%lu %s ", a->ns->inode, pid);
+		print_rows(out, &t, &w, prefix);
+	}
+	ret = list_status(a->prog, a->o, out, t.nrows != 0);
+	free(w.v);
+	sc_table_free(&t);
+	return ret;
+}
+
+/* One namespace's output into the document: 1 found, 0 none, -1 error. */
+static int list_netns_part(const char *prog, const struct list_opts *o,
+			   const struct sc_netns *ns, struct sc_json *j)
+{
+	struct list_opts child = *o;
+	struct list_netns a = { prog, &child, ns };
+	char *buf = NULL;
+	size_t len;
+	int rc;
+
+	child.check = 1;
+	child.quiet = 1;
+	rc = sc_netns_run(prog, CMD, ns, list_one_netns, &a, &buf);
+	if (rc < 0 && errno == ENOENT)
+		return 0;	/* gone since it was found */
+	if (rc < 0)
+		sc_err(prog, CMD, errno, "%s", ns->path);
+	len = buf ? strlen(buf) : 0;
+	if (len && o->json) {
+		sc_json_line_break(j);
+		sc_json_raw(j, buf, buf[len - 1] == '\n' ? len - 1 : len);
+	} else if (len) {
+		fputs(buf, stdout);
+	}
+	free(buf);
+	return rc == SC_EXIT_FOUND ? 1 : rc ? -1 : 0;
+}
+
+static int list_all_netns(const char *prog, const struct list_opts *o)
+{
+	int fail = o->check ? SC_EXIT_UNKNOWN : SC_EXIT_FAIL;
+	struct sc_netns_set set;
+	int found = 0, failed = 0, rc;
+	struct sc_json j;
+	size_t i;
+
+	if (sc_netns_privileged(prog, CMD))
+		return fail;
+	if (sc_netns_find(&set)) {
+		sc_err(prog, CMD, errno, "finding the network namespaces in /proc and /run/netns");
+		return fail;
+	}
+	if (!o->diag && access(SC_PROC_PATH, F_OK))
+		fprintf(stderr, "%s %s: %s missing (selfconn.ko not loaded): self-connects found through sock_diag (inet_diag) instead\n",
+			prog, CMD, SC_PROC_PATH);
+	if (o->json) {
+		sc_json_begin_document(&j, stdout, NULL);
+		sc_json_member_bool(&j, "all_netns", 1);
+		sc_json_key(&j, "namespaces");
+		sc_json_arr_begin(&j);
+	} else {
+		printf("# selfconn list v1 all-netns namespaces=%zu\n"
+		       "# netns pid family address state uid inode timer_ms users\n", set.n);
+	}
+	for (i = 0; i < set.n; i++) {
+		rc = list_netns_part(prog, o, &set.v[i], &j);
+		found |= rc > 0;
+		failed |= rc < 0;
+	}
+	if (o->json) {
+		if (set.n)
+			sc_json_line_break(&j);
+		sc_json_end(&j);
+		sc_json_end(&j);
+	}
+	sc_netns_free(&set);
+	rc = list_status(prog, o, stdout, found);
+	if (rc != SC_EXIT_OK && rc != SC_EXIT_FOUND)
+		return rc;
+	/* With --check, a self-connect found is an answer even if a namespace failed. */
+	return failed && !(o->check && found) ? fail : rc;
 }
 
 int sc_list_main(const char *prog, int argc, char **argv)
@@ -414,26 +599,16 @@ int sc_list_main(const char *prog, int argc, char **argv)
 	ret = parse_args(prog, argc, argv, &o);
 	if (ret != SC_CMDLINE_RUN)
 		return sc_cmdline_exit(ret, prog, sc_list_usage);
-	if (load_rows(prog, &o, &t, &source))
-		return o.check ? SC_EXIT_UNKNOWN : SC_EXIT_FAIL;
-	if (t.nrows)
-		qsort(t.rows, t.nrows, sizeof(t.rows[0]), row_cmp);
-	if (find_owners(&t, &w)) {
-		sc_err(prog, CMD, errno, "looking for the sockets' processes in /proc");
-		ret = o.check ? SC_EXIT_UNKNOWN : SC_EXIT_FAIL;
-		goto out;
-	}
+	if (o.all_netns)
+		return list_all_netns(prog, &o);
+	ret = list_collect(prog, &o, &t, &w, &source);
+	if (ret)
+		return ret;
 	if (o.json)
 		print_json(stdout, &t, &w, source);
 	else
 		print_text(stdout, &t, &w, source);
-	if (fflush(stdout) || ferror(stdout)) {
-		sc_err(prog, CMD, errno, "write");
-		ret = o.check ? SC_EXIT_UNKNOWN : SC_EXIT_FAIL;
-	} else {
-		ret = o.check && t.nrows ? SC_EXIT_FOUND : SC_EXIT_OK;
-	}
-out:
+	ret = list_status(prog, &o, stdout, t.nrows != 0);
 	free(w.v);
 	sc_table_free(&t);
 	return ret;
