@@ -4,8 +4,8 @@
 # --variant=minbase with linux-headers-amd64 and dkms, made once and kept
 # in the machine-wide cache), `apt-get install ./dist/*.deb` must have DKMS
 # build and install the module for the chroot's kernel headers with no step
-# by hand, `selfconn --version` must run, and `apt-get purge` must leave no
-# file of ours. The module DKMS built there is copied to OUT, for a guest of
+# by hand, `selfconn --version` must run, the metrics timer must be there
+# and not enabled, and `apt-get purge` must leave no file of ours. The module DKMS built there is copied to OUT, for a guest of
 # that kernel to load. Prints TAP; exits 1 if a test failed.
 # Usage: pkg-test.sh OUT   Needs root (debootstrap, chroot).
 set -uo pipefail
@@ -58,7 +58,7 @@ make_base() {
 in_root() { "$LANE_DIR/kchroot.sh" "$work" "$@"; }
 
 echo "TAP version 13"
-echo "1..6"
+echo "1..8"
 for d in "${debs[@]}"; do
 	[ -f "$d" ] || { echo "Bail out! $d missing: make deb"; exit 1; }
 done
@@ -81,6 +81,12 @@ check "DKMS built and installed selfconn.ko $version for $kver" $?
 check "the module is signed with DKMS's key" $?
 [ "$(in_root selfconn --version 2>&1)" = "selfconn $version" ]
 check "selfconn --version in the chroot says $version" $?
+units=$work/lib/systemd/system
+[ -f "$units/selfconn-metrics.service" ] && [ -f "$units/selfconn-metrics.timer" ] &&
+	[ -z "$(find "$work/etc/systemd" -name 'selfconn-metrics*' 2>/dev/null)" ]
+check "selfconn-metrics.service and .timer installed, not enabled" $?
+[ -f "$work/usr/share/doc/selfconn/examples/selfconn.rules.yml" ]
+check "the alerting rules in /usr/share/doc/selfconn/examples" $?
 [ ! -f "$ko" ] || cp "$ko" "$out"
 
 in_root env DEBIAN_FRONTEND=noninteractive apt-get purge -y -q selfconn selfconn-dkms \

@@ -22,6 +22,8 @@ const struct sc_command sc_commands[] = {
 	  sc_simopen_main, sc_simopen_usage },
 	{ "port", "show who occupies a TCP port (bind, connect verdicts)",
 	  sc_port_main, sc_port_usage },
+	{ "metrics", "Prometheus metrics of self-connects (node_exporter textfile)",
+	  sc_metrics_main, sc_metrics_usage },
 	{ NULL, NULL, NULL, NULL },
 };
 

@@ -19,10 +19,10 @@
 #include <unistd.h>
 
 #include "cmdline.h"
-#include "diag.h"
 #include "json.h"
 #include "netns.h"
 #include "procfile.h"
+#include "rows.h"
 #include "selfconn.h"
 
 #define CMD "list"
@@ -133,62 +133,6 @@ static int parse_args(const char *prog, int argc, char **argv, struct list_opts 
 
 	memset(o, 0, sizeof(*o));
 	return sc_cmdline_parse(&cl, argc, argv, o, &args, &nargs);
-}
-
-/* The text of /proc/selfconn: 0, ENOENT if the module is not loaded, or -1. */
-static int read_proc(const char *prog, char **text)
-{
-	int fd, err;
-
-	fd = open(SC_PROC_PATH, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		err = errno;
-		if (err == ENOENT)
-			return ENOENT;
-		sc_err(prog, CMD, err, "open %s", SC_PROC_PATH);
-		return -1;
-	}
-	err = sc_read_all(fd, text);
-	close(fd);
-	if (err) {
-		sc_err(prog, CMD, err, "read %s", SC_PROC_PATH);
-		return -1;
-	}
-	return 0;
-}
-
-/* The rows: from the module, or from sock_diag. 0, or -1 after a message. */
-static int load_rows(const char *prog, const struct list_opts *o,
-		     struct sc_table *t, const char **source)
-{
-	char *text = NULL, msg[256];
-	int err = ENOENT;
-
-	if (!o->diag)
-		err = read_proc(prog, &text);
-	if (err < 0)
-		return -1;
-	if (!err) {
-		*source = "proc";
-		err = sc_proc_parse(text, t, msg, sizeof(msg));
-		free(text);
-		if (err)
-			sc_err(prog, CMD, 0, "%s: %s", SC_PROC_PATH, msg);
-		return err ? -1 : 0;
-	}
-	*source = "sock_diag";
-	memset(t, 0, sizeof(*t));
-	if (!o->diag && !o->quiet)
-		fprintf(stderr, "%s %s: %s missing (selfconn.ko not loaded): self-connects "
-			"found through sock_diag (inet_diag) instead; the bhash report "
-			"(%s port) needs the module\n", prog, CMD, SC_PROC_PATH, prog);
-	err = sc_diag_selfconns(t, msg, sizeof(msg));
-	if (err) {
-		sc_err(prog, CMD, err, "%s", msg);
-		sc_table_free(t);
-		return -1;
-	}
-	return 0;
 }
 
 static int row_cmp(const void *a, const void *b)
@@ -448,7 +392,8 @@ static void print_json(FILE *out, const struct sc_table *t, const struct owners 
 static int list_collect(const char *prog, const struct list_opts *o, struct sc_table *t,
 			struct owners *w, const char **source)
 {
-	if (load_rows(prog, o, t, source))
+	if (sc_rows_load(prog, CMD, (o->diag ? SC_ROWS_DIAG : 0) | (o->quiet ? SC_ROWS_QUIET : 0),
+			 t, source))
 		return o->check ? SC_EXIT_UNKNOWN : SC_EXIT_FAIL;
 	if (t->nrows)
 		qsort(t->rows, t->nrows, sizeof(t->rows[0]), row_cmp);

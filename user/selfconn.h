@@ -37,6 +37,10 @@ int sc_main(int argc, char **argv);
 int sc_connect_main(const char *prog, int argc, char **argv);
 void sc_connect_usage(FILE *out, const char *prog);
 
+/* metrics.c */
+int sc_metrics_main(const char *prog, int argc, char **argv);
+void sc_metrics_usage(FILE *out, const char *prog);
+
 /* port.c */
 int sc_port_main(const char *prog, int argc, char **argv);
 void sc_port_usage(FILE *out, const char *prog);

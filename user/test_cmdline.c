@@ -290,11 +290,17 @@ static int command_says(const struct sc_command *c, const char *args, int ret,
 
 #define PER_COMMAND_TESTS 5
 
+/* An option of the command that takes no value. */
+static const char *flag_option(const struct sc_command *c)
+{
+	return strcmp(c->name, "metrics") ? "json" : "all-netns";
+}
+
 /* What every command does with -h, --help, -V, --version and bad options. */
 static void test_every_command(struct tap *t, const char *version)
 {
 	const struct sc_command *c;
-	char usage[64], err[96];
+	char usage[64], err[96], arg[32];
 
 	for (c = sc_commands; c->name; c++) {
 		snprintf(usage, sizeof(usage), "Usage: selfconn %s ", c->name);
@@ -309,10 +315,11 @@ static void test_every_command(struct tap *t, const char *version)
 			 "Try 'selfconn %s --help'.\n", c->name, c->name);
 		tap_ok(t, command_says(c, "--bogus", 64, "", err),
 		       "%s --bogus: exit 64, the option named, where help is", c->name);
-		snprintf(err, sizeof(err), "selfconn %s: option '--json' takes no value",
-			 c->name);
-		tap_ok(t, command_says(c, "--json=1", 64, "", err),
-		       "%s --json=1: exit 64, --json takes no value", c->name);
+		snprintf(err, sizeof(err), "selfconn %s: option '--%s' takes no value",
+			 c->name, flag_option(c));
+		snprintf(arg, sizeof(arg), "--%s=1", flag_option(c));
+		tap_ok(t, command_says(c, arg, 64, "", err),
+		       "%s %s: exit 64, --%s takes no value", c->name, arg, flag_option(c));
 		tap_ok(t, command_says(c, "1 2 3 4", 64, "", "unexpected argument"),
 		       "%s with too many arguments: exit 64", c->name);
 	}
