@@ -264,6 +264,29 @@ unit_tests() {
 	host_record "host unit tests" "$dir" "$start"
 }
 
+# Debian's promtool and node_exporter (lane/prom-fetch.sh): promtool checks
+# the monitoring files on the host (lane/monitoring-test.sh); both go into
+# the distro guests for selfconn_metrics.sh.
+prom_fetch() {
+	lane/prom-fetch.sh >"$1/tools.env" 2>"$1/fetch.log"
+}
+
+monitoring_test() {
+	local dir=$CACHE/monitoring rc=0 start
+	start=$(date +%s)
+	mkdir -p "$dir"
+	timed "promtool and node_exporter (lane/prom-fetch.sh)" prom_fetch "$dir" ||
+		{ cat "$dir/fetch.log"; build_failed "lane/prom-fetch.sh"; }
+	# shellcheck disable=SC1091 # written by prom-fetch.sh just above
+	. "$dir/tools.env"
+	{
+		echo "# selfconn-lane: run monitoring-test.sh"
+		lane/monitoring-test.sh "$PROMTOOL" "$(user_binary)" 2>&1 || rc=$?
+		echo "# selfconn-lane: monitoring-test.sh exit=$rc"
+	} >"$dir/record"
+	host_record "monitoring files (promtool)" "$dir" "$start"
+}
+
 # The Debian packages: make deb (lintian-clean), then lane/pkg-test.sh
 # installs them in a bookworm chroot, where DKMS builds the module that
 # the 6.1 lane boots (packages.ko), and purges them.
@@ -311,7 +334,8 @@ lane_kernel_prepare() {
 		build_failed "Debian kernel $series (lane/kernel-fetch.sh)"
 	echo "$KERNEL_RELEASE" >"$dir/release"
 	echo "$KERNEL_VMLINUZ" >"$dir/vmlinuz"
-	if [ "$series" = 6.1 ] && [ -f "$CACHE/packages/packages.ko" ]; then
+	# (packages_test made it in this run; a stale one stays unused.)
+	if [ "$series" = 6.1 ] && [ -n "$PACKAGES" ] && [ -f "$CACHE/packages/packages.ko" ]; then
 		# The module the packages' DKMS built in the bookworm chroot.
 		cp "$CACHE/packages/packages.ko" "$dir/selfconn.ko"
 		[ "$(modinfo -F vermagic "$dir/selfconn.ko" | cut -d' ' -f1)" = "$KERNEL_RELEASE" ] ||
@@ -330,7 +354,8 @@ lane_kernel_prepare() {
 			{ cat "$dir/build.log"; build_failed "module build for $KERNEL_RELEASE"; }
 	fi
 	initramfs "$dir/initramfs.cpio.gz" "" --ko "$dir/selfconn.ko" --kver "$KERNEL_RELEASE" \
-		--modules-root "${KERNEL_MODULES%/lib/modules/*}" ||
+		--modules-root "${KERNEL_MODULES%/lib/modules/*}" \
+		--bin "$PROMTOOL" --bin "$NODE_EXPORTER" ||
 		build_failed "initramfs for $KERNEL_RELEASE"
 }
 
@@ -513,6 +538,7 @@ main() {
 	KSFT_DIR=${KSFT_DIR:-$(ksft_dir)} || build_failed "the kselftest harness (lane/source-tree.sh)"
 	timed "companion and selftests" build_userspace || build_failed "user/selftests build"
 	unit_tests
+	monitoring_test
 	[ -z "$PACKAGES" ] || packages_test
 	local series first=''
 	if [[ " $LANES " == *" distro "* ]]; then

@@ -1,0 +1,122 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# selfconn metrics next to self-connects held in two network namespaces of
+# their own, A (refuse=0, audit=0) and B (audit=1): --all-netns gives each
+# its series, labelled with the namespace's inode; promtool check metrics
+# has nothing to say about the output; --textfile writes it atomically; and
+# node_exporter's textfile collector, scraped over loopback, serves it.
+#
+# Needs root, the module, the companion ($SELFCONN_BIN) and unshare;
+# promtool and prometheus-node-exporter (Debian's) are optional: their
+# cases skip without them. Prints TAP; exits 0 (pass), 1 (fail) or 4 (skip).
+
+PORT=18091
+SCRAPE=127.0.0.1:9100
+
+. "$(dirname "$0")/selfconn_lib.sh"
+sct_own_netns "$@"
+
+echo "TAP version 13"
+
+bin=$(sct_companion)
+[ -x "$bin" ] || sct_skip_all "selfconn companion not found (set SELFCONN_BIN)"
+sct_need_module
+sct_need_netns
+[ "$(id -u)" = 0 ] || sct_skip_all "needs root (selfconn metrics --all-netns)"
+sct_need_cmd unshare
+
+echo "1..7"
+
+sct_tmp
+
+# hold NAME AUDIT: a namespace of its own with net.selfconn.audit=AUDIT and
+# a self-connect on $PORT held in it; its inode in $ino.
+hold() {
+	unshare -n sh -c 'ip link set lo up && echo "$3" >/proc/sys/net/selfconn/audit &&
+		exec "$1" connect 127.0.0.1 "$2" --hold 120' sh "$bin" $PORT "$2" \
+		>"$tmp/$1.out" 2>&1 &
+	pids="$pids $!"
+	sct_wait grep -q ESTAB "$tmp/$1.out" || sed "s/^/# $1: /" "$tmp/$1.out"
+	ino=$(stat -L -c %i "/proc/$!/ns/net")
+}
+
+hold a 0
+ino_a=$ino
+hold b 1
+ino_b=$ino
+echo "# namespaces: A $ino_a, B $ino_b"
+
+# has FILE NETNS SERIES VALUE: a sample of SERIES ("name" or
+# 'name{a="x",b="y"}') with netns="NETNS" is VALUE, whatever the order of
+# its labels (node_exporter sorts them).
+has() {
+	name=${3%%\{*}
+	labels=
+	case "$3" in *\{*) labels=$(echo "${3#*\{}" | tr -d '}' | tr ',' ' ') ;; esac
+	grep "^$name{" "$1" | grep -F "netns=\"$2\"" | while read -r line; do
+		for l in $labels; do
+			case "$line" in *"$l"*) ;; *) continue 2 ;; esac
+		done
+		[ "${line##* }" = "$4" ] && echo found
+	done | grep -q found || { echo "# missing: $3 $4 in netns $2"; return 1; }
+}
+
+run 0 metrics --all-netns
+cp "$tmp/out" "$tmp/metrics"
+has "$tmp/metrics" "$ino_a" selfconn_module_loaded 1 &&
+	has "$tmp/metrics" "$ino_a" 'selfconn_sockets{family="inet",state="ESTAB"}' 1 &&
+	has "$tmp/metrics" "$ino_a" selfconn_refuse_enabled 0 &&
+	has "$tmp/metrics" "$ino_a" selfconn_audit_enabled 0 &&
+	has "$tmp/metrics" "$ino_a" selfconn_attempts_total 0
+check "--all-netns: A has its self-connect, the module, refuse=0 audit=0, no attempt" $?
+
+has "$tmp/metrics" "$ino_b" 'selfconn_sockets{family="inet",state="ESTAB"}' 1 &&
+	has "$tmp/metrics" "$ino_b" selfconn_audit_enabled 1 &&
+	has "$tmp/metrics" "$ino_b" selfconn_attempts_total 1 &&
+	has "$tmp/metrics" "$ino_b" selfconn_refused_total 0
+check "--all-netns: B has its self-connect, audit=1, 1 attempt, 0 refused" $?
+
+fams=$(grep -c '^# TYPE selfconn_' "$tmp/metrics")
+helps=$(grep -c '^# HELP selfconn_' "$tmp/metrics")
+[ "$fams" = 6 ] && [ "$helps" = 6 ]
+check "# HELP and # TYPE for each of the 6 families" $?
+
+if command -v promtool >/dev/null 2>&1; then
+	promtool check metrics <"$tmp/metrics" >"$tmp/lint" 2>&1
+	rc=$?
+	sed 's/^/# promtool: /' "$tmp/lint"
+	check "promtool check metrics: nothing to say" $rc
+else
+	ok "# SKIP promtool not installed"
+fi
+
+mkdir "$tmp/tf"
+run 0 metrics --all-netns --textfile "$tmp/tf" &&
+	[ ! -s "$tmp/out" ] && [ "$(ls -A "$tmp/tf")" = selfconn.prom ] &&
+	has "$tmp/tf/selfconn.prom" "$ino_b" selfconn_attempts_total 1
+check "--textfile: selfconn.prom alone in the directory, nothing on stdout" $?
+
+run 1 metrics --textfile "$tmp/none" && grep -q "ENOENT" "$tmp/err"
+check "--textfile to a missing directory: exit 1, ENOENT named" $?
+
+exporter=$(command -v prometheus-node-exporter 2>/dev/null)
+if [ -z "$exporter" ] || ! command -v wget >/dev/null 2>&1; then
+	ok "# SKIP prometheus-node-exporter or wget not installed"
+	exit $failed
+fi
+"$exporter" --collector.disable-defaults --collector.textfile \
+	--collector.textfile.directory="$tmp/tf" --web.listen-address=$SCRAPE \
+	>"$tmp/exporter.log" 2>&1 &
+pids="$pids $!"
+scrape() { wget -qO "$tmp/scrape" "http://$SCRAPE/metrics" 2>/dev/null; }
+sct_wait scrape
+grep '^selfconn_sockets{.*ESTAB' "$tmp/scrape" | sed 's/^/# scrape: /'
+has "$tmp/scrape" "$ino_a" 'selfconn_sockets{family="inet",state="ESTAB"}' 1 &&
+	has "$tmp/scrape" "$ino_b" 'selfconn_sockets{family="inet",state="ESTAB"}' 1 &&
+	has "$tmp/scrape" "$ino_b" selfconn_audit_enabled 1
+rc=$?
+[ $rc = 0 ] || sed 's/^/# node_exporter: /' "$tmp/exporter.log"
+check "node_exporter's /metrics over loopback: A's and B's series" $rc
+
+exit $failed
