@@ -453,7 +453,8 @@ TEST_F_TIMEOUT(boundary, no_kernel_address, SCT_TIMEOUT)
 {
 	static const int ports[] = { BD_SELF4, BD_SELF6, BD_LISTEN, BD_TW };
 	static char text[4 * BD_TEXT];
-	char path[128], *bin = getenv("SELFCONN_BIN"), *out;
+	const char *bin = sct_companion();
+	char path[128], *out;
 	struct sct_file f = {};
 	struct bd_sockets s;
 	int i, fd, kfd;
@@ -514,7 +515,7 @@ TEST_F_TIMEOUT(boundary, no_kernel_address, SCT_TIMEOUT)
 	if (bin && !access(bin, X_OK)) {
 		for (i = 0; i < 8; i++) {
 			char port[16];
-			char *argv[] = { bin, "port", port, i % 2 ? "--json" : NULL, NULL };
+			char *argv[] = { (char *)bin, "port", port, i % 2 ? "--json" : NULL, NULL };
 
 			snprintf(port, sizeof(port), "%d", ports[i / 2]);
 			EXPECT_EQ(0, sct_run(argv, &out));
@@ -522,7 +523,7 @@ TEST_F_TIMEOUT(boundary, no_kernel_address, SCT_TIMEOUT)
 			free(out);
 		}
 	} else {
-		TH_LOG("SELFCONN_BIN not set: the companion is not scanned");
+		TH_LOG("no companion (SELFCONN_BIN, PATH): it is not scanned");
 	}
 	close(fd);
 	bd_close_sockets(&s);

@@ -653,15 +653,103 @@ static inline int sct_run(char *const argv[], char **out)
 	return WEXITSTATUS(status);
 }
 
+/* The companion: $SELFCONN_BIN, else selfconn in PATH; NULL if neither. */
+static inline const char *sct_companion(void)
+{
+	static char path[512];
+	const char *bin = getenv("SELFCONN_BIN"), *p, *end;
+
+	if (bin && *bin)
+		return access(bin, X_OK) ? NULL : bin;
+	for (p = getenv("PATH"); p && *p; p = *end ? end + 1 : end) {
+		end = strchrnul(p, ':');
+		snprintf(path, sizeof(path), "%.*s/selfconn", (int)(end - p), p);
+		if (end > p && !access(path, X_OK))
+			return path;
+	}
+	return NULL;
+}
+
+/*
+ * What a simultaneous open through a veth pair with a netem delay needs
+ * and lacks, tried in a namespace of its own: NULL, or the reason to skip.
+ * iproute2's ip and tc (busybox's applets have no netem and no nodad,
+ * and system() runs them when its sh is busybox's), the kernel's veth and
+ * netem.
+ */
+static inline const char *sct_veth_netem_missing(void)
+{
+	int status;
+	pid_t pid;
+
+	if (system("ip -V 2>&1 | grep -q iproute2"))
+		return "ip is not iproute2's (missing, or busybox's applet)";
+	if (system("tc -V 2>&1 | grep -q iproute2"))
+		return "tc is not iproute2's (missing, or busybox's applet)";
+	pid = fork();
+	if (!pid) {
+		if (unshare(CLONE_NEWNET))
+			_exit(3);
+		if (system("ip link add sct0 type veth peer name sct1 2>/dev/null"))
+			_exit(1);
+		_exit(system("tc qdisc add dev sct0 root netem delay 1ms 2>/dev/null") ? 2 : 0);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return "fork() or waitpid() failed";
+	switch (WEXITSTATUS(status)) {
+	case 0:
+		return NULL;
+	case 1:
+		return "ip link add type veth failed: no veth (CONFIG_VETH)?";
+	case 2:
+		return "tc qdisc add netem failed: no netem (CONFIG_NET_SCH_NETEM)?";
+	default:
+		return "unshare(CLONE_NEWNET) failed";
+	}
+}
+
 /* ---- the module ---- */
 
-/* $SELFCONN_KO if it names a readable file, else NULL. */
+/*
+ * The module file to load: $SELFCONN_KO if it names a readable file, else
+ * the selfconn.ko installed for the running kernel, as modules.dep lists it
+ * (DKMS, the package, make install; a kselftest install has no .ko of its
+ * own). NULL if there is none.
+ */
 static inline const char *sct_module_ko(void)
 {
+	static char path[512];
 	const char *ko = getenv("SELFCONN_KO");
+	char dep[256], line[512], *colon;
+	struct utsname u;
+	FILE *f;
 
-	return ko && *ko && !access(ko, R_OK) ? ko : NULL;
+	if (ko && *ko)
+		return access(ko, R_OK) ? NULL : ko;
+	if (uname(&u))
+		return NULL;
+	snprintf(dep, sizeof(dep), "/lib/modules/%s/modules.dep", u.release);
+	f = fopen(dep, "re");
+	if (!f)
+		return NULL;
+	path[0] = '\0';
+	while (!path[0] && fgets(line, sizeof(line), f)) {
+		colon = strchr(line, ':');
+		if (!colon || colon - line < 12 || strncmp(colon - 12, "/selfconn.ko", 12))
+			continue;
+		*colon = '\0';
+		/* kmod's depmod writes paths relative to the directory. */
+		if (line[0] == '/')
+			snprintf(path, sizeof(path), "%.400s", line);
+		else
+			snprintf(path, sizeof(path), "/lib/modules/%.64s/%.400s", u.release, line);
+	}
+	fclose(f);
+	return path[0] && !access(path, R_OK) ? path : NULL;
 }
+
+/* Why no module can be loaded again, for a skip. */
+#define SCT_NO_KO "no selfconn.ko to load: set SELFCONN_KO, or install it for this kernel"
 
 static inline bool sct_module_loaded(void)
 {
@@ -1284,8 +1372,10 @@ static inline const char *sct_fault_setup(void)
 /* What a fault test needs: NULL, or why it cannot run here. */
 static inline const char *sct_fault_cannot_run(void)
 {
-	if (geteuid() || !sct_module_ko())
-		return "needs root and SELFCONN_KO";
+	if (geteuid())
+		return "needs root";
+	if (!sct_module_ko())
+		return SCT_NO_KO;
 	return sct_fault_setup();
 }
 
@@ -1547,7 +1637,7 @@ static inline const char *sct_t_need_ko(struct __test_metadata *_metadata)
 	const char *ko = sct_module_ko();
 
 	if (!ko)
-		SCT_SKIP("SELFCONN_KO not set or not readable");
+		SCT_SKIP(SCT_NO_KO);
 	return ko;
 }
 

@@ -51,6 +51,27 @@ sct_companion() {
 	echo "$b"
 }
 
+# The module file to load again: $SELFCONN_KO, else the selfconn.ko that
+# modules.dep lists for the running kernel (DKMS, the package, make
+# install); empty if neither.
+sct_ko() {
+	if [ -n "$SELFCONN_KO" ]; then
+		[ -r "$SELFCONN_KO" ] && echo "$SELFCONN_KO"
+		return 0
+	fi
+	_d=/lib/modules/$(uname -r)
+	_p=$(sed -n 's|^\([^:]*/selfconn\.ko\):.*|\1|p' "$_d/modules.dep" 2>/dev/null | head -n 1)
+	case "$_p" in
+	"") ;;
+	/*) [ -r "$_p" ] && echo "$_p" ;;
+	*) [ -r "$_d/$_p" ] && echo "$_d/$_p" ;;
+	esac
+	return 0
+}
+
+# Why there is no module to load, for a skip.
+SCT_NO_KO="no selfconn.ko to load: set SELFCONN_KO, or install it for this kernel"
+
 # A temporary directory $tmp. At exit the processes in $pids are killed,
 # sct_at_exit runs if the script defines it, and $tmp is removed.
 sct_tmp() {

@@ -10,7 +10,7 @@
 # reads only the file under test (-C), so the machine's /lib/modules and
 # /etc are not touched; the module is loaded again as it was at the end.
 #
-# Needs root, the module ($SELFCONN_KO), the policy files
+# Needs root, the module (sct_ko: $SELFCONN_KO or modules.dep), the policy files
 # ($SELFCONN_POLICY, else ../policy), kmod's modprobe and depmod, procps'
 # sysctl and unshare. Prints TAP; exits 0 (pass), 1 (fail) or 4 (skip).
 
@@ -21,7 +21,8 @@ echo "TAP version 13"
 [ "$(id -u)" = 0 ] || sct_skip_all "needs root"
 policy=${SELFCONN_POLICY:-$(cd "$(dirname "$0")" && pwd)/../policy}
 [ -d "$policy/modprobe.d" ] || sct_skip_all "no policy files at $policy (set SELFCONN_POLICY)"
-[ -r "$SELFCONN_KO" ] || sct_skip_all "no module to load (set SELFCONN_KO)"
+ko=$(sct_ko)
+[ -n "$ko" ] || sct_skip_all "$SCT_NO_KO"
 modprobe --version 2>/dev/null | grep -q '^kmod' || sct_skip_all "modprobe is not kmod's"
 depmod --version 2>/dev/null | grep -q '^kmod' || sct_skip_all "depmod is not kmod's"
 sysctl --version 2>/dev/null | grep -q procps || sct_skip_all "sysctl is not procps'"
@@ -40,11 +41,11 @@ uncomment() {
 
 sct_at_exit() {
 	rmmod selfconn 2>/dev/null
-	[ -n "$was_loaded" ] && insmod "$SELFCONN_KO"
+	[ -n "$was_loaded" ] && insmod "$ko"
 }
 
 mkdir -p "$tmp/lib/modules/$kver/updates" "$tmp/etc"
-cp "$SELFCONN_KO" "$tmp/lib/modules/$kver/updates/selfconn.ko"
+cp "$ko" "$tmp/lib/modules/$kver/updates/selfconn.ko"
 depmod -b "$tmp" "$kver"
 check "depmod indexes the module" $?
 

@@ -1618,14 +1618,14 @@ TEST_F_TIMEOUT(ns, companion_port, SCT_TIMEOUT)
 	static const char * const usage[][2] = {
 		{ NULL }, { "0" }, { "65536" }, { "80", "--nope" },
 	};
-	const char *bin = getenv("SELFCONN_BIN");
+	const char *bin = sct_companion();
 	char *out, want[256];
 	struct sct_file f = {};
 	int l, c, st;
 	size_t i;
 
-	if (!bin || access(bin, X_OK))
-		SKIP(return, "no companion: set SELFCONN_BIN");
+	if (!bin)
+		SKIP(return, "no companion: set SELFCONN_BIN, or put selfconn in PATH");
 	l = sct_t_listener(_metadata, AF_INET, "127.0.0.1", PR_PORT, 0);
 	c = sct_t_connected(_metadata, AF_INET, "127.0.0.1", -1, "127.0.0.1", PR_PORT, 0);
 	sct_t_accept(_metadata, l, sct_local_port(c));

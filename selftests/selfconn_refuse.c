@@ -4,7 +4,8 @@
  * itself fails at once with ECONNREFUSED where the namespace's refuse is 1;
  * nothing else changes. Each test runs in a fresh network namespace, once
  * per variant (IPv4, IPv6, IPv4-mapped). Needs root, the module, ip(8) and
- * tc(8) with netem; the reload test needs $SELFCONN_KO.
+ * iproute2's tc(8) with netem (else a skip); the reload test needs a
+ * selfconn.ko (sct_module_ko()).
  */
 #define _GNU_SOURCE
 #include <linux/capability.h>
@@ -564,11 +565,14 @@ static int rf_veth_setup(const FIXTURE_VARIANT(refuse) *variant, int end,
 
 TEST_F_TIMEOUT(refuse, simultaneous_open, SCT_TIMEOUT)
 {
+	const char *missing = sct_veth_netem_missing();
 	struct sct_file f = {};
 	struct sct_child c;
 	char buf[4];
 	int fd, err, st;
 
+	if (missing)
+		SKIP(return, "%s", missing);
 	ASSERT_EQ(0, sct_set_refuse(1));
 	ASSERT_EQ(0, sct_child_start(&c));
 	if (!c.pid) {

@@ -649,7 +649,7 @@ int main(int argc, char **argv)
 		ksft_exit_fail_msg("setns: %s\n", strerror(errno));
 	ksft_set_plan(5);
 	ksft_print_msg("stress: %d s; module reloads: %s\n", secs,
-		       ctx.ko ? ctx.ko : "none (SELFCONN_KO not set)");
+		       ctx.ko ? ctx.ko : "none (" SCT_NO_KO ")");
 
 	for (r = 0; r < ARRAY_SIZE(st_roles); r++) {
 		if (st_roles[r].fn == st_reloader && !ctx.ko)
@@ -700,7 +700,7 @@ int main(int argc, char **argv)
 		if (err)
 			ksft_print_msg("finit_module: %s\n", strerror(-err));
 	} else {
-		ksft_test_result_skip("the module unloads at the end: SELFCONN_KO not set\n");
+		ksft_test_result_skip("the module unloads at the end: " SCT_NO_KO "\n");
 	}
 	err = st_final_read(&final);
 	ksft_test_result(!err, "a final read is consistent\n");
