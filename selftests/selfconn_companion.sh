@@ -283,14 +283,16 @@ check "reuse on a non-local address: exit 1, the failing call named" $?
 
 # --- simopen ----------------------------------------------------------------
 
-# simopen runs tc ... netem on its namespace's lo: iproute2's tc (not
-# busybox's applet) and the kernel's netem, tried here on this lo.
-if ! tc -V 2>&1 | grep -q iproute2; then
-	no_simopen="tc is not iproute2's (missing, or busybox's applet)"
-elif ! tc qdisc add dev lo root netem delay 1ms 2>/dev/null; then
+# simopen runs tc ... netem on its namespace's lo: the tc that execvp()
+# finds must be iproute2's (not busybox's applet), and the kernel must
+# have netem; tried here on this lo.
+tc=$(sct_in_path tc)
+if [ -z "$tc" ] || ! "$tc" -V 2>&1 | grep -q iproute2; then
+	no_simopen="the tc in PATH is not iproute2's (${tc:-none}; busybox's applet?)"
+elif ! "$tc" qdisc add dev lo root netem delay 1ms 2>/dev/null; then
 	no_simopen="tc qdisc add netem failed: no netem (CONFIG_NET_SCH_NETEM)?"
 else
-	tc qdisc del dev lo root
+	"$tc" qdisc del dev lo root
 	no_simopen=
 fi
 

@@ -35,6 +35,18 @@ sct_need_cmd() {
 	command -v "$1" >/dev/null 2>&1 || sct_skip_all "$1 not installed"
 }
 
+# sct_in_path NAME: the first executable NAME in PATH, as execvp() finds it
+# (busybox's sh would run its own applet of that name instead).
+sct_in_path() {
+	_ifs=$IFS
+	IFS=:
+	for _d in $PATH; do
+		[ -x "$_d/$1" ] && [ ! -d "$_d/$1" ] && { IFS=$_ifs; echo "$_d/$1"; return 0; }
+	done
+	IFS=$_ifs
+	return 1
+}
+
 sct_need_module() {
 	[ -r /proc/selfconn ] || sct_skip_all "/proc/selfconn missing: load selfconn.ko"
 }
