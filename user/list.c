@@ -152,19 +152,13 @@ static int row_cmp(const void *a, const void *b)
 
 static int add_owner(struct owners *w, size_t row, long pid)
 {
-	struct owner *nv;
 	size_t i;
 
 	for (i = 0; i < w->n; i++)
 		if (w->v[i].row == row && w->v[i].pid == pid)
 			return 0;	/* the same socket on two fds */
-	if (w->n == w->cap) {
-		nv = realloc(w->v, (w->cap ? w->cap * 2 : 16) * sizeof(*nv));
-		if (!nv)
-			return -1;
-		w->v = nv;
-		w->cap = w->cap ? w->cap * 2 : 16;
-	}
+	if (sc_grow((void **)&w->v, &w->cap, w->n, sizeof(*w->v), 16))
+		return -1;
 	memset(&w->v[w->n], 0, sizeof(w->v[0]));
 	w->v[w->n].row = row;
 	w->v[w->n].pid = pid;

@@ -60,7 +60,6 @@ int sc_netns_privileged(const char *prog, const char *cmd)
 
 static int netns_add(struct sc_netns_set *s, unsigned long inode, long pid, const char *path)
 {
-	struct sc_netns *nv;
 	size_t i;
 
 	for (i = 0; i < s->n; i++) {
@@ -72,13 +71,8 @@ static int netns_add(struct sc_netns_set *s, unsigned long inode, long pid, cons
 		}
 		return 0;
 	}
-	if (s->n == s->cap) {
-		nv = realloc(s->v, (s->cap ? s->cap * 2 : 16) * sizeof(*nv));
-		if (!nv)
-			return -1;
-		s->v = nv;
-		s->cap = s->cap ? s->cap * 2 : 16;
-	}
+	if (sc_grow((void **)&s->v, &s->cap, s->n, sizeof(*s->v), 16))
+		return -1;
 	s->v[s->n].inode = inode;
 	s->v[s->n].pid = pid;
 	snprintf(s->v[s->n].path, sizeof(s->v[s->n].path), "%s", path);

@@ -185,15 +185,8 @@ static int parse_header(const char *p, const char *end, struct sc_table *t,
 
 int sc_table_add_row(struct sc_table *t, const struct sc_row *r)
 {
-	struct sc_row *nr;
-
-	if (t->nrows == t->cap) {
-		nr = realloc(t->rows, (t->cap ? t->cap * 2 : 8) * sizeof(*nr));
-		if (!nr)
-			return -1;
-		t->rows = nr;
-		t->cap = t->cap ? t->cap * 2 : 8;
-	}
+	if (sc_grow((void **)&t->rows, &t->cap, t->nrows, sizeof(*t->rows), 8))
+		return -1;
 	t->rows[t->nrows++] = *r;
 	return 0;
 }

@@ -80,6 +80,7 @@ void sc_format_addr(const struct sockaddr *sa, char *buf, size_t len);
 void sc_format_host(const struct sockaddr *sa, char *buf, size_t len);
 const char *sc_family_name(int family);
 int sc_read_all(int fd, char **out);
+int sc_grow(void **v, size_t *cap, size_t n, size_t size, size_t first);
 int sc_tcp_state(int fd);
 long long sc_now_ms(void);
 void sc_hold(unsigned long seconds);

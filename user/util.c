@@ -190,6 +190,25 @@ const char *sc_family_name(int family)
 }
 
 /* Read fd to EOF into a malloc'd NUL-terminated buffer: 0 or an errno. */
+/*
+ * Room for one more element of @size in *@v, which holds @n of *@cap: the
+ * capacity doubles (from @first). 0, or -1 with *v unchanged.
+ */
+int sc_grow(void **v, size_t *cap, size_t n, size_t size, size_t first)
+{
+	size_t new_cap = *cap ? *cap * 2 : first;
+	void *nv;
+
+	if (n < *cap)
+		return 0;
+	nv = realloc(*v, new_cap * size);
+	if (!nv)
+		return -1;
+	*v = nv;
+	*cap = new_cap;
+	return 0;
+}
+
 int sc_read_all(int fd, char **out)
 {
 	size_t len = 0, cap = 16384;
