@@ -21,8 +21,7 @@ sct_own_netns "$@"
 
 echo "TAP version 13"
 
-bin=$(sct_companion)
-[ -x "$bin" ] || sct_skip_all "selfconn companion not found (set SELFCONN_BIN)"
+sct_need_companion
 [ -w $DIR/audit ] || sct_skip_all "$DIR/audit missing or not writable: load selfconn.ko, run as root"
 sct_need_netns
 

@@ -20,9 +20,8 @@ sct_own_netns "$@"
 echo "TAP version 13"
 
 here=$(cd "$(dirname "$0")" && pwd)
-bin=$(sct_companion)
+sct_need_companion
 ko=$(sct_ko)
-[ -x "$bin" ] || sct_skip_all "selfconn companion not found (set SELFCONN_BIN)"
 sct_need_module
 sct_need_netns
 echo "$RANGE" >/proc/sys/net/ipv4/ip_local_port_range

@@ -63,6 +63,12 @@ sct_companion() {
 	echo "$b"
 }
 
+# The companion in $bin, or skip the whole program.
+sct_need_companion() {
+	bin=$(sct_companion)
+	[ -x "$bin" ] || sct_skip_all "selfconn companion not found (set SELFCONN_BIN, or put selfconn in PATH)"
+}
+
 # The module file to load again: $SELFCONN_KO, else the selfconn.ko that
 # modules.dep lists for the running kernel (DKMS, the package, make
 # install); empty if neither.

@@ -19,8 +19,7 @@ sct_own_netns "$@"
 
 echo "TAP version 13"
 
-bin=$(sct_companion)
-[ -x "$bin" ] || sct_skip_all "selfconn companion not found (set SELFCONN_BIN)"
+sct_need_companion
 sct_need_module
 sct_need_netns
 [ "$(id -u)" = 0 ] || sct_skip_all "needs root (selfconn metrics --all-netns)"

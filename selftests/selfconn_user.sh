@@ -15,8 +15,7 @@ sct_own_netns "$@"
 
 echo "TAP version 13"
 
-bin=$(sct_companion)
-[ -x "$bin" ] || sct_skip_all "selfconn companion not found (set SELFCONN_BIN)"
+sct_need_companion
 sct_need_module
 [ -n "$SELFCONN_NETNS" ] && echo "# in a fresh network namespace"
 echo "# companion: $bin"
