@@ -1161,10 +1161,34 @@ static inline int sct_load_text(struct sct_file *f, const char *text)
 	return sct_parse(f) ? -EBADMSG : 0;
 }
 
+/* f is a listing (port 0) or a query's one report of port: 0, or -EBADMSG with f->err. */
+static inline int sct_check_kind(struct sct_file *f, int port)
+{
+	if (port ? !f->listing && f->nrep == 1 && f->rep[0].port == port : f->listing)
+		return 0;
+	snprintf(f->err, sizeof(f->err), "%s %d: %d report(s), header %d",
+		 port ? "not the one report of port" : "not a listing: port", port,
+		 f->nrep, f->listing);
+	return -EBADMSG;
+}
+
+/*
+ * Read fd's file from offset 0 in chunk-sized reads into f (sct_load())
+ * and sct_check_kind() it. 0, -errno (-EIO for a file removed under fd:
+ * its lseek() is EINVAL, proc_reg_llseek()), or -EBADMSG with f->err.
+ */
+static inline int sct_reread(struct sct_file *f, int fd, size_t chunk, int port)
+{
+	sct_file_free(f);
+	if (lseek(fd, 0, SEEK_SET))
+		return errno == EINVAL ? -EIO : -errno;
+	return sct_load(f, fd, chunk) ?: sct_check_kind(f, port);
+}
+
 /*
  * The report of port through a per-descriptor query (open read-write, write
  * the port, read from offset 0), or with port 0 a plain read of the whole
- * file, into f: 0 or -errno / -EBADMSG as sct_load().
+ * file, into f: 0 or -errno / -EBADMSG as sct_reread().
  */
 static inline int sct_query(int port, struct sct_file *f)
 {
@@ -1178,7 +1202,7 @@ static inline int sct_query(int port, struct sct_file *f)
 	if (port)
 		ret = sct_write_fd(fd, cmd);
 	if (!ret)
-		ret = sct_load(f, fd, 65536);
+		ret = sct_reread(f, fd, 65536, port);
 	close(fd);
 	return ret;
 }
@@ -1194,6 +1218,17 @@ struct sct_bad {
 };
 
 #define SCT_BAD(flags, s, e)	{ (flags), (s), sizeof(s) - 1, (e) }
+
+/* The report of port in f, or NULL. */
+static inline const struct sct_report *sct_report_of(const struct sct_file *f, int port)
+{
+	int i;
+
+	for (i = 0; i < f->nrep; i++)
+		if (f->rep[i].port == port)
+			return &f->rep[i];
+	return NULL;
+}
 
 /* Rows with this family, address and state (NULL: any). */
 static inline int sct_count_rows(const struct sct_file *f, const char *family,

@@ -287,38 +287,25 @@ static void pr_check_all(struct __test_metadata *_metadata, struct sct_file *f)
 	ASSERT_EQ(NULL, why) TH_LOG("%s: %s (port %d)", SCT_PROC, why, f->rep[i - 1].port);
 }
 
-/* Read what fd gives from its current offset and parse it; asserts. */
-static void pr_read_parse(struct __test_metadata *_metadata, int fd, struct sct_file *f)
+/*
+ * A read of port into f that returned ret (sct_query(), sct_reread():
+ * port 0 a plain read, else the port's one report), asserted; every
+ * report checked. The first report.
+ */
+static const struct sct_report *pr_got(struct __test_metadata *_metadata, int ret, int port,
+				       struct sct_file *f)
 {
-	int ret = sct_load(f, fd, 65536);
-
 	pr_shown = f;
 	if (ret == -EBADMSG)
 		pr_dump(_metadata);
-	ASSERT_EQ(0, ret) TH_LOG("%s: %s", SCT_PROC, f->err);
-	pr_check_all(_metadata, f);
-}
-
-/*
- * sct_query(), asserted: a port's one report (the first report of f is
- * returned), or with port 0 a plain read (listing, then watched ports).
- */
-static const struct sct_report *pr_query(struct __test_metadata *_metadata, int port,
-					 struct sct_file *f)
-{
-	int ret = sct_query(port, f);
-	bool shape = port ? f->nrep == 1 && !f->listing && f->rep[0].port == port : f->listing;
-
-	pr_shown = f;
-	if (ret == -EBADMSG || (!ret && !shape))
-		pr_dump(_metadata);
 	ASSERT_EQ(0, ret) TH_LOG("read %d: %s", port, f->err[0] ? f->err : strerror(-ret));
-	ASSERT_TRUE(shape) TH_LOG("%d: %d report(s), header %d: a query gives its port's "
-				  "one report, a plain read the header", port, f->nrep, f->listing);
 	pr_check_all(_metadata, f);
 	return &f->rep[0];
 }
 
+#define pr_query(_metadata, port, f)	pr_got((_metadata), sct_query((port), (f)), (port), (f))
+#define pr_reread(_metadata, fd, port, f) \
+	pr_got((_metadata), sct_reread((f), (fd), 65536, (port)), (port), (f))
 #define pr_cat(_metadata, f)	pr_query((_metadata), 0, (f))
 
 /* Exactly want lines match m; asserts. The first of them, or NULL. */
@@ -1328,15 +1315,6 @@ TEST_F_TIMEOUT(ns, watched_reports_follow_rows, SCT_TIMEOUT)
 	ASSERT_EQ(ENOENT, -sct_write_file(SCT_PROC, "-18096\n"));
 }
 
-/* A query descriptor reads fd's report of port from offset 0; asserts. */
-static void pr_reread(struct __test_metadata *_metadata, int fd, int port, struct sct_file *f)
-{
-	ASSERT_EQ(0, lseek(fd, 0, SEEK_SET));
-	pr_read_parse(_metadata, fd, f);
-	ASSERT_EQ(1, f->nrep);
-	ASSERT_EQ(port, f->rep[0].port) TH_LOG("the query's port changed");
-}
-
 /*
  * The per-descriptor query: one report, no header; the write does not move
  * the offset; re-reading from 0 gives a fresh report; a new port switches
@@ -1357,7 +1335,7 @@ TEST_F_TIMEOUT(ns, query_descriptor, SCT_TIMEOUT)
 	l = sct_t_listener(_metadata, AF_INET, "127.0.0.1", PR_PORT2, 0);
 	fd = open(SCT_PROC, O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, fd);
-	pr_read_parse(_metadata, fd, &f);
+	pr_reread(_metadata, fd, 0, &f);
 	ASSERT_EQ(0, strncmp(f.text, "# selfconn v1 rows=0", 20)) pr_dump(_metadata);
 	ASSERT_TRUE(f.text[20] == ' ' || f.text[20] == '\n') pr_dump(_metadata);
 	ASSERT_EQ(0, f.nrep);
@@ -1365,9 +1343,7 @@ TEST_F_TIMEOUT(ns, query_descriptor, SCT_TIMEOUT)
 	ASSERT_EQ(0, lseek(fd, 0, SEEK_SET));
 	ASSERT_EQ(6, write(fd, "18084\n", 6));
 	ASSERT_EQ(0, lseek(fd, 0, SEEK_CUR)) TH_LOG("the write moved the offset");
-	pr_read_parse(_metadata, fd, &f);
-	ASSERT_EQ(1, f.nrep);
-	ASSERT_EQ(PR_PORT, f.rep[0].port);
+	pr_reread(_metadata, fd, PR_PORT, &f);
 	ASSERT_EQ(0, strncmp(f.text, "# port 18084\nport 18084 bhash none\n", 35))
 		pr_dump(_metadata);
 
@@ -1516,17 +1492,6 @@ static void pr_in_child(struct __test_metadata *_metadata,
 	close(procdir);
 }
 
-/* Parse a child's query text into f; asserts one report of port. */
-static void pr_parse_child(struct __test_metadata *_metadata, const char *text, int port,
-			   struct sct_file *f)
-{
-	pr_shown = f;
-	ASSERT_EQ(0, sct_load_text(f, text)) TH_LOG("%s", f->err);
-	pr_check_all(_metadata, f);
-	ASSERT_EQ(1, f->nrep) pr_dump(_metadata);
-	ASSERT_EQ(port, f->rep[0].port);
-}
-
 /*
  * The file is mode 0666. An unprivileged process opens it write-only but
  * gets EPERM for every watch command; its per-descriptor query works.
@@ -1552,7 +1517,7 @@ TEST_F_TIMEOUT(ns, unprivileged, SCT_TIMEOUT)
 	ASSERT_EQ(0, res.query) TH_LOG("query as nobody: %s", strerror(res.query));
 	PR_WATCHED(80);
 
-	pr_parse_child(_metadata, res.text, PR_PORT, &f);
+	pr_got(_metadata, sct_load_text(&f, res.text) ?: sct_check_kind(&f, PR_PORT), PR_PORT, &f);
 	PR_ONE(&f.rep[0], PR_MK("listener", "inode", SCT_INO(l), "inet", "127.0.0.1:18084"));
 	sct_file_free(&f);
 }
@@ -1573,7 +1538,7 @@ TEST_F_TIMEOUT(ns, own_userns_may_watch, SCT_TIMEOUT)
 		SKIP(return, "no unprivileged user namespaces: %s", strerror(-res.open_wo));
 	ASSERT_EQ(0, res.open_wo) TH_LOG("open write-only: %s", strerror(res.open_wo));
 	ASSERT_EQ(0, res.add) TH_LOG("watch in its own namespace: %s", strerror(res.add));
-	pr_parse_child(_metadata, res.text, PR_PORT, &f);
+	pr_got(_metadata, sct_load_text(&f, res.text) ?: sct_check_kind(&f, PR_PORT), PR_PORT, &f);
 	sct_file_free(&f);
 	PR_WATCHED(80);
 }

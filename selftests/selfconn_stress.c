@@ -113,32 +113,23 @@ static int st_rand(struct st_thread *t, int n)
 /* ---- checking what was read ---- */
 
 /*
- * A read of fd from offset 0 in chunk-sized reads, parsed (sct_parse()):
- * a whole plain read (query < 0) or the report of one port. 0; -errno of
- * the read; or -EBADMSG with why it is not consistent in f->err.
+ * sct_reread() of fd (port 0: a plain read, else a query of port), then
+ * checked: nothing shaped like a kernel address, rows only on the ports
+ * of this namespace's self-connects. 0; -errno of the read; or -EBADMSG
+ * with why it is not consistent in f->err.
  */
-static int st_read_check(int fd, size_t chunk, int query, struct sct_file *f)
+static int st_read_check(int fd, size_t chunk, int port, struct sct_file *f)
 {
-	int ret, i;
+	int ret = sct_reread(f, fd, chunk, port), i;
 
-	if (lseek(fd, 0, SEEK_SET)) {
-		sct_file_free(f);
-		/* on a file removed under its descriptor: EINVAL (proc_reg_llseek()) */
-		return errno == EINVAL ? -EIO : -errno;
-	}
-	ret = sct_load(f, fd, chunk);
 	if (ret)
 		return ret;
 	if (sct_kernel_address(f->text))
 		snprintf(f->err, sizeof(f->err), "something shaped like a kernel address");
-	else if (query >= 0 && (f->listing || f->nrep != 1 || f->rep[0].port != query))
-		snprintf(f->err, sizeof(f->err), "a query without its one report");
-	else if (query < 0 && !f->listing)
-		snprintf(f->err, sizeof(f->err), "a plain read without the header");
 	for (i = 0; i < f->nrows && !f->err[0]; i++) {
-		int port = atoi(strrchr(f->rows[i].addr, ':') + 1);
+		int p = atoi(strrchr(f->rows[i].addr, ':') + 1);
 
-		if (port < ST_SELF || port >= ST_SELF + ST_NSELF)
+		if (p < ST_SELF || p >= ST_SELF + ST_NSELF)
 			snprintf(f->err, sizeof(f->err),
 				 "a row on a port no self-connect of this namespace uses");
 	}
@@ -347,8 +338,7 @@ static void *st_reader(void *arg)
 				continue;
 			}
 		}
-		ret = st_read_check(fd, t->id == 1 ? 1 + st_rand(t, 7) : ST_BUF,
-				    t->id == 2 ? port : -1, &f);
+		ret = st_read_check(fd, t->id == 1 ? 1 + st_rand(t, 7) : ST_BUF, port, &f);
 		if (ret && ret != -EBADMSG) {
 			st_read_error(t, &fd, -ret);
 			continue;
@@ -621,7 +611,7 @@ static int st_final_read(struct sct_file *f)
 		snprintf(f->err, sizeof(f->err), "cannot open %s: %s", SCT_PROC, strerror(errno));
 		return -errno;
 	}
-	ret = st_read_check(fd, ST_BUF, -1, f);
+	ret = st_read_check(fd, ST_BUF, 0, f);
 	close(fd);
 	return ret;
 }
