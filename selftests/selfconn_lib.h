@@ -580,6 +580,37 @@ static inline void *sct_shared(size_t size)
 	return memset(p, 0, size);
 }
 
+/*
+ * What a child's checks found, in shared memory: the first that failed
+ * (SCT_FAIL() in a void function) and what it read (sct_keep()), for the
+ * logs, the parent's checks and the scan for kernel addresses.
+ */
+#define SCT_TEXT	32768
+
+struct sct_result {
+	int step;			/* the first check that failed, 0 if none */
+	int err;			/* its errno */
+	char why[512];
+	char text[SCT_TEXT];		/* the last file read */
+	char all[4 * SCT_TEXT];		/* everything read */
+	unsigned long long val[2];	/* numbers for the parent */
+};
+
+#define SCT_FAIL(res, n, ...) do {						\
+	(res)->step = (n);							\
+	(res)->err = errno;							\
+	snprintf((res)->why, sizeof((res)->why), __VA_ARGS__);			\
+	return;									\
+} while (0)
+
+static inline void sct_keep(struct sct_result *res, const char *text)
+{
+	size_t used = strlen(res->all);
+
+	snprintf(res->text, sizeof(res->text), "%s", text ? text : "");
+	snprintf(res->all + used, sizeof(res->all) - used, "%s", res->text);
+}
+
 /* In a child: no groups, gid and uid 65534. 0 or -1. */
 static inline int sct_become_nobody(void)
 {
@@ -1381,6 +1412,30 @@ static inline void sct_dump(struct __test_metadata *_metadata, const struct sct_
 		TH_LOG("  | %.*s", (int)(nl - p), p);
 		p = *nl ? nl + 1 : nl;
 	}
+}
+
+/* sct_child_start() with a struct sct_result shared with the child. */
+static inline struct sct_result *sct_t_fork(struct __test_metadata *_metadata,
+					    struct sct_child *c)
+{
+	struct sct_result *res = sct_shared(sizeof(*res));
+
+	ASSERT_NE(NULL, res);
+	ASSERT_EQ(0, sct_child_start(c));
+	return res;
+}
+
+/* Wait for that child: it exited 0, and none of its checks failed. */
+static inline void sct_t_reap(struct __test_metadata *_metadata, struct sct_child *c,
+			      const struct sct_result *res)
+{
+	int st = sct_child_wait(c);
+
+	if (res->step)
+		TH_LOG("child: step %d: %s (errno %s); last read:\n%s", res->step, res->why,
+		       strerror(res->err), res->text);
+	EXPECT_EQ(0, st);
+	EXPECT_EQ(0, res->step);
 }
 
 /* Open, read to EOF in chunk-sized reads, close, parse; asserts a listing. */
