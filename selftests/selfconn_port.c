@@ -303,9 +303,16 @@ static const struct sct_report *pr_got(struct __test_metadata *_metadata, int re
 	return &f->rep[0];
 }
 
-#define pr_query(_metadata, port, f)	pr_got((_metadata), sct_query((port), (f)), (port), (f))
-#define pr_reread(_metadata, fd, port, f) \
-	pr_got((_metadata), sct_reread((f), (fd), 65536, (port)), (port), (f))
+static const struct sct_report *pr_query(struct __test_metadata *_metadata, int port,
+					 struct sct_file *f)
+{
+	return pr_got(_metadata, sct_query(port, f), port, f);
+}
+
+static void pr_reread(struct __test_metadata *_metadata, int fd, int port, struct sct_file *f)
+{
+	pr_got(_metadata, sct_reread(f, fd, 65536, port), port, f);
+}
 #define pr_cat(_metadata, f)	pr_query((_metadata), 0, (f))
 
 /* Exactly want lines match m; asserts. The first of them, or NULL. */
