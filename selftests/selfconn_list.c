@@ -64,40 +64,27 @@ static bool sc_wait_count(struct __test_metadata *_metadata,
 	return false;
 }
 
-/* TIME_WAIT entries in this namespace's /proc/net/tcp and tcp6. */
-static int sc_count_tw(void)
+/*
+ * TIME_WAIT entries (st 06) in this namespace's /proc/net/tcp and tcp6;
+ * with log, both files as TAP comments: where the sockets are stuck.
+ */
+static int sc_count_tw(struct __test_metadata *_metadata, bool log)
 {
 	static const char * const files[] = { "/proc/net/tcp", "/proc/net/tcp6" };
-	char line[512];
 	unsigned int i, st;
+	char *text, *line, *save;
 	int n = 0;
 
 	for (i = 0; i < 2; i++) {
-		FILE *f = fopen(files[i], "re");
-
-		if (!f)
+		if (sct_read_file(files[i], &text))
 			continue;
-		while (fgets(line, sizeof(line), f))
-			if (sscanf(line, " %*s %*s %*s %x", &st) == 1 && st == 6)
-				n++;
-		fclose(f);
-	}
-	return n;
-}
-
-/* /proc/net/tcp and tcp6 as TAP comments: where the sockets are stuck. */
-static void sc_log_tcp_states(struct __test_metadata *_metadata)
-{
-	static const char * const files[] = { "/proc/net/tcp", "/proc/net/tcp6" };
-	unsigned int i;
-	char *text;
-
-	for (i = 0; i < 2; i++) {
-		if (sct_read_file(files[i], &text) < 0)
-			continue;
-		TH_LOG("%s:\n%s", files[i], text);
+		if (log)
+			TH_LOG("%s:\n%s", files[i], text);
+		for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+			n += sscanf(line, " %*s %*s %*s %x", &st) == 1 && st == 6;
 		free(text);
 	}
+	return n;
 }
 
 /* ---- the fixture ---- */
@@ -313,11 +300,10 @@ TEST_F_TIMEOUT(selfconn, distractors, SCT_TIMEOUT)
 	close(a1);
 	close(a2);
 	close(a3);
-	for (waited = 0; sc_count_tw() < 3 && waited < SCT_WAIT_MS; waited += 20)
+	for (waited = 0; sc_count_tw(_metadata, false) < 3 && waited < SCT_WAIT_MS; waited += 20)
 		usleep(20000);
-	if (sc_count_tw() < 3)
-		sc_log_tcp_states(_metadata);
-	ASSERT_LE(3, sc_count_tw()) TH_LOG("clients never reached TIME_WAIT");
+	ASSERT_LE(3, sc_count_tw(_metadata, waited >= SCT_WAIT_MS))
+		TH_LOG("clients never reached TIME_WAIT");
 	sct_read(_metadata, &t);
 	if (t.nrows)
 		sct_dump(_metadata, &t);

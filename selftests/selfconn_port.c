@@ -706,31 +706,27 @@ TEST_F_TIMEOUT(port, self_connect, SCT_TIMEOUT)
 	sct_file_free(&f);
 }
 
-/* Whether a report names each of inodes (want) or none of them (!want). */
-static bool pr_names_inodes(const struct sct_report *r, char inodes[3][24], bool want)
+/* Whether f names each of ino[0..2] (want) or none of them (!want). */
+static bool pr_names_inodes(const struct sct_file *f, const unsigned long long *ino, bool want)
 {
-	int i, j, named;
+	int i;
 
-	for (i = 0; i < 3; i++) {
-		for (j = 0, named = 0; j < r->n && !named; j++)
-			named = sct_kv(&r->lines[j], "inode") &&
-				!strcmp(sct_kv(&r->lines[j], "inode"), inodes[i]);
-		if (named != want)
+	for (i = 0; i < 3; i++)
+		if (sct_names_inode(f, ino[i]) != want)
 			return false;
-	}
 	return true;
 }
 
 /* A listener (opts) on addr:P with an open connection: their inodes. */
 static int pr_listener_pair(struct __test_metadata *_metadata, int family, const char *addr,
-			    int opts, char ino[3][24])
+			    int opts, unsigned long long ino[3])
 {
 	int l = sct_t_listener(_metadata, family, addr, PR_PORT, opts), c, a;
 
 	a = sct_t_client(_metadata, l, family, addr, PR_PORT, &c);
-	sct_inode_str(l, ino[0], 24);
-	sct_inode_str(a, ino[1], 24);
-	sct_inode_str(c, ino[2], 24);
+	ino[0] = sct_inode(l);
+	ino[1] = sct_inode(a);
+	ino[2] = sct_inode(c);
 	return l;
 }
 
@@ -744,7 +740,7 @@ static int pr_listener_pair(struct __test_metadata *_metadata, int family, const
 TEST_F_TIMEOUT(port, two_namespaces, SCT_TIMEOUT)
 {
 	int family = variant->family, lA, cT, aT, nsA, procA, procB;
-	char ino_a[3][24], ino_b[3][24];
+	unsigned long long ino_a[3], ino_b[3];
 	const struct sct_report *r;
 	struct sct_file f = {};
 
@@ -763,7 +759,7 @@ TEST_F_TIMEOUT(port, two_namespaces, SCT_TIMEOUT)
 
 	/* in B */
 	r = pr_query(_metadata, PR_PORT, &f);
-	ASSERT_TRUE(pr_names_inodes(r, ino_b, true) && pr_names_inodes(r, ino_a, false))
+	ASSERT_TRUE(pr_names_inodes(&f, ino_b, true) && pr_names_inodes(&f, ino_a, false))
 		pr_dump(_metadata);
 	PR_BHASH(r, "fastreuse=0 fastreuseport=1 owners=2");
 	PR_SUMMARY(r, "bhash_owners=2 bhash2_buckets=1 listeners=1 "
@@ -773,7 +769,7 @@ TEST_F_TIMEOUT(port, two_namespaces, SCT_TIMEOUT)
 	/* back in A, B's sockets still open */
 	ASSERT_EQ(0, setns(nsA, CLONE_NEWNET)) TH_LOG("setns: %s", strerror(errno));
 	r = pr_query_settled(_metadata, PR_PORT, &f);
-	ASSERT_TRUE(pr_names_inodes(r, ino_a, true) && pr_names_inodes(r, ino_b, false))
+	ASSERT_TRUE(pr_names_inodes(&f, ino_a, true) && pr_names_inodes(&f, ino_b, false))
 		pr_dump(_metadata);
 	PR_BHASH(r, "fastreuse=0 fastreuseport=0 owners=3");
 	PR_SUMMARY(r, "bhash_owners=3 bhash2_buckets=1 listeners=1 "
@@ -787,7 +783,7 @@ TEST_F_TIMEOUT(port, two_namespaces, SCT_TIMEOUT)
 	ASSERT_EQ(6, write(procB, "clear\n", 6));
 	PR_WATCHED(PR_PORT);
 	pr_cat(_metadata, &f);
-	ASSERT_TRUE(pr_names_inodes(&f.rep[0], ino_b, false)) pr_dump(_metadata);
+	ASSERT_TRUE(pr_names_inodes(&f, ino_b, false)) pr_dump(_metadata);
 	sct_file_free(&f);
 	close(procA);
 	close(procB);
