@@ -895,19 +895,24 @@ static inline bool sct_valid_addr(const char *family, const char *addr)
 	       !strcmp(canon, host);
 }
 
+/* s is one of the words of list (NULL-terminated). */
+static inline bool sct_in_list(const char *s, const char * const *list)
+{
+	for (; *list; list++)
+		if (!strcmp(s, *list))
+			return true;
+	return false;
+}
+
 /* A state of the established hash, as ss names it. */
 static inline bool sct_is_state(const char *s)
 {
 	static const char * const states[] = {
 		"SYN-SENT", "SYN-RECV", "ESTAB", "FIN-WAIT-1", "FIN-WAIT-2",
-		"CLOSE-WAIT", "LAST-ACK", "CLOSING", "TIME-WAIT",
+		"CLOSE-WAIT", "LAST-ACK", "CLOSING", "TIME-WAIT", NULL,
 	};
-	size_t i;
 
-	for (i = 0; i < ARRAY_SIZE(states); i++)
-		if (!strcmp(s, states[i]))
-			return true;
-	return false;
+	return sct_in_list(s, states);
 }
 
 /* Split s in place at single spaces: how many fields, -1 if one is empty or > max. */
@@ -962,14 +967,10 @@ static inline bool sct_is_section(const char *s)
 {
 	static const char * const sections[] = {
 		"bhash", "bhash-owner", "bhash2", "bhash2-owner", "listener",
-		"ehash-local", "ehash-remote", "verdict", "summary",
+		"ehash-local", "ehash-remote", "verdict", "summary", NULL,
 	};
-	size_t i;
 
-	for (i = 0; i < ARRAY_SIZE(sections); i++)
-		if (!strcmp(s, sections[i]))
-			return true;
-	return false;
+	return sct_in_list(s, sections);
 }
 
 static inline int sct_add_field(struct sct_line *l, char *tok)

@@ -775,19 +775,15 @@ static bool rf_kmsg_find(int kfd, const char *want)
 
 TEST_F_TIMEOUT(refuse, counters_and_log, SCT_TIMEOUT)
 {
-	char addr[80], want[256], comm[32] = "";
+	char addr[80], want[256], *comm;
 	int kfd, i, refused;
 	struct stat nst;
-	FILE *f;
 
 	EXPECT_COUNTERS(0, 0);
 	ASSERT_EQ(0, sct_set_refuse(1));
 	EXPECT_COUNTERS(0, 0);
 
-	f = fopen("/proc/self/comm", "re");
-	ASSERT_NE(NULL, f);
-	ASSERT_NE(NULL, fgets(comm, sizeof(comm), f));
-	fclose(f);
+	ASSERT_EQ(0, sct_read_file("/proc/self/comm", &comm));
 	comm[strcspn(comm, "\n")] = '\0';
 	ASSERT_EQ(0, stat("/proc/self/ns/net", &nst));
 
@@ -798,6 +794,7 @@ TEST_F_TIMEOUT(refuse, counters_and_log, SCT_TIMEOUT)
 		 "selfconn: refused self-connect %s comm=%s pid=%d uid=0 netns=%lu\n",
 		 sct_addrstr(variant->family, variant->addr, RF_PORT, addr, sizeof(addr)),
 		 comm, getpid(), (unsigned long)nst.st_ino);
+	free(comm);
 
 	rf_refuse_bound(_metadata, variant->family, variant->addr, 0);
 	EXPECT_COUNTERS(1, 1);
