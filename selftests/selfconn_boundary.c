@@ -51,18 +51,6 @@ static bool bd_report_empty(const struct sct_file *f, int port)
 	       !strcmp(r->lines[r->n - 1].text, want);
 }
 
-/* The watched ports of the reader's namespace, as "P P ...". */
-static const char *bd_watched(char *buf, size_t len)
-{
-	int ports[SCT_MAXREP], i, n = sct_watched(ports);
-	size_t o = 0;
-
-	buf[0] = '\0';
-	for (i = 0; i < n && o < len; i++)
-		o += snprintf(buf + o, len - o, "%s%d", i ? " " : "", ports[i]);
-	return buf;
-}
-
 /* ---- the sockets of a namespace ---- */
 
 #define BD_NSOCK	6
@@ -192,7 +180,7 @@ FIXTURE_TEARDOWN(boundary)
 TEST_F_TIMEOUT(boundary, nobody_reads_never_writes, SCT_TIMEOUT)
 {
 	int selfc, wo_root, sc_root, seteuid_fd;
-	char watched[256], *text;
+	char *text;
 	struct sct_child ch;
 	struct sct_result *c;
 
@@ -216,7 +204,7 @@ TEST_F_TIMEOUT(boundary, nobody_reads_never_writes, SCT_TIMEOUT)
 	BD_NO_ADDRESS(c->all, "read as nobody");
 
 	/* nothing changed but what root's descriptor did */
-	EXPECT_STREQ("18134 18136", bd_watched(watched, sizeof(watched)));
+	EXPECT_STREQ("18134 18136", SCT_WATCHED());
 	EXPECT_EQ(0, sct_read_file(SCT_SYSCTL, &text));
 	EXPECT_STREQ("1\n", text ? text : "");
 	free(text);
@@ -228,7 +216,7 @@ TEST_F_TIMEOUT(boundary, nobody_reads_never_writes, SCT_TIMEOUT)
 	ASSERT_EQ(0, setresuid(-1, 0, -1));
 	EXPECT_EQ(-EPERM, sct_write_fd(seteuid_fd, "18137\n"));
 	EXPECT_EQ(0, sct_write_fd(wo_root, "-18136\n"));
-	EXPECT_STREQ("18134", bd_watched(watched, sizeof(watched)));
+	EXPECT_STREQ("18134", SCT_WATCHED());
 	close(seteuid_fd);
 	close(wo_root);
 	close(sc_root);
@@ -327,7 +315,7 @@ static void bd_userns_child(struct sct_result *c, struct sct_child *ch,
 
 TEST_F_TIMEOUT(boundary, child_userns_netns, SCT_TIMEOUT)
 {
-	char before[256], after[256], map[64];
+	char before[SCT_MAXREP * 6 + 1], map[64];
 	struct sct_file f = {};
 	struct bd_sockets init;
 	struct sct_child ch;
@@ -338,7 +326,7 @@ TEST_F_TIMEOUT(boundary, child_userns_netns, SCT_TIMEOUT)
 	ASSERT_EQ(0, bd_make_sockets(&init)) TH_LOG("sockets: %s", strerror(errno));
 	ASSERT_EQ(0, sct_write_file(SCT_PROC, "18130\n"));
 	ASSERT_EQ(0, sct_write_file(SCT_PROC, "18132\n"));
-	bd_watched(before, sizeof(before));
+	snprintf(before, sizeof(before), "%s", SCT_WATCHED());
 	refuse = sct_read_long(SCT_SYSCTL);
 	ASSERT_LE(0, refuse);
 
@@ -374,9 +362,8 @@ TEST_F_TIMEOUT(boundary, child_userns_netns, SCT_TIMEOUT)
 	sct_t_reap(_metadata, &ch, c);
 	BD_NO_ADDRESS(c->all, "read in the child namespaces");
 
-	bd_watched(after, sizeof(after));
-	EXPECT_STREQ(before, after);
-	EXPECT_STREQ("18130 18132", after);
+	EXPECT_STREQ(before, SCT_WATCHED());
+	EXPECT_STREQ("18130 18132", before);
 	EXPECT_EQ(refuse, sct_read_long(SCT_SYSCTL));
 
 	EXPECT_EQ(0, sct_write_file(SCT_PROC, "-18130\n"));

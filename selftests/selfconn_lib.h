@@ -1318,6 +1318,23 @@ static inline int sct_watched(int ports[SCT_MAXREP])
 	return n;
 }
 
+/* The watched ports as "P P ..." in buf, "" if none ("error -E" if unread). */
+static inline const char *sct_watched_str(char *buf, size_t len)
+{
+	int ports[SCT_MAXREP], i, n = sct_watched(ports);
+	size_t o = 0;
+
+	buf[0] = '\0';
+	if (n < 0)
+		snprintf(buf, len, "error %d", n);
+	for (i = 0; i < n && o < len; i++)
+		o += snprintf(buf + o, len - o, "%s%d", i ? " " : "", ports[i]);
+	return buf;
+}
+
+/* The same into a buffer that lives as long as the enclosing block. */
+#define SCT_WATCHED()	sct_watched_str((char[SCT_MAXREP * 6 + 1]) { 0 }, SCT_MAXREP * 6 + 1)
+
 /* ---- fault injection (Documentation/fault-injection/) ---- */
 
 #define SCT_FAIL_NTH	"/proc/thread-self/fail-nth"
