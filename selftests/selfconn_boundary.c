@@ -63,35 +63,23 @@ struct bd_sockets {
 /*
  * Self-connects on BD_SELF4 (v4) and BD_SELF6 (v6), a listener on BD_LISTEN
  * with a client and the accepted socket, and a listener on BD_TW whose
- * one connection ended with the client in TIME-WAIT. 0 or -1.
+ * one connection ended with the client in TIME-WAIT; asserts.
  */
-static int bd_make_sockets(struct bd_sockets *s)
+static void bd_make_sockets(struct __test_metadata *_metadata, struct bd_sockets *s)
 {
-	int l, c, a, i;
-	char b;
+	int c, a, i;
 
 	s->fd[0] = sct_self_connect(AF_INET, "127.0.0.1", BD_SELF4, SCT_REUSEADDR);
 	s->fd[1] = sct_self_connect(AF_INET6, "::1", BD_SELF6, SCT_REUSEADDR);
-	l = s->fd[2] = sct_listener_as(AF_INET, "127.0.0.1", BD_LISTEN, SCT_REUSEADDR, 16, 0);
-	s->fd[3] = l < 0 ? -1 : sct_connected(AF_INET, "127.0.0.1", -1, "127.0.0.1",
-					      BD_LISTEN, SCT_REUSEADDR);
-	s->fd[4] = s->fd[3] < 0 ? -1 : accept4(l, NULL, NULL, SOCK_CLOEXEC);
-	l = s->fd[5] = sct_listener_as(AF_INET, "127.0.0.1", BD_TW, SCT_REUSEADDR, 16, 0);
-	c = l < 0 ? -1 : sct_connected(AF_INET, "127.0.0.1", -1, "127.0.0.1", BD_TW,
-				       SCT_REUSEADDR);
-	a = c < 0 ? -1 : accept4(l, NULL, NULL, SOCK_CLOEXEC);
-	if (a < 0)
-		return -1;
-	close(c);		/* the client closes first: TIME-WAIT */
-	if (read(a, &b, 1) != 0)
-		return -1;
-	close(a);
+	s->fd[2] = sct_t_listener(_metadata, AF_INET, "127.0.0.1", BD_LISTEN, SCT_REUSEADDR);
+	s->fd[4] = sct_t_client(_metadata, s->fd[2], AF_INET, "127.0.0.1", BD_LISTEN, &s->fd[3]);
+	s->fd[5] = sct_t_listener(_metadata, AF_INET, "127.0.0.1", BD_TW, SCT_REUSEADDR);
+	a = sct_t_client(_metadata, s->fd[5], AF_INET, "127.0.0.1", BD_TW, &c);
+	sct_t_close_pair(_metadata, c, a);	/* the client closes first: TIME-WAIT */
 	for (i = 0; i < BD_NSOCK; i++) {
-		if (s->fd[i] < 0)
-			return -1;
+		ASSERT_LE(0, s->fd[i]) TH_LOG("socket %d: %s", i, strerror(-s->fd[i]));
 		s->ino[i] = sct_inode(s->fd[i]);
 	}
-	return 0;
 }
 
 static void bd_close_sockets(struct bd_sockets *s)
@@ -323,7 +311,7 @@ TEST_F_TIMEOUT(boundary, child_userns_netns, SCT_TIMEOUT)
 	struct bd_fds fds;
 	int refuse, i;
 
-	ASSERT_EQ(0, bd_make_sockets(&init)) TH_LOG("sockets: %s", strerror(errno));
+	bd_make_sockets(_metadata, &init);
 	ASSERT_EQ(0, sct_write_file(SCT_PROC, "18130\n"));
 	ASSERT_EQ(0, sct_write_file(SCT_PROC, "18132\n"));
 	snprintf(before, sizeof(before), "%s", SCT_WATCHED());
@@ -388,7 +376,6 @@ TEST_F_TIMEOUT(boundary, no_kernel_address, SCT_TIMEOUT)
 	struct sct_file f = {};
 	struct bd_sockets s;
 	int i, fd, kfd;
-	ssize_t n;
 
 	ASSERT_NE(NULL, sct_kernel_address("x 0xffff888004a1c000 y"));
 	ASSERT_NE(NULL, sct_kernel_address("ffffffffc03d5000"));
@@ -397,7 +384,7 @@ TEST_F_TIMEOUT(boundary, no_kernel_address, SCT_TIMEOUT)
 	ASSERT_EQ(NULL, sct_kernel_address("[ffff:ffff:ffff:ffff::1]:80 inode=4294967295"));
 
 	ASSERT_EQ(0, sct_new_netns()) TH_LOG("new netns: %s", strerror(errno));
-	ASSERT_EQ(0, bd_make_sockets(&s));
+	bd_make_sockets(_metadata, &s);
 	/* IPv4-mapped AF_INET6 self-connects; the first closed: a TIME-WAIT row */
 	fd = sct_self_connect(AF_INET6, "::ffff:127.0.0.1", 18138, SCT_REUSEADDR);
 	ASSERT_LE(0, fd);
@@ -409,9 +396,8 @@ TEST_F_TIMEOUT(boundary, no_kernel_address, SCT_TIMEOUT)
 		ASSERT_EQ(0, sct_write_file(SCT_PROC, path));
 	}
 	/* a refused self-connect: counters and a log line */
-	kfd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-	ASSERT_LE(0, kfd);
-	lseek(kfd, 0, SEEK_END);
+	kfd = sct_kmsg_open();
+	ASSERT_LE(0, kfd) TH_LOG("/dev/kmsg: %s", strerror(errno));
 	ASSERT_EQ(0, sct_set_refuse(1));
 	EXPECT_EQ(-ECONNREFUSED, sct_self_connect(AF_INET, "127.0.0.1", 18139, SCT_REUSEADDR));
 
@@ -430,16 +416,9 @@ TEST_F_TIMEOUT(boundary, no_kernel_address, SCT_TIMEOUT)
 		BD_NO_ADDRESS(out, path);
 		free(out);
 	}
-	text[0] = '\0';
-	for (i = 0; (size_t)i < sizeof(text) - 4096; i += n) {
-		n = read(kfd, text + i, 4095);
-		if (n <= 0)
-			break;
-		text[i + n] = '\0';
-	}
+	EXPECT_TRUE(sct_kmsg_find(kfd, "selfconn: refused self-connect 127.0.0.1:18139", text,
+				  sizeof(text))) TH_LOG("no log line:\n%s", text);
 	close(kfd);
-	EXPECT_NE(NULL, strstr(text, "selfconn: refused self-connect 127.0.0.1:18139"))
-		TH_LOG("no log line:\n%s", text);
 	BD_NO_ADDRESS(text, "the kernel log since the test began");
 
 	if (bin && !access(bin, X_OK)) {

@@ -197,6 +197,47 @@ static inline const char *sct_kernel_address(const char *s)
 	return NULL;
 }
 
+/* /dev/kmsg from its end on (what is logged from now), non-blocking: fd or -1. */
+static inline int sct_kmsg_open(void)
+{
+	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd >= 0 && lseek(fd, 0, SEEK_END) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * Read kfd's records into text (size bytes, NUL-terminated) until one held
+ * want and none is pending, for 2 s at most: whether one held want.
+ */
+static inline bool sct_kmsg_find(int kfd, const char *want, char *text, size_t size)
+{
+	long long end = sct_now_us() + 2000000;
+	bool found = false;
+	size_t used = 0;
+	ssize_t n;
+
+	text[0] = '\0';
+	while (used + 1 < size) {
+		n = read(kfd, text + used, size - used - 1);
+		if (n < 0 && errno == EPIPE)	/* overwritten: go on */
+			continue;
+		if (n < 0 && errno == EAGAIN && !found && sct_now_us() < end) {
+			usleep(10000);
+			continue;
+		}
+		if (n <= 0)
+			break;
+		text[used + n] = '\0';
+		found = found || strstr(text + used, want);
+		used += n;
+	}
+	return found;
+}
+
 /* ---- network namespaces ---- */
 
 /* ioctl() on a fresh datagram socket of family: 0 or -1. */
