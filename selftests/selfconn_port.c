@@ -691,11 +691,9 @@ TEST_F_TIMEOUT(port, self_connect, SCT_TIMEOUT)
 	const struct sct_report *r;
 	struct sct_file f = {};
 	const char *ino;
-	int fd, err;
+	int fd;
 
-	fd = sct_t_bound(_metadata, variant->family, variant->addr, PR_PORT, 0);
-	err = -sct_connect(fd, variant->family, variant->addr, PR_PORT);
-	ASSERT_EQ(0, err) TH_LOG("self-connect: %s", strerror(err));
+	fd = sct_t_self_connect(_metadata, variant->family, variant->addr, PR_PORT, geteuid());
 	ino = SCT_INO(fd);
 
 	r = pr_query(_metadata, PR_PORT, &f);
@@ -1178,8 +1176,7 @@ TEST_F_TIMEOUT(ns, v4_and_v6_loopback, SCT_TIMEOUT)
 
 	s4 = sct_t_listener(_metadata, AF_INET, "127.0.0.1", PR_PORT, 0);
 	s6 = sct_t_listener(_metadata, AF_INET6, "::1", PR_PORT, 0);
-	c = sct_t_connected(_metadata, AF_INET6, mapped, -1, mapped, PR_PORT, 0);
-	ia = SCT_INO(sct_t_accept(_metadata, s4, sct_local_port(c)));
+	ia = SCT_INO(sct_t_client(_metadata, s4, AF_INET6, mapped, PR_PORT, &c));
 
 	r = pr_query(_metadata, PR_PORT, &f);
 	PR_ONE(r, PR_MK("listener", "inode", SCT_INO(s4), "inet", "127.0.0.1:18084"));
@@ -1290,11 +1287,8 @@ TEST_F_TIMEOUT(ns, watched_reports_follow_rows, SCT_TIMEOUT)
 {
 	struct sct_file f = {};
 	char *rows;
-	int fd, err;
 
-	fd = sct_t_bound(_metadata, AF_INET, "127.0.0.1", PR_SELF, 0);
-	err = -sct_connect(fd, AF_INET, "127.0.0.1", PR_SELF);
-	ASSERT_EQ(0, err) TH_LOG("self-connect: %s", pr_errname(err));
+	sct_t_self_connect(_metadata, AF_INET, "127.0.0.1", PR_SELF, geteuid());
 	ASSERT_EQ(0, -sct_write_file(SCT_PROC, "18096\n"));
 	ASSERT_EQ(0, -sct_write_file(SCT_PROC, "18084\n"));
 	PR_WATCHED(PR_PORT, PR_SELF);
@@ -1377,12 +1371,10 @@ TEST_F_TIMEOUT(ns, query_leaves_cat_alone, SCT_TIMEOUT)
 {
 	struct sct_file before = {}, q = {}, after = {};
 	const char *rep;
-	int s, l, err;
+	int s, l;
 
 	l = sct_t_listener(_metadata, AF_INET, "127.0.0.1", PR_PORT, SCT_REUSEADDR);
-	s = sct_t_bound(_metadata, AF_INET, "127.0.0.1", PR_SELF, 0);
-	err = -sct_connect(s, AF_INET, "127.0.0.1", PR_SELF);
-	ASSERT_EQ(0, err) TH_LOG("self-connect: %s", pr_errname(err));
+	s = sct_t_self_connect(_metadata, AF_INET, "127.0.0.1", PR_SELF, geteuid());
 	ASSERT_EQ(0, -sct_write_file(SCT_PROC, "18096\n"));
 
 	pr_cat(_metadata, &before);
@@ -1585,8 +1577,7 @@ TEST_F_TIMEOUT(ns, companion_port, SCT_TIMEOUT)
 	if (!bin || access(bin, X_OK))
 		SKIP(return, "no companion: set SELFCONN_BIN");
 	l = sct_t_listener(_metadata, AF_INET, "127.0.0.1", PR_PORT, 0);
-	c = sct_t_connected(_metadata, AF_INET, "127.0.0.1", -1, "127.0.0.1", PR_PORT, 0);
-	sct_t_accept(_metadata, l, sct_local_port(c));
+	sct_t_client(_metadata, l, AF_INET, "127.0.0.1", PR_PORT, &c);
 	pr_query(_metadata, PR_PORT, &f);
 
 	st = sct_run((char *const[]){ (char *)bin, "port", "18084", NULL }, &out);
