@@ -78,6 +78,36 @@ static int bi_query_port(int fd)
 	return port;
 }
 
+/*
+ * Each row of a table, written to path (O_RDWR rows: to the query
+ * descriptor qfd at offset 0, whose port 1234 stays), fails with its errno
+ * and leaves the state as it was (base).
+ */
+static void bi_rows(struct __test_metadata *_metadata, const char *base, const char *path,
+		    const struct sct_bad *rows, size_t n, int qfd)
+{
+	const struct sct_bad *r;
+	char shown[64];
+	size_t i;
+	int err;
+
+	for (i = 0, r = rows; i < n; i++, r++) {
+		bi_show(r->bytes, r->len, shown, sizeof(shown));
+		if (r->flags == O_RDWR) {
+			err = bi_write_at(qfd, r->bytes, r->len, 0) < 0 ? errno : 0;
+			EXPECT_EQ(1234, bi_query_port(qfd))
+				TH_LOG("row %zu: query port changed by \"%s\"", i, shown);
+		} else {
+			err = -sct_write(path, O_WRONLY, r->bytes, r->len);
+		}
+		EXPECT_EQ(r->err, err)
+			TH_LOG("row %zu: %s \"%s\" (%zu bytes): expected %s, got %s", i,
+			       r->flags == O_RDWR ? "query" : path, shown, r->len,
+			       strerror(r->err), bi_err(err));
+		bi_unchanged(_metadata, base, shown);
+	}
+}
+
 FIXTURE(bad) {
 	char base[512];
 	unsigned long taint;
@@ -160,33 +190,13 @@ static const struct sct_bad bi_proc_rows[] = {
 
 TEST_F_TIMEOUT(bad, proc_rows, SCT_TIMEOUT)
 {
-	char shown[64];
-	size_t i;
-	int qfd, err;
-
 	/* A query descriptor keeps its port through bad writes. */
-	qfd = open(SCT_PROC, O_RDWR | O_CLOEXEC);
+	int qfd = open(SCT_PROC, O_RDWR | O_CLOEXEC);
+
 	ASSERT_LE(0, qfd);
 	ASSERT_EQ(5, write(qfd, "1234\n", 5));
 	ASSERT_EQ(1234, bi_query_port(qfd));
-
-	for (i = 0; i < ARRAY_SIZE(bi_proc_rows); i++) {
-		const struct sct_bad *r = &bi_proc_rows[i];
-
-		bi_show(r->bytes, r->len, shown, sizeof(shown));
-		if (r->flags == O_RDWR) {
-			err = bi_write_at(qfd, r->bytes, r->len, 0) < 0 ? errno : 0;
-			EXPECT_EQ(1234, bi_query_port(qfd))
-				TH_LOG("row %zu: query port changed by \"%s\"", i, shown);
-		} else {
-			err = -sct_write(SCT_PROC, O_WRONLY, r->bytes, r->len);
-		}
-		EXPECT_EQ(r->err, err)
-			TH_LOG("row %zu: %s \"%s\" (%zu bytes): expected %s, got %s", i,
-			       r->flags == O_RDWR ? "query" : "watch", shown, r->len,
-			       strerror(r->err), bi_err(err));
-		BI_EXPECT_UNCHANGED(shown);
-	}
+	bi_rows(_metadata, self->base, SCT_PROC, bi_proc_rows, ARRAY_SIZE(bi_proc_rows), qfd);
 	close(qfd);
 }
 
@@ -230,16 +240,7 @@ TEST_F_TIMEOUT(bad, sysctl_rows, SCT_TIMEOUT)
 	size_t i;
 	int err;
 
-	for (i = 0; i < ARRAY_SIZE(bi_sysctl_rows); i++) {
-		const struct sct_bad *r = &bi_sysctl_rows[i];
-
-		bi_show(r->bytes, r->len, shown, sizeof(shown));
-		err = -sct_write(SCT_SYSCTL, O_WRONLY, r->bytes, r->len);
-		EXPECT_EQ(r->err, err)
-			TH_LOG("row %zu: \"%s\" (%zu bytes): expected %s, got %s", i,
-			       shown, r->len, strerror(r->err), bi_err(err));
-		BI_EXPECT_UNCHANGED(shown);
-	}
+	bi_rows(_metadata, self->base, SCT_SYSCTL, bi_sysctl_rows, ARRAY_SIZE(bi_sysctl_rows), -1);
 
 	/* The kernel's other spellings of 1 are values, not bad input. */
 	for (i = 0; i < ARRAY_SIZE(good); i++) {
