@@ -313,6 +313,7 @@ static void pr_reread(struct __test_metadata *_metadata, int fd, int port, struc
 {
 	pr_got(_metadata, sct_reread(f, fd, 65536, port), port, f);
 }
+
 #define pr_cat(_metadata, f)	pr_query((_metadata), 0, (f))
 
 /* Exactly want lines match m; asserts. The first of them, or NULL. */
