@@ -50,33 +50,22 @@ static const char *bi_show(const char *s, size_t len, char *buf, size_t size)
 	return buf;
 }
 
-/* The state a bad write must leave alone. */
-struct bi_state {
-	int ports[SCT_MAXREP];
-	int nports;
-	int refuse;
-};
-
-static void bi_snap(struct bi_state *s)
+/* The state a bad write must leave alone: the watched ports and refuse. */
+static const char *bi_state(char *buf, size_t len)
 {
-	s->nports = sct_watched(s->ports);
-	s->refuse = sct_read_long(SCT_SYSCTL);
+	snprintf(buf, len, "watched %s, refuse %ld", SCT_WATCHED(), sct_read_long(SCT_SYSCTL));
+	return buf;
 }
 
-static bool bi_same(const struct bi_state *a, const struct bi_state *b)
+/* The state is still the set-up's, after what. */
+static void bi_unchanged(struct __test_metadata *_metadata, const char *base, const char *what)
 {
-	return a->nports == b->nports && a->refuse == b->refuse &&
-	       !memcmp(a->ports, b->ports, a->nports * sizeof(int));
+	char now[512];
+
+	EXPECT_STREQ(base, bi_state(now, sizeof(now))) TH_LOG("%s changed the state", what);
 }
 
-#define BI_EXPECT_UNCHANGED(before, what) do {					\
-	struct bi_state __now;							\
-										\
-	bi_snap(&__now);							\
-	EXPECT_TRUE(bi_same(before, &__now))					\
-		TH_LOG("%s changed the state: %d watched port(s) (was %d), refuse %d (was %d)", \
-		       what, __now.nports, (before)->nports, __now.refuse, (before)->refuse); \
-} while (0)
+#define BI_EXPECT_UNCHANGED(what)	bi_unchanged(_metadata, self->base, (what))
 
 /* The port of a query descriptor's report, read from offset 0; -1 if none. */
 static int bi_query_port(int fd)
@@ -89,8 +78,38 @@ static int bi_query_port(int fd)
 	return port;
 }
 
+/*
+ * Each row of a table, written to path (O_RDWR rows: to the query
+ * descriptor qfd at offset 0, whose port 1234 stays), fails with its errno
+ * and leaves the state as it was (base).
+ */
+static void bi_rows(struct __test_metadata *_metadata, const char *base, const char *path,
+		    const struct sct_bad *rows, size_t n, int qfd)
+{
+	const struct sct_bad *r;
+	char shown[64];
+	size_t i;
+	int err;
+
+	for (i = 0, r = rows; i < n; i++, r++) {
+		bi_show(r->bytes, r->len, shown, sizeof(shown));
+		if (r->flags == O_RDWR) {
+			err = bi_write_at(qfd, r->bytes, r->len, 0) < 0 ? errno : 0;
+			EXPECT_EQ(1234, bi_query_port(qfd))
+				TH_LOG("row %zu: query port changed by \"%s\"", i, shown);
+		} else {
+			err = -sct_write(path, O_WRONLY, r->bytes, r->len);
+		}
+		EXPECT_EQ(r->err, err)
+			TH_LOG("row %zu: %s \"%s\" (%zu bytes): expected %s, got %s", i,
+			       r->flags == O_RDWR ? "query" : path, shown, r->len,
+			       strerror(r->err), bi_err(err));
+		bi_unchanged(_metadata, base, shown);
+	}
+}
+
 FIXTURE(bad) {
-	struct bi_state base;
+	char base[512];
 	unsigned long taint;
 };
 
@@ -113,11 +132,8 @@ FIXTURE_SETUP(bad)
 	ASSERT_EQ(0, -sct_write_file(SCT_PROC, "18084\n"));
 	ASSERT_EQ(0, -sct_write_file(SCT_PROC, "81\n"));
 	ASSERT_EQ(0, sct_set_refuse(variant->refuse));
-	bi_snap(&self->base);
-	ASSERT_EQ(2, self->base.nports);
-	ASSERT_EQ(81, self->base.ports[0]);
-	ASSERT_EQ(18084, self->base.ports[1]);
-	ASSERT_EQ(variant->refuse, self->base.refuse);
+	ASSERT_STREQ(variant->refuse ? "watched 81 18084, refuse 1" : "watched 81 18084, refuse 0",
+		     bi_state(self->base, sizeof(self->base)));
 }
 
 FIXTURE_TEARDOWN(bad)
@@ -174,33 +190,13 @@ static const struct sct_bad bi_proc_rows[] = {
 
 TEST_F_TIMEOUT(bad, proc_rows, SCT_TIMEOUT)
 {
-	char shown[64];
-	size_t i;
-	int qfd, err;
-
 	/* A query descriptor keeps its port through bad writes. */
-	qfd = open(SCT_PROC, O_RDWR | O_CLOEXEC);
+	int qfd = open(SCT_PROC, O_RDWR | O_CLOEXEC);
+
 	ASSERT_LE(0, qfd);
 	ASSERT_EQ(5, write(qfd, "1234\n", 5));
 	ASSERT_EQ(1234, bi_query_port(qfd));
-
-	for (i = 0; i < ARRAY_SIZE(bi_proc_rows); i++) {
-		const struct sct_bad *r = &bi_proc_rows[i];
-
-		bi_show(r->bytes, r->len, shown, sizeof(shown));
-		if (r->flags == O_RDWR) {
-			err = bi_write_at(qfd, r->bytes, r->len, 0) < 0 ? errno : 0;
-			EXPECT_EQ(1234, bi_query_port(qfd))
-				TH_LOG("row %zu: query port changed by \"%s\"", i, shown);
-		} else {
-			err = -sct_write(SCT_PROC, O_WRONLY, r->bytes, r->len);
-		}
-		EXPECT_EQ(r->err, err)
-			TH_LOG("row %zu: %s \"%s\" (%zu bytes): expected %s, got %s", i,
-			       r->flags == O_RDWR ? "query" : "watch", shown, r->len,
-			       strerror(r->err), bi_err(err));
-		BI_EXPECT_UNCHANGED(&self->base, shown);
-	}
+	bi_rows(_metadata, self->base, SCT_PROC, bi_proc_rows, ARRAY_SIZE(bi_proc_rows), qfd);
 	close(qfd);
 }
 
@@ -244,16 +240,7 @@ TEST_F_TIMEOUT(bad, sysctl_rows, SCT_TIMEOUT)
 	size_t i;
 	int err;
 
-	for (i = 0; i < ARRAY_SIZE(bi_sysctl_rows); i++) {
-		const struct sct_bad *r = &bi_sysctl_rows[i];
-
-		bi_show(r->bytes, r->len, shown, sizeof(shown));
-		err = -sct_write(SCT_SYSCTL, O_WRONLY, r->bytes, r->len);
-		EXPECT_EQ(r->err, err)
-			TH_LOG("row %zu: \"%s\" (%zu bytes): expected %s, got %s", i,
-			       shown, r->len, strerror(r->err), bi_err(err));
-		BI_EXPECT_UNCHANGED(&self->base, shown);
-	}
+	bi_rows(_metadata, self->base, SCT_SYSCTL, bi_sysctl_rows, ARRAY_SIZE(bi_sysctl_rows), -1);
 
 	/* The kernel's other spellings of 1 are values, not bad input. */
 	for (i = 0; i < ARRAY_SIZE(good); i++) {
@@ -277,10 +264,10 @@ TEST_F_TIMEOUT(bad, huge_writes, SCT_TIMEOUT)
 	memset(buf, '\n', BI_HUGE);
 	memcpy(buf, "80", 2);
 	EXPECT_EQ(EINVAL, -sct_write(SCT_PROC, O_WRONLY, buf, BI_HUGE));
-	BI_EXPECT_UNCHANGED(&self->base, "1 MiB: 80 then newlines");
+	BI_EXPECT_UNCHANGED("1 MiB: 80 then newlines");
 	memset(buf, '9', BI_HUGE);
 	EXPECT_EQ(EINVAL, -sct_write(SCT_PROC, O_WRONLY, buf, BI_HUGE));
-	BI_EXPECT_UNCHANGED(&self->base, "1 MiB of 9");
+	BI_EXPECT_UNCHANGED("1 MiB of 9");
 
 	qfd = open(SCT_PROC, O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, qfd);
@@ -294,13 +281,13 @@ TEST_F_TIMEOUT(bad, huge_writes, SCT_TIMEOUT)
 	memset(buf, ' ', BI_HUGE);
 	buf[0] = variant->refuse ? '0' : '1';
 	EXPECT_EQ(EINVAL, -sct_write(SCT_SYSCTL, O_WRONLY, buf, BI_HUGE));
-	BI_EXPECT_UNCHANGED(&self->base, "1 MiB: a value then spaces");
+	BI_EXPECT_UNCHANGED("1 MiB: a value then spaces");
 	memset(buf, variant->refuse ? '0' : '1', BI_HUGE);
 	EXPECT_EQ(EINVAL, -sct_write(SCT_SYSCTL, O_WRONLY, buf, BI_HUGE));
-	BI_EXPECT_UNCHANGED(&self->base, "1 MiB of digits");
+	BI_EXPECT_UNCHANGED("1 MiB of digits");
 	memset(buf, ' ', BI_HUGE);
 	EXPECT_EQ(EINVAL, -sct_write(SCT_SYSCTL, O_WRONLY, buf, BI_HUGE));
-	BI_EXPECT_UNCHANGED(&self->base, "1 MiB of spaces");
+	BI_EXPECT_UNCHANGED("1 MiB of spaces");
 	free(buf);
 }
 
@@ -312,7 +299,7 @@ TEST_F_TIMEOUT(bad, bad_buffer, SCT_TIMEOUT)
 	EXPECT_EQ(EFAULT, -sct_write(SCT_PROC, O_WRONLY, bad, 3));
 	EXPECT_EQ(EFAULT, -sct_write(SCT_PROC, O_RDWR, bad, 3));
 	EXPECT_EQ(EFAULT, -sct_write(SCT_SYSCTL, O_WRONLY, bad, 2));
-	BI_EXPECT_UNCHANGED(&self->base, "a bad buffer");
+	BI_EXPECT_UNCHANGED("a bad buffer");
 }
 
 /*
@@ -323,8 +310,8 @@ TEST_F_TIMEOUT(bad, bad_buffer, SCT_TIMEOUT)
 TEST_F_TIMEOUT(bad, split_writes, SCT_TIMEOUT)
 {
 	struct iovec iov[2];
-	int fd, ports[SCT_MAXREP];
 	ssize_t n;
+	int fd;
 
 	fd = open(SCT_PROC, O_WRONLY | O_CLOEXEC);
 	ASSERT_LE(0, fd);
@@ -334,26 +321,21 @@ TEST_F_TIMEOUT(bad, split_writes, SCT_TIMEOUT)
 	EXPECT_EQ(-1, write(fd, "ear\n", 4));
 	EXPECT_EQ(EINVAL, errno);
 	EXPECT_EQ(0, lseek(fd, 0, SEEK_CUR));
-	BI_EXPECT_UNCHANGED(&self->base, "clear in two writes");
+	BI_EXPECT_UNCHANGED("clear in two writes");
 	EXPECT_EQ(-1, write(fd, "-", 1));
 	EXPECT_EQ(EINVAL, errno);
 	/* a piece that is a command is one: "18" then "084\n" */
 	EXPECT_EQ(2, write(fd, "18", 2));
 	EXPECT_EQ(-1, write(fd, "084\n", 4));
 	EXPECT_EQ(EINVAL, errno);
-	ASSERT_EQ(3, sct_watched(ports));
-	EXPECT_EQ(18, ports[0]);
-	EXPECT_EQ(81, ports[1]);
-	EXPECT_EQ(18084, ports[2]);
+	EXPECT_STREQ("18 81 18084", SCT_WATCHED());
 	EXPECT_EQ(0, -sct_write_file(SCT_PROC, "-18"));
 
 	/* writev: "180" then "85\n", two commands; a bad second buffer stops it */
 	iov[0] = (struct iovec){ .iov_base = "180", .iov_len = 3 };
 	iov[1] = (struct iovec){ .iov_base = "85\n", .iov_len = 3 };
 	EXPECT_EQ(6, writev(fd, iov, 2));
-	ASSERT_EQ(4, sct_watched(ports));
-	EXPECT_EQ(85, ports[1]);
-	EXPECT_EQ(180, ports[2]);
+	EXPECT_STREQ("81 85 180 18084", SCT_WATCHED());
 	EXPECT_EQ(0, -sct_write_file(SCT_PROC, "-85"));
 	EXPECT_EQ(0, -sct_write_file(SCT_PROC, "-180"));
 	iov[0] = (struct iovec){ .iov_base = "x", .iov_len = 1 };
@@ -361,7 +343,7 @@ TEST_F_TIMEOUT(bad, split_writes, SCT_TIMEOUT)
 	EXPECT_EQ(-1, n);
 	EXPECT_EQ(EINVAL, errno);
 	close(fd);
-	BI_EXPECT_UNCHANGED(&self->base, "writev");
+	BI_EXPECT_UNCHANGED("writev");
 
 	/* the sysctl: the second write() of one descriptor is past offset 0 */
 	fd = open(SCT_SYSCTL, O_WRONLY | O_CLOEXEC);
@@ -373,7 +355,7 @@ TEST_F_TIMEOUT(bad, split_writes, SCT_TIMEOUT)
 	EXPECT_EQ(-1, write(fd, variant->refuse ? "0" : "1", 1));
 	EXPECT_EQ(EINVAL, errno);
 	close(fd);
-	BI_EXPECT_UNCHANGED(&self->base, "the sysctl in pieces");
+	BI_EXPECT_UNCHANGED("the sysctl in pieces");
 }
 
 /*
@@ -402,7 +384,7 @@ TEST_F_TIMEOUT(bad, offset_writes, SCT_TIMEOUT)
 		EXPECT_EQ(82, bi_query_port(qfd));
 		EXPECT_EQ(-1, pwrite(fd, "83\n", 3, offs[i]));
 		EXPECT_EQ(ESPIPE, errno);
-		BI_EXPECT_UNCHANGED(&self->base, "a write past offset 0");
+		BI_EXPECT_UNCHANGED("a write past offset 0");
 	}
 	EXPECT_EQ(-1, pwrite(fd, "83\n", 3, 0));
 	EXPECT_EQ(ESPIPE, errno);
@@ -425,7 +407,7 @@ TEST_F_TIMEOUT(bad, offset_writes, SCT_TIMEOUT)
 	for (i = 0; i < ARRAY_SIZE(offs); i++) {
 		EXPECT_EQ(-1, pwrite(fd, variant->refuse ? "0\n" : "1\n", 2, offs[i]));
 		EXPECT_EQ(EINVAL, errno) TH_LOG("sysctl at offset %lld", (long long)offs[i]);
-		BI_EXPECT_UNCHANGED(&self->base, "a sysctl write past offset 0");
+		BI_EXPECT_UNCHANGED("a sysctl write past offset 0");
 	}
 	close(fd);
 }
@@ -559,7 +541,7 @@ TEST_F_TIMEOUT(bad, concurrent_sysctl_writers, SCT_TIMEOUT)
 			TH_LOG("round %d: refuse=%d but self-connect: %s", round, v, bi_err(err));
 	}
 	ASSERT_EQ(0, sct_set_refuse(variant->refuse));
-	BI_EXPECT_UNCHANGED(&self->base, "the togglers");
+	BI_EXPECT_UNCHANGED("the togglers");
 	if (held >= 0)
 		close(held);
 }

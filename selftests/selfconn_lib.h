@@ -197,6 +197,47 @@ static inline const char *sct_kernel_address(const char *s)
 	return NULL;
 }
 
+/* /dev/kmsg from its end on (what is logged from now), non-blocking: fd or -1. */
+static inline int sct_kmsg_open(void)
+{
+	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd >= 0 && lseek(fd, 0, SEEK_END) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * Read kfd's records into text (size bytes, NUL-terminated) until one held
+ * want and none is pending, for 2 s at most: whether one held want.
+ */
+static inline bool sct_kmsg_find(int kfd, const char *want, char *text, size_t size)
+{
+	long long end = sct_now_us() + 2000000;
+	bool found = false;
+	size_t used = 0;
+	ssize_t n;
+
+	text[0] = '\0';
+	while (used + 1 < size) {
+		n = read(kfd, text + used, size - used - 1);
+		if (n < 0 && errno == EPIPE)	/* overwritten: go on */
+			continue;
+		if (n < 0 && errno == EAGAIN && !found && sct_now_us() < end) {
+			usleep(10000);
+			continue;
+		}
+		if (n <= 0)
+			break;
+		text[used + n] = '\0';
+		found = found || strstr(text + used, want);
+		used += n;
+	}
+	return found;
+}
+
 /* ---- network namespaces ---- */
 
 /* ioctl() on a fresh datagram socket of family: 0 or -1. */
@@ -580,6 +621,37 @@ static inline void *sct_shared(size_t size)
 	return memset(p, 0, size);
 }
 
+/*
+ * What a child's checks found, in shared memory: the first that failed
+ * (SCT_FAIL() in a void function) and what it read (sct_keep()), for the
+ * logs, the parent's checks and the scan for kernel addresses.
+ */
+#define SCT_TEXT	32768
+
+struct sct_result {
+	int step;			/* the first check that failed, 0 if none */
+	int err;			/* its errno */
+	char why[512];
+	char text[SCT_TEXT];		/* the last file read */
+	char all[4 * SCT_TEXT];		/* everything read */
+	unsigned long long val[2];	/* numbers for the parent */
+};
+
+#define SCT_FAIL(res, n, ...) do {						\
+	(res)->step = (n);							\
+	(res)->err = errno;							\
+	snprintf((res)->why, sizeof((res)->why), __VA_ARGS__);			\
+	return;									\
+} while (0)
+
+static inline void sct_keep(struct sct_result *res, const char *text)
+{
+	size_t used = strlen(res->all);
+
+	snprintf(res->text, sizeof(res->text), "%s", text ? text : "");
+	snprintf(res->all + used, sizeof(res->all) - used, "%s", res->text);
+}
+
 /* In a child: no groups, gid and uid 65534. 0 or -1. */
 static inline int sct_become_nobody(void)
 {
@@ -952,19 +1024,24 @@ static inline bool sct_valid_addr(const char *family, const char *addr)
 	       !strcmp(canon, host);
 }
 
+/* s is one of the words of list (NULL-terminated). */
+static inline bool sct_in_list(const char *s, const char * const *list)
+{
+	for (; *list; list++)
+		if (!strcmp(s, *list))
+			return true;
+	return false;
+}
+
 /* A state of the established hash, as ss names it. */
 static inline bool sct_is_state(const char *s)
 {
 	static const char * const states[] = {
 		"SYN-SENT", "SYN-RECV", "ESTAB", "FIN-WAIT-1", "FIN-WAIT-2",
-		"CLOSE-WAIT", "LAST-ACK", "CLOSING", "TIME-WAIT",
+		"CLOSE-WAIT", "LAST-ACK", "CLOSING", "TIME-WAIT", NULL,
 	};
-	size_t i;
 
-	for (i = 0; i < ARRAY_SIZE(states); i++)
-		if (!strcmp(s, states[i]))
-			return true;
-	return false;
+	return sct_in_list(s, states);
 }
 
 /* Split s in place at single spaces: how many fields, -1 if one is empty or > max. */
@@ -1019,14 +1096,10 @@ static inline bool sct_is_section(const char *s)
 {
 	static const char * const sections[] = {
 		"bhash", "bhash-owner", "bhash2", "bhash2-owner", "listener",
-		"ehash-local", "ehash-remote", "verdict", "summary",
+		"ehash-local", "ehash-remote", "verdict", "summary", NULL,
 	};
-	size_t i;
 
-	for (i = 0; i < ARRAY_SIZE(sections); i++)
-		if (!strcmp(s, sections[i]))
-			return true;
-	return false;
+	return sct_in_list(s, sections);
 }
 
 static inline int sct_add_field(struct sct_line *l, char *tok)
@@ -1249,10 +1322,34 @@ static inline int sct_load_text(struct sct_file *f, const char *text)
 	return sct_parse(f) ? -EBADMSG : 0;
 }
 
+/* f is a listing (port 0) or a query's one report of port: 0, or -EBADMSG with f->err. */
+static inline int sct_check_kind(struct sct_file *f, int port)
+{
+	if (port ? !f->listing && f->nrep == 1 && f->rep[0].port == port : f->listing)
+		return 0;
+	snprintf(f->err, sizeof(f->err), "%s %d: %d report(s), header %d",
+		 port ? "not the one report of port" : "not a listing: port", port,
+		 f->nrep, f->listing);
+	return -EBADMSG;
+}
+
+/*
+ * Read fd's file from offset 0 in chunk-sized reads into f (sct_load())
+ * and sct_check_kind() it. 0, -errno (-EIO for a file removed under fd:
+ * its lseek() is EINVAL, proc_reg_llseek()), or -EBADMSG with f->err.
+ */
+static inline int sct_reread(struct sct_file *f, int fd, size_t chunk, int port)
+{
+	sct_file_free(f);
+	if (lseek(fd, 0, SEEK_SET))
+		return errno == EINVAL ? -EIO : -errno;
+	return sct_load(f, fd, chunk) ?: sct_check_kind(f, port);
+}
+
 /*
  * The report of port through a per-descriptor query (open read-write, write
  * the port, read from offset 0), or with port 0 a plain read of the whole
- * file, into f: 0 or -errno / -EBADMSG as sct_load().
+ * file, into f: 0 or -errno / -EBADMSG as sct_reread().
  */
 static inline int sct_query(int port, struct sct_file *f)
 {
@@ -1266,7 +1363,7 @@ static inline int sct_query(int port, struct sct_file *f)
 	if (port)
 		ret = sct_write_fd(fd, cmd);
 	if (!ret)
-		ret = sct_load(f, fd, 65536);
+		ret = sct_reread(f, fd, 65536, port);
 	close(fd);
 	return ret;
 }
@@ -1282,6 +1379,17 @@ struct sct_bad {
 };
 
 #define SCT_BAD(flags, s, e)	{ (flags), (s), sizeof(s) - 1, (e) }
+
+/* The report of port in f, or NULL. */
+static inline const struct sct_report *sct_report_of(const struct sct_file *f, int port)
+{
+	int i;
+
+	for (i = 0; i < f->nrep; i++)
+		if (f->rep[i].port == port)
+			return &f->rep[i];
+	return NULL;
+}
 
 /* Rows with this family, address and state (NULL: any). */
 static inline int sct_count_rows(const struct sct_file *f, const char *family,
@@ -1338,6 +1446,23 @@ static inline int sct_watched(int ports[SCT_MAXREP])
 	sct_file_free(&f);
 	return n;
 }
+
+/* The watched ports as "P P ..." in buf, "" if none ("error -E" if unread). */
+static inline const char *sct_watched_str(char *buf, size_t len)
+{
+	int ports[SCT_MAXREP], i, n = sct_watched(ports);
+	size_t o = 0;
+
+	buf[0] = '\0';
+	if (n < 0)
+		snprintf(buf, len, "error %d", n);
+	for (i = 0; i < n && o < len; i++)
+		o += snprintf(buf + o, len - o, "%s%d", i ? " " : "", ports[i]);
+	return buf;
+}
+
+/* The same into a buffer that lives as long as the enclosing block. */
+#define SCT_WATCHED()	sct_watched_str((char[SCT_MAXREP * 6 + 1]) { 0 }, SCT_MAXREP * 6 + 1)
 
 /* ---- fault injection (Documentation/fault-injection/) ---- */
 
@@ -1436,6 +1561,30 @@ static inline void sct_dump(struct __test_metadata *_metadata, const struct sct_
 		TH_LOG("  | %.*s", (int)(nl - p), p);
 		p = *nl ? nl + 1 : nl;
 	}
+}
+
+/* sct_child_start() with a struct sct_result shared with the child. */
+static inline struct sct_result *sct_t_fork(struct __test_metadata *_metadata,
+					    struct sct_child *c)
+{
+	struct sct_result *res = sct_shared(sizeof(*res));
+
+	ASSERT_NE(NULL, res);
+	ASSERT_EQ(0, sct_child_start(c));
+	return res;
+}
+
+/* Wait for that child: it exited 0, and none of its checks failed. */
+static inline void sct_t_reap(struct __test_metadata *_metadata, struct sct_child *c,
+			      const struct sct_result *res)
+{
+	int st = sct_child_wait(c);
+
+	if (res->step)
+		TH_LOG("child: step %d: %s (errno %s); last read:\n%s", res->step, res->why,
+		       strerror(res->err), res->text);
+	EXPECT_EQ(0, st);
+	EXPECT_EQ(0, res->step);
 }
 
 /* Open, read to EOF in chunk-sized reads, close, parse; asserts a listing. */

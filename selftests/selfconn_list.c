@@ -12,20 +12,28 @@
 #define SC_TW_MAX_MS	60000	/* TCP_TIMEWAIT_LEN */
 #define SC_TEST_UID	4242
 
-/* Exactly one row for family+addr, in state, with uid and inode; timer "-". */
-static void sc_expect_row(struct __test_metadata *_metadata,
-			  const struct sct_file *t, const char *family,
-			  const char *addr, const char *state,
-			  unsigned long long uid, unsigned long long inode)
+/* In a test: the variant's address with port, as the file writes it. */
+#define SC_ADDR(port)	SCT_ADDR(variant->family, variant->addr, (port))
+/* A self-connect on the variant's address and port, owned by uid. */
+#define SC_SELF(port, uid) \
+	sct_t_self_connect(_metadata, variant->family, variant->addr, (port), (uid))
+/* sc_expect_row() of the variant's address with port. */
+#define SC_EXPECT_ROW(t, port, uid, inode) \
+	sc_expect_row(_metadata, (t), variant->fam, SC_ADDR(port), (uid), (inode))
+
+/* Exactly one row for family+addr, ESTAB, with uid and inode; timer "-". */
+static void sc_expect_row(struct __test_metadata *_metadata, const struct sct_file *t,
+			  const char *family, const char *addr, unsigned long long uid,
+			  unsigned long long inode)
 {
 	const struct sct_row *r = sct_find_row(t, family, addr);
 	int n = sct_count_rows(t, NULL, addr, NULL);
-	bool same = r && n == 1 && !strcmp(r->state, state) && r->uid == uid &&
+	bool same = r && n == 1 && !strcmp(r->state, "ESTAB") && r->uid == uid &&
 		    r->inode == inode && r->timer_ms == -1;
 
 	if (!same) {
-		TH_LOG("expected exactly one row '%s %s %s %llu %llu -'",
-		       family, addr, state, uid, inode);
+		TH_LOG("expected exactly one row '%s %s ESTAB %llu %llu -'",
+		       family, addr, uid, inode);
 		if (r)
 			TH_LOG("got %d row(s) for %s, first: '%s %s %s %llu %llu %lld'",
 			       n, addr, r->family, r->addr, r->state, r->uid,
@@ -56,40 +64,27 @@ static bool sc_wait_count(struct __test_metadata *_metadata,
 	return false;
 }
 
-/* TIME_WAIT entries in this namespace's /proc/net/tcp and tcp6. */
-static int sc_count_tw(void)
+/*
+ * TIME_WAIT entries (st 06) in this namespace's /proc/net/tcp and tcp6;
+ * with log, both files as TAP comments: where the sockets are stuck.
+ */
+static int sc_count_tw(struct __test_metadata *_metadata, bool log)
 {
 	static const char * const files[] = { "/proc/net/tcp", "/proc/net/tcp6" };
-	char line[512];
 	unsigned int i, st;
+	char *text, *line, *save;
 	int n = 0;
 
 	for (i = 0; i < 2; i++) {
-		FILE *f = fopen(files[i], "re");
-
-		if (!f)
+		if (sct_read_file(files[i], &text))
 			continue;
-		while (fgets(line, sizeof(line), f))
-			if (sscanf(line, " %*s %*s %*s %x", &st) == 1 && st == 6)
-				n++;
-		fclose(f);
-	}
-	return n;
-}
-
-/* /proc/net/tcp and tcp6 as TAP comments: where the sockets are stuck. */
-static void sc_log_tcp_states(struct __test_metadata *_metadata)
-{
-	static const char * const files[] = { "/proc/net/tcp", "/proc/net/tcp6" };
-	unsigned int i;
-	char *text;
-
-	for (i = 0; i < 2; i++) {
-		if (sct_read_file(files[i], &text) < 0)
-			continue;
-		TH_LOG("%s:\n%s", files[i], text);
+		if (log)
+			TH_LOG("%s:\n%s", files[i], text);
+		for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+			n += sscanf(line, " %*s %*s %*s %x", &st) == 1 && st == 6;
 		free(text);
 	}
+	return n;
 }
 
 /* ---- the fixture ---- */
@@ -138,14 +133,11 @@ TEST_F_TIMEOUT(selfconn, empty_netns, SCT_TIMEOUT)
 static void sc_expect_one(struct __test_metadata *_metadata,
 			  const FIXTURE_VARIANT(selfconn) *variant, int port, uid_t uid)
 {
-	int fd = sct_t_self_connect(_metadata, variant->family, variant->addr, port, uid);
+	int fd = SC_SELF(port, uid);
 	struct sct_file t = {};
-	char a[96];
 
 	sct_read(_metadata, &t);
-	sc_expect_row(_metadata, &t, variant->fam,
-		      sct_addrstr(variant->family, variant->addr, port, a, sizeof(a)),
-		      "ESTAB", uid, sct_inode(fd));
+	SC_EXPECT_ROW(&t, port, uid, sct_inode(fd));
 	EXPECT_EQ(1, t.nrows);
 	close(fd);
 	sct_file_free(&t);
@@ -172,18 +164,15 @@ TEST_F_TIMEOUT(selfconn, uid_in_reader_userns, SCT_TIMEOUT)
 {
 	long overflowuid = sct_read_long("/proc/sys/kernel/overflowuid");
 	unsigned long long uu, ur;
-	char au[96], ar[96], map[32], res[256];
+	const char *au = SC_ADDR(18086), *ar = SC_ADDR(18087);
+	char map[32], res[256];
 	struct sct_child c;
 	int fu, fr, ret;
 	size_t got = 0;
 	ssize_t n;
 
-	sct_addrstr(variant->family, variant->addr, 18086, au, sizeof(au));
-	sct_addrstr(variant->family, variant->addr, 18087, ar, sizeof(ar));
-	fu = sct_t_self_connect(_metadata, variant->family, variant->addr,
-				18086, SC_TEST_UID);
-	fr = sct_t_self_connect(_metadata, variant->family, variant->addr,
-				18087, 0);
+	fu = SC_SELF(18086, SC_TEST_UID);
+	fr = SC_SELF(18087, 0);
 	ASSERT_EQ(0, sct_child_start(&c));
 	if (c.pid == 0) {
 		struct sct_file ct = {};
@@ -230,11 +219,10 @@ TEST_F_TIMEOUT(selfconn, time_wait, SCT_TIMEOUT)
 	struct sct_file t = {};
 	const struct sct_row *r;
 	long long t1;
-	char a[96];
+	const char *a = SC_ADDR(18084);
 	int fd, i;
 
-	sct_addrstr(variant->family, variant->addr, 18084, a, sizeof(a));
-	fd = sct_t_self_connect(_metadata, variant->family, variant->addr, 18084, geteuid());
+	fd = SC_SELF(18084, geteuid());
 	ASSERT_EQ(0, close(fd));
 
 	ASSERT_TRUE(sc_wait_count(_metadata, &t, variant->fam, a, "TIME-WAIT", 1));
@@ -288,7 +276,6 @@ TEST_F_TIMEOUT(selfconn, distractors, SCT_TIMEOUT)
 	const int fam = variant->family;
 	const char *addr = variant->addr, *other = variant->other;
 	struct sct_file t = {};
-	char a[96];
 	int waited;
 
 	l1 = sct_t_listener(_metadata, fam, other, P, SCT_REUSEADDR);
@@ -313,22 +300,19 @@ TEST_F_TIMEOUT(selfconn, distractors, SCT_TIMEOUT)
 	close(a1);
 	close(a2);
 	close(a3);
-	for (waited = 0; sc_count_tw() < 3 && waited < SCT_WAIT_MS; waited += 20)
+	for (waited = 0; sc_count_tw(_metadata, false) < 3 && waited < SCT_WAIT_MS; waited += 20)
 		usleep(20000);
-	if (sc_count_tw() < 3)
-		sc_log_tcp_states(_metadata);
-	ASSERT_LE(3, sc_count_tw()) TH_LOG("clients never reached TIME_WAIT");
+	ASSERT_LE(3, sc_count_tw(_metadata, waited >= SCT_WAIT_MS))
+		TH_LOG("clients never reached TIME_WAIT");
 	sct_read(_metadata, &t);
 	if (t.nrows)
 		sct_dump(_metadata, &t);
 	ASSERT_EQ(0, t.nrows) TH_LOG("distractors listed in TIME-WAIT");
 
 	/* A true self-connect among them is found, and only it. */
-	s = sct_t_self_connect(_metadata, fam, addr, P4, geteuid());
+	s = SC_SELF(P4, geteuid());
 	sct_read(_metadata, &t);
-	sc_expect_row(_metadata, &t, variant->fam,
-		      sct_addrstr(fam, addr, P4, a, sizeof(a)), "ESTAB",
-		      geteuid(), sct_inode(s));
+	SC_EXPECT_ROW(&t, P4, geteuid(), sct_inode(s));
 	EXPECT_EQ(1, t.nrows);
 	close(s);
 	close(l1);
@@ -337,40 +321,63 @@ TEST_F_TIMEOUT(selfconn, distractors, SCT_TIMEOUT)
 	sct_file_free(&t);
 }
 
+#define SC_MANY 300
+#define SC_MANY_BASE 20000
+
+/* Self-connects on base + from .. base + to - 1: fd[i] and ino[i] for each. */
+static void sc_many(struct __test_metadata *_metadata, const FIXTURE_VARIANT(selfconn) *variant,
+		    int base, int *fd, unsigned long long *ino, int from, int to)
+{
+	int i;
+
+	for (i = from; i < to; i++) {
+		fd[i] = SC_SELF(base + i, geteuid());
+		ino[i] = sct_inode(fd[i]);
+	}
+}
+
+/* Each of those ports listed once, in state, with its inode (ino: not NULL). */
+static void sc_expect_many(struct __test_metadata *_metadata, const struct sct_file *t,
+			   const FIXTURE_VARIANT(selfconn) *variant, int base,
+			   const unsigned long long *ino, int from, int to, const char *state)
+{
+	const struct sct_row *r;
+	const char *a;
+	int i;
+
+	for (i = from; i < to; i++) {
+		a = SC_ADDR(base + i);
+		r = sct_find_row(t, variant->fam, a);
+		if (!r || sct_count_rows(t, NULL, a, NULL) != 1 || strcmp(state, r->state) ||
+		    (ino && ino[i] != r->inode))
+			sct_dump(_metadata, t);
+		ASSERT_NE(NULL, r) TH_LOG("%s %s not listed", variant->fam, a);
+		ASSERT_EQ(1, sct_count_rows(t, NULL, a, NULL)) TH_LOG("%s listed twice", a);
+		ASSERT_STREQ(state, r->state) TH_LOG("%s", a);
+		if (ino)
+			ASSERT_EQ(ino[i], r->inode) TH_LOG("%s", a);
+	}
+}
+
 /* ESTAB and TIME-WAIT self-connects together: each listed once, rows=N. */
 TEST_F_TIMEOUT(selfconn, mixed_states, SCT_TIMEOUT)
 {
 	unsigned long long ino[5];
 	struct sct_file t = {};
 	int fd[5], i;
-	char a[96];
 
-	for (i = 0; i < 5; i++) {
-		fd[i] = sct_t_self_connect(_metadata, variant->family, variant->addr, 18100 + i,
-					   geteuid());
-		ino[i] = sct_inode(fd[i]);
-	}
+	sc_many(_metadata, variant, 18100, fd, ino, 0, 5);
 	close(fd[1]);
 	close(fd[3]);
 	ASSERT_TRUE(sc_wait_count(_metadata, &t, variant->fam, NULL, "TIME-WAIT", 2));
 	EXPECT_EQ(5ULL, t.rows_hdr);
 	ASSERT_EQ(5, t.nrows);
 	for (i = 0; i < 5; i++) {
-		const struct sct_row *r;
-
-		sct_addrstr(variant->family, variant->addr, 18100 + i, a, sizeof(a));
-		r = sct_find_row(&t, variant->fam, a);
-		ASSERT_NE(NULL, r) TH_LOG("%s missing", a);
-		EXPECT_EQ(1, sct_count_rows(&t, NULL, a, NULL));
-		if (i == 1 || i == 3) {
-			EXPECT_STREQ("TIME-WAIT", r->state);
-		} else {
-			EXPECT_STREQ("ESTAB", r->state);
-			EXPECT_EQ(ino[i], r->inode);
-		}
+		if (i == 1 || i == 3)
+			sc_expect_many(_metadata, &t, variant, 18100, NULL, i, i + 1, "TIME-WAIT");
+		else
+			sc_expect_many(_metadata, &t, variant, 18100, ino, i, i + 1, "ESTAB");
 	}
-	if (!_metadata->passed)
-		sct_dump(_metadata, &t);
 	for (i = 0; i < 5; i++)
 		if (i != 1 && i != 3)
 			close(fd[i]);
@@ -384,24 +391,20 @@ TEST_F_TIMEOUT(selfconn, mixed_states, SCT_TIMEOUT)
 TEST_F_TIMEOUT(selfconn, netns_isolation, SCT_TIMEOUT)
 {
 	const int PA = 18110, PB = 18111;
+	const char *aa = SC_ADDR(PA), *ab = SC_ADDR(PB);
 	struct sct_file t = {};
-	char aa[96], ab[96];
 	int fa, fb, ns_a;
 
-	sct_addrstr(variant->family, variant->addr, PA, aa, sizeof(aa));
-	sct_addrstr(variant->family, variant->addr, PB, ab, sizeof(ab));
-
 	/* A: the fixture's namespace */
-	fa = sct_t_self_connect(_metadata, variant->family, variant->addr, PA, geteuid());
+	fa = SC_SELF(PA, geteuid());
 	ns_a = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 	ASSERT_LE(0, ns_a);
 
 	/* B: another fresh one */
 	ASSERT_EQ(0, sct_new_netns());
-	fb = sct_t_self_connect(_metadata, variant->family, variant->addr, PB, geteuid());
+	fb = SC_SELF(PB, geteuid());
 	sct_read(_metadata, &t);
-	sc_expect_row(_metadata, &t, variant->fam, ab, "ESTAB", geteuid(),
-		      sct_inode(fb));
+	SC_EXPECT_ROW(&t, PB, geteuid(), sct_inode(fb));
 	EXPECT_EQ(1, t.nrows) TH_LOG("B sees more than its own socket");
 
 	/* the starting namespace sees neither */
@@ -413,8 +416,7 @@ TEST_F_TIMEOUT(selfconn, netns_isolation, SCT_TIMEOUT)
 	/* A sees its own only */
 	ASSERT_EQ(0, setns(ns_a, CLONE_NEWNET));
 	sct_read(_metadata, &t);
-	sc_expect_row(_metadata, &t, variant->fam, aa, "ESTAB", geteuid(),
-		      sct_inode(fa));
+	SC_EXPECT_ROW(&t, PA, geteuid(), sct_inode(fa));
 	EXPECT_EQ(1, t.nrows) TH_LOG("A sees more than its own socket");
 	if (!_metadata->passed)
 		sct_dump(_metadata, &t);
@@ -423,43 +425,6 @@ TEST_F_TIMEOUT(selfconn, netns_isolation, SCT_TIMEOUT)
 	close(fb);
 	close(ns_a);
 	sct_file_free(&t);
-}
-
-#define SC_MANY 300
-#define SC_MANY_BASE 20000
-
-/* Open SC_MANY self-connects on consecutive ports; fds and inodes out. */
-static void sc_many(struct __test_metadata *_metadata, int family,
-		    const char *addr, int *fd, unsigned long long *ino, int n)
-{
-	int i;
-
-	for (i = 0; i < n; i++) {
-		fd[i] = sct_t_self_connect(_metadata, family, addr, SC_MANY_BASE + i, geteuid());
-		ino[i] = sct_inode(fd[i]);
-	}
-}
-
-/* Each port of the range listed once in `state`, with its inode unless TW. */
-static void sc_expect_many(struct __test_metadata *_metadata,
-			   const struct sct_file *t, const char *fam, int family,
-			   const char *addr, const unsigned long long *ino,
-			   int from, int to, const char *state)
-{
-	char a[96];
-	int i;
-
-	for (i = from; i < to; i++) {
-		const struct sct_row *r;
-
-		sct_addrstr(family, addr, SC_MANY_BASE + i, a, sizeof(a));
-		r = sct_find_row(t, fam, a);
-		ASSERT_NE(NULL, r) TH_LOG("%s %s not listed", fam, a);
-		ASSERT_EQ(1, sct_count_rows(t, NULL, a, NULL)) TH_LOG("%s listed twice", a);
-		ASSERT_STREQ(state, r->state) TH_LOG("%s", a);
-		if (ino)
-			ASSERT_EQ(ino[i], r->inode) TH_LOG("%s", a);
-	}
 }
 
 /* 1-byte, 4 KiB and 1 MiB reads of a file larger than a page agree. */
@@ -471,14 +436,13 @@ TEST_F_TIMEOUT(selfconn, read_sizes, SCT_TIMEOUT)
 	int fd[SC_MANY], i;
 	unsigned int c;
 
-	sc_many(_metadata, variant->family, variant->addr, fd, ino, SC_MANY);
+	sc_many(_metadata, variant, SC_MANY_BASE, fd, ino, 0, SC_MANY);
 
 	sct_read_chunked(_metadata, &ref, 4096);
 	ASSERT_EQ((unsigned long long)SC_MANY, ref.rows_hdr);
 	ASSERT_EQ(SC_MANY, ref.nrows);
 	ASSERT_LT(8192, ref.len) TH_LOG("output should span pages: more sockets");
-	sc_expect_many(_metadata, &ref, variant->fam, variant->family,
-		       variant->addr, ino, 0, SC_MANY, "ESTAB");
+	sc_expect_many(_metadata, &ref, variant, SC_MANY_BASE, ino, 0, SC_MANY, "ESTAB");
 
 	for (c = 0; c < ARRAY_SIZE(chunks); c++) {
 		sct_read_chunked(_metadata, &t, chunks[c]);
@@ -504,18 +468,14 @@ TEST_F_TIMEOUT(selfconn, snapshot, SCT_TIMEOUT)
 	struct sct_file t = {};
 	char head[16], *rest, *whole;
 
-	sc_many(_metadata, variant->family, variant->addr, fd, ino, n);
+	sc_many(_metadata, variant, SC_MANY_BASE, fd, ino, 0, n);
 
 	pfd = open(SCT_PROC, O_RDONLY | O_CLOEXEC);
 	ASSERT_LE(0, pfd);
 	ASSERT_EQ((ssize_t)sizeof(head), read(pfd, head, sizeof(head)));
 
 	/* change the table: 20 new ESTAB, 20 old ones to TIME-WAIT */
-	for (i = n; i < n + more; i++) {
-		fd[i] = sct_t_self_connect(_metadata, variant->family, variant->addr,
-					   SC_MANY_BASE + i, geteuid());
-		ino[i] = sct_inode(fd[i]);
-	}
+	sc_many(_metadata, variant, SC_MANY_BASE, fd, ino, n, n + more);
 	for (i = 0; i < gone; i++)
 		close(fd[i]);
 	usleep(200000);
@@ -531,16 +491,13 @@ TEST_F_TIMEOUT(selfconn, snapshot, SCT_TIMEOUT)
 		sct_dump(_metadata, &t);
 	ASSERT_EQ(0, ret) TH_LOG("%s", t.err);
 	ASSERT_EQ(n, t.nrows) TH_LOG("the read did not come from one snapshot");
-	sc_expect_many(_metadata, &t, variant->fam, variant->family,
-		       variant->addr, ino, 0, n, "ESTAB");
+	sc_expect_many(_metadata, &t, variant, SC_MANY_BASE, ino, 0, n, "ESTAB");
 
 	/* a new read sees the new table */
 	ASSERT_TRUE(sc_wait_count(_metadata, &t, variant->fam, NULL, "TIME-WAIT", gone));
 	ASSERT_EQ(n + more, t.nrows);
-	sc_expect_many(_metadata, &t, variant->fam, variant->family,
-		       variant->addr, NULL, 0, gone, "TIME-WAIT");
-	sc_expect_many(_metadata, &t, variant->fam, variant->family,
-		       variant->addr, ino, gone, n + more, "ESTAB");
+	sc_expect_many(_metadata, &t, variant, SC_MANY_BASE, NULL, 0, gone, "TIME-WAIT");
+	sc_expect_many(_metadata, &t, variant, SC_MANY_BASE, ino, gone, n + more, "ESTAB");
 	for (i = gone; i < n + more; i++)
 		close(fd[i]);
 	sct_file_free(&t);
@@ -553,13 +510,8 @@ TEST_F_TIMEOUT(selfconn, reload_keeps_sockets, SCT_TIMEOUT)
 	struct sct_file t = {};
 	const char *ko = sct_t_need_ko(_metadata);
 	int fd[3], i, ret;
-	char a[96];
 
-	for (i = 0; i < 3; i++) {
-		fd[i] = sct_t_self_connect(_metadata, variant->family, variant->addr, 18120 + i,
-					   geteuid());
-		ino[i] = sct_inode(fd[i]);
-	}
+	sc_many(_metadata, variant, 18120, fd, ino, 0, 3);
 	close(fd[2]);
 	ASSERT_TRUE(sc_wait_count(_metadata, &t, variant->fam, NULL, "TIME-WAIT", 1));
 
@@ -573,12 +525,8 @@ TEST_F_TIMEOUT(selfconn, reload_keeps_sockets, SCT_TIMEOUT)
 	sct_read(_metadata, &t);
 	ASSERT_EQ(3, t.nrows);
 	for (i = 0; i < 2; i++)
-		sc_expect_row(_metadata, &t, variant->fam,
-			      sct_addrstr(variant->family, variant->addr, 18120 + i,
-					 a, sizeof(a)),
-			      "ESTAB", geteuid(), ino[i]);
-	sct_addrstr(variant->family, variant->addr, 18122, a, sizeof(a));
-	EXPECT_EQ(1, sct_count_rows(&t, variant->fam, a, "TIME-WAIT"));
+		SC_EXPECT_ROW(&t, 18120 + i, geteuid(), ino[i]);
+	EXPECT_EQ(1, sct_count_rows(&t, variant->fam, SC_ADDR(18122), "TIME-WAIT"));
 	close(fd[0]);
 	close(fd[1]);
 	sct_file_free(&t);
@@ -594,10 +542,10 @@ TEST_F_TIMEOUT(selfconn, reader_across_rmmod, SCT_TIMEOUT)
 	struct sct_file t = {};
 	const char *ko = sct_t_need_ko(_metadata);
 	int s, mid, fresh, ret;
-	char buf[64], a[96];
+	char buf[64];
 	ssize_t n;
 
-	s = sct_t_self_connect(_metadata, variant->family, variant->addr, 18130, geteuid());
+	s = SC_SELF(18130, geteuid());
 
 	mid = open(SCT_PROC, O_RDONLY | O_CLOEXEC);
 	ASSERT_LE(0, mid);
@@ -622,9 +570,7 @@ TEST_F_TIMEOUT(selfconn, reader_across_rmmod, SCT_TIMEOUT)
 	ret = sct_module_load(ko, "");
 	ASSERT_EQ(0, ret) TH_LOG("finit_module(%s): %s", ko, strerror(-ret));
 	sct_read(_metadata, &t);
-	sc_expect_row(_metadata, &t, variant->fam,
-		      sct_addrstr(variant->family, variant->addr, 18130, a, sizeof(a)),
-		      "ESTAB", geteuid(), sct_inode(s));
+	SC_EXPECT_ROW(&t, 18130, geteuid(), sct_inode(s));
 	close(s);
 	sct_file_free(&t);
 }
@@ -636,14 +582,12 @@ TEST_F_TIMEOUT(selfconn, reader_across_rmmod, SCT_TIMEOUT)
  */
 TEST_F_TIMEOUT(selfconn, reload_while_reading, SCT_TIMEOUT)
 {
-	const char *ko = sct_t_need_ko(_metadata);
+	const char *ko = sct_t_need_ko(_metadata), *a = SC_ADDR(18140);
 	struct sct_file t = {};
 	int s, stop[2], status, i, ret;
-	char a[96];
 	pid_t pid;
 
-	s = sct_t_self_connect(_metadata, variant->family, variant->addr, 18140, geteuid());
-	sct_addrstr(variant->family, variant->addr, 18140, a, sizeof(a));
+	s = SC_SELF(18140, geteuid());
 	ASSERT_EQ(0, pipe(stop));
 
 	pid = fork();

@@ -287,36 +287,31 @@ static void pr_check_all(struct __test_metadata *_metadata, struct sct_file *f)
 	ASSERT_EQ(NULL, why) TH_LOG("%s: %s (port %d)", SCT_PROC, why, f->rep[i - 1].port);
 }
 
-/* Read what fd gives from its current offset and parse it; asserts. */
-static void pr_read_parse(struct __test_metadata *_metadata, int fd, struct sct_file *f)
+/*
+ * A read of port into f that returned ret (sct_query(), sct_reread():
+ * port 0 a plain read, else the port's one report), asserted; every
+ * report checked. The first report.
+ */
+static const struct sct_report *pr_got(struct __test_metadata *_metadata, int ret, int port,
+				       struct sct_file *f)
 {
-	int ret = sct_load(f, fd, 65536);
-
 	pr_shown = f;
 	if (ret == -EBADMSG)
 		pr_dump(_metadata);
-	ASSERT_EQ(0, ret) TH_LOG("%s: %s", SCT_PROC, f->err);
+	ASSERT_EQ(0, ret) TH_LOG("read %d: %s", port, f->err[0] ? f->err : strerror(-ret));
 	pr_check_all(_metadata, f);
+	return &f->rep[0];
 }
 
-/*
- * sct_query(), asserted: a port's one report (the first report of f is
- * returned), or with port 0 a plain read (listing, then watched ports).
- */
 static const struct sct_report *pr_query(struct __test_metadata *_metadata, int port,
 					 struct sct_file *f)
 {
-	int ret = sct_query(port, f);
-	bool shape = port ? f->nrep == 1 && !f->listing && f->rep[0].port == port : f->listing;
+	return pr_got(_metadata, sct_query(port, f), port, f);
+}
 
-	pr_shown = f;
-	if (ret == -EBADMSG || (!ret && !shape))
-		pr_dump(_metadata);
-	ASSERT_EQ(0, ret) TH_LOG("read %d: %s", port, f->err[0] ? f->err : strerror(-ret));
-	ASSERT_TRUE(shape) TH_LOG("%d: %d report(s), header %d: a query gives its port's "
-				  "one report, a plain read the header", port, f->nrep, f->listing);
-	pr_check_all(_metadata, f);
-	return &f->rep[0];
+static void pr_reread(struct __test_metadata *_metadata, int fd, int port, struct sct_file *f)
+{
+	pr_got(_metadata, sct_reread(f, fd, 65536, port), port, f);
 }
 
 #define pr_cat(_metadata, f)	pr_query((_metadata), 0, (f))
@@ -697,11 +692,9 @@ TEST_F_TIMEOUT(port, self_connect, SCT_TIMEOUT)
 	const struct sct_report *r;
 	struct sct_file f = {};
 	const char *ino;
-	int fd, err;
+	int fd;
 
-	fd = sct_t_bound(_metadata, variant->family, variant->addr, PR_PORT, 0);
-	err = -sct_connect(fd, variant->family, variant->addr, PR_PORT);
-	ASSERT_EQ(0, err) TH_LOG("self-connect: %s", strerror(err));
+	fd = sct_t_self_connect(_metadata, variant->family, variant->addr, PR_PORT, geteuid());
 	ino = SCT_INO(fd);
 
 	r = pr_query(_metadata, PR_PORT, &f);
@@ -712,31 +705,27 @@ TEST_F_TIMEOUT(port, self_connect, SCT_TIMEOUT)
 	sct_file_free(&f);
 }
 
-/* Whether a report names each of inodes (want) or none of them (!want). */
-static bool pr_names_inodes(const struct sct_report *r, char inodes[3][24], bool want)
+/* Whether f names each of ino[0..2] (want) or none of them (!want). */
+static bool pr_names_inodes(const struct sct_file *f, const unsigned long long *ino, bool want)
 {
-	int i, j, named;
+	int i;
 
-	for (i = 0; i < 3; i++) {
-		for (j = 0, named = 0; j < r->n && !named; j++)
-			named = sct_kv(&r->lines[j], "inode") &&
-				!strcmp(sct_kv(&r->lines[j], "inode"), inodes[i]);
-		if (named != want)
+	for (i = 0; i < 3; i++)
+		if (sct_names_inode(f, ino[i]) != want)
 			return false;
-	}
 	return true;
 }
 
 /* A listener (opts) on addr:P with an open connection: their inodes. */
 static int pr_listener_pair(struct __test_metadata *_metadata, int family, const char *addr,
-			    int opts, char ino[3][24])
+			    int opts, unsigned long long ino[3])
 {
 	int l = sct_t_listener(_metadata, family, addr, PR_PORT, opts), c, a;
 
 	a = sct_t_client(_metadata, l, family, addr, PR_PORT, &c);
-	sct_inode_str(l, ino[0], 24);
-	sct_inode_str(a, ino[1], 24);
-	sct_inode_str(c, ino[2], 24);
+	ino[0] = sct_inode(l);
+	ino[1] = sct_inode(a);
+	ino[2] = sct_inode(c);
 	return l;
 }
 
@@ -750,7 +739,7 @@ static int pr_listener_pair(struct __test_metadata *_metadata, int family, const
 TEST_F_TIMEOUT(port, two_namespaces, SCT_TIMEOUT)
 {
 	int family = variant->family, lA, cT, aT, nsA, procA, procB;
-	char ino_a[3][24], ino_b[3][24];
+	unsigned long long ino_a[3], ino_b[3];
 	const struct sct_report *r;
 	struct sct_file f = {};
 
@@ -769,7 +758,7 @@ TEST_F_TIMEOUT(port, two_namespaces, SCT_TIMEOUT)
 
 	/* in B */
 	r = pr_query(_metadata, PR_PORT, &f);
-	ASSERT_TRUE(pr_names_inodes(r, ino_b, true) && pr_names_inodes(r, ino_a, false))
+	ASSERT_TRUE(pr_names_inodes(&f, ino_b, true) && pr_names_inodes(&f, ino_a, false))
 		pr_dump(_metadata);
 	PR_BHASH(r, "fastreuse=0 fastreuseport=1 owners=2");
 	PR_SUMMARY(r, "bhash_owners=2 bhash2_buckets=1 listeners=1 "
@@ -779,7 +768,7 @@ TEST_F_TIMEOUT(port, two_namespaces, SCT_TIMEOUT)
 	/* back in A, B's sockets still open */
 	ASSERT_EQ(0, setns(nsA, CLONE_NEWNET)) TH_LOG("setns: %s", strerror(errno));
 	r = pr_query_settled(_metadata, PR_PORT, &f);
-	ASSERT_TRUE(pr_names_inodes(r, ino_a, true) && pr_names_inodes(r, ino_b, false))
+	ASSERT_TRUE(pr_names_inodes(&f, ino_a, true) && pr_names_inodes(&f, ino_b, false))
 		pr_dump(_metadata);
 	PR_BHASH(r, "fastreuse=0 fastreuseport=0 owners=3");
 	PR_SUMMARY(r, "bhash_owners=3 bhash2_buckets=1 listeners=1 "
@@ -793,7 +782,7 @@ TEST_F_TIMEOUT(port, two_namespaces, SCT_TIMEOUT)
 	ASSERT_EQ(6, write(procB, "clear\n", 6));
 	PR_WATCHED(PR_PORT);
 	pr_cat(_metadata, &f);
-	ASSERT_TRUE(pr_names_inodes(&f.rep[0], ino_b, false)) pr_dump(_metadata);
+	ASSERT_TRUE(pr_names_inodes(&f, ino_b, false)) pr_dump(_metadata);
 	sct_file_free(&f);
 	close(procA);
 	close(procB);
@@ -880,6 +869,7 @@ static void pr_verdicts(struct __test_metadata *_metadata, int family, const cha
 {
 	const struct sct_line *vb, *vr, *vc;
 	const struct sct_report *r;
+	char want[256], got[256];
 	struct sct_file f = {};
 	int probe, eb, er, ec;
 
@@ -899,18 +889,13 @@ static void pr_verdicts(struct __test_metadata *_metadata, int family, const cha
 	pr_agree(_metadata, vc, "connect() autobind with ip_local_port_range P P", ec);
 	ASSERT_TRUE(_metadata->passed);
 
-	if (strcmp(w->bind, pr_errname(eb)) || strcmp(w->reuse, pr_errname(er)) ||
-	    strcmp(w->connect, ec ? "no" : "ok") || strcmp(w->reason, sct_kv(vc, "reason"))) {
-		TH_LOG("set-up %s is not what the test meant: wanted bind %s, "
-		       "reuseaddr %s, connect %s (%s); got %s, %s, %s (%s)", _metadata->name,
-		       w->bind, w->reuse, w->connect, w->reason, pr_errname(eb),
-		       pr_errname(er), pr_errname(ec), sct_kv(vc, "reason"));
+	snprintf(want, sizeof(want), "bind %s, reuseaddr %s, connect %s (%s)", w->bind,
+		 w->reuse, w->connect, w->reason);
+	snprintf(got, sizeof(got), "bind %s, reuseaddr %s, connect %s (%s)", pr_errname(eb),
+		 pr_errname(er), ec ? "no" : "ok", sct_kv(vc, "reason"));
+	if (strcmp(want, got))
 		pr_dump(_metadata);
-	}
-	ASSERT_STREQ(w->bind, pr_errname(eb));
-	ASSERT_STREQ(w->reuse, pr_errname(er));
-	ASSERT_STREQ(w->connect, ec ? "no" : "ok");
-	ASSERT_STREQ(w->reason, sct_kv(vc, "reason"));
+	ASSERT_STREQ(want, got) TH_LOG("set-up %s is not what the test meant", _metadata->name);
 	sct_file_free(&f);
 	close(probe);
 }
@@ -1188,8 +1173,7 @@ TEST_F_TIMEOUT(ns, v4_and_v6_loopback, SCT_TIMEOUT)
 
 	s4 = sct_t_listener(_metadata, AF_INET, "127.0.0.1", PR_PORT, 0);
 	s6 = sct_t_listener(_metadata, AF_INET6, "::1", PR_PORT, 0);
-	c = sct_t_connected(_metadata, AF_INET6, mapped, -1, mapped, PR_PORT, 0);
-	ia = SCT_INO(sct_t_accept(_metadata, s4, sct_local_port(c)));
+	ia = SCT_INO(sct_t_client(_metadata, s4, AF_INET6, mapped, PR_PORT, &c));
 
 	r = pr_query(_metadata, PR_PORT, &f);
 	PR_ONE(r, PR_MK("listener", "inode", SCT_INO(s4), "inet", "127.0.0.1:18084"));
@@ -1300,11 +1284,8 @@ TEST_F_TIMEOUT(ns, watched_reports_follow_rows, SCT_TIMEOUT)
 {
 	struct sct_file f = {};
 	char *rows;
-	int fd, err;
 
-	fd = sct_t_bound(_metadata, AF_INET, "127.0.0.1", PR_SELF, 0);
-	err = -sct_connect(fd, AF_INET, "127.0.0.1", PR_SELF);
-	ASSERT_EQ(0, err) TH_LOG("self-connect: %s", pr_errname(err));
+	sct_t_self_connect(_metadata, AF_INET, "127.0.0.1", PR_SELF, geteuid());
 	ASSERT_EQ(0, -sct_write_file(SCT_PROC, "18096\n"));
 	ASSERT_EQ(0, -sct_write_file(SCT_PROC, "18084\n"));
 	PR_WATCHED(PR_PORT, PR_SELF);
@@ -1328,15 +1309,6 @@ TEST_F_TIMEOUT(ns, watched_reports_follow_rows, SCT_TIMEOUT)
 	ASSERT_EQ(ENOENT, -sct_write_file(SCT_PROC, "-18096\n"));
 }
 
-/* A query descriptor reads fd's report of port from offset 0; asserts. */
-static void pr_reread(struct __test_metadata *_metadata, int fd, int port, struct sct_file *f)
-{
-	ASSERT_EQ(0, lseek(fd, 0, SEEK_SET));
-	pr_read_parse(_metadata, fd, f);
-	ASSERT_EQ(1, f->nrep);
-	ASSERT_EQ(port, f->rep[0].port) TH_LOG("the query's port changed");
-}
-
 /*
  * The per-descriptor query: one report, no header; the write does not move
  * the offset; re-reading from 0 gives a fresh report; a new port switches
@@ -1357,7 +1329,7 @@ TEST_F_TIMEOUT(ns, query_descriptor, SCT_TIMEOUT)
 	l = sct_t_listener(_metadata, AF_INET, "127.0.0.1", PR_PORT2, 0);
 	fd = open(SCT_PROC, O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, fd);
-	pr_read_parse(_metadata, fd, &f);
+	pr_reread(_metadata, fd, 0, &f);
 	ASSERT_EQ(0, strncmp(f.text, "# selfconn v1 rows=0", 20)) pr_dump(_metadata);
 	ASSERT_TRUE(f.text[20] == ' ' || f.text[20] == '\n') pr_dump(_metadata);
 	ASSERT_EQ(0, f.nrep);
@@ -1365,9 +1337,7 @@ TEST_F_TIMEOUT(ns, query_descriptor, SCT_TIMEOUT)
 	ASSERT_EQ(0, lseek(fd, 0, SEEK_SET));
 	ASSERT_EQ(6, write(fd, "18084\n", 6));
 	ASSERT_EQ(0, lseek(fd, 0, SEEK_CUR)) TH_LOG("the write moved the offset");
-	pr_read_parse(_metadata, fd, &f);
-	ASSERT_EQ(1, f.nrep);
-	ASSERT_EQ(PR_PORT, f.rep[0].port);
+	pr_reread(_metadata, fd, PR_PORT, &f);
 	ASSERT_EQ(0, strncmp(f.text, "# port 18084\nport 18084 bhash none\n", 35))
 		pr_dump(_metadata);
 
@@ -1398,12 +1368,10 @@ TEST_F_TIMEOUT(ns, query_leaves_cat_alone, SCT_TIMEOUT)
 {
 	struct sct_file before = {}, q = {}, after = {};
 	const char *rep;
-	int s, l, err;
+	int s, l;
 
 	l = sct_t_listener(_metadata, AF_INET, "127.0.0.1", PR_PORT, SCT_REUSEADDR);
-	s = sct_t_bound(_metadata, AF_INET, "127.0.0.1", PR_SELF, 0);
-	err = -sct_connect(s, AF_INET, "127.0.0.1", PR_SELF);
-	ASSERT_EQ(0, err) TH_LOG("self-connect: %s", pr_errname(err));
+	s = sct_t_self_connect(_metadata, AF_INET, "127.0.0.1", PR_SELF, geteuid());
 	ASSERT_EQ(0, -sct_write_file(SCT_PROC, "18096\n"));
 
 	pr_cat(_metadata, &before);
@@ -1433,98 +1401,84 @@ TEST_F_TIMEOUT(ns, query_leaves_cat_alone, SCT_TIMEOUT)
 
 /* ---- privilege ---- */
 
-/*
- * What a child saw, as errno values (0: success), and its query's text.
- * Children open "selfconn" at their parent's /proc descriptor: only the
- * file's permissions count, not those of the way to /proc.
- */
-struct pr_unpriv {
-	int open_wo, add, del, clear, open_rw, query;
-	char text[8192];
-};
-
-static int pr_err_of(ssize_t ret)
+/* What fd reads, kept in res; closes fd. */
+static void pr_keep_fd(struct sct_result *res, int fd)
 {
-	return ret < 0 ? errno : 0;
-}
+	char *text;
 
-/* What fd reads, into res->text; closes fd. */
-static void pr_read_text(int fd, struct pr_unpriv *res)
-{
-	ssize_t n = read(fd, res->text, sizeof(res->text) - 1);
-
-	res->text[n > 0 ? n : 0] = '\0';
+	sct_read_fd(fd, 65536, &text, NULL);
+	sct_keep(res, text);
+	free(text);
 	close(fd);
 }
 
-/* As nobody: the three watch commands, then a query of PR_PORT. */
-static void pr_unpriv_child(int procdir, struct pr_unpriv *res)
+/*
+ * The children open "selfconn" at their parent's /proc descriptor: only
+ * the file's permissions count, not those of the way to /proc.
+ * As nobody: every watch command is EPERM, a query of PR_PORT works.
+ */
+static void pr_unpriv_child(struct sct_result *res, int procdir)
 {
 	int fd;
 
 	if (sct_become_nobody())
-		_exit(3);
+		SCT_FAIL(res, 1, "become uid %d", SCT_NOBODY);
 	fd = openat(procdir, "selfconn", O_WRONLY | O_CLOEXEC);
-	res->open_wo = pr_err_of(fd);
-	res->add = pr_err_of(write(fd, "18084\n", 6));
-	res->del = pr_err_of(write(fd, "-80\n", 4));
-	res->clear = pr_err_of(write(fd, "clear\n", 6));
+	if (fd < 0)
+		SCT_FAIL(res, 3, "open write-only");
+	if (sct_write_fd(fd, "18084\n") != -EPERM)
+		SCT_FAIL(res, 4, "watch as nobody: not EPERM");
+	if (sct_write_fd(fd, "-80\n") != -EPERM)
+		SCT_FAIL(res, 5, "unwatch as nobody: not EPERM");
+	if (sct_write_fd(fd, "clear\n") != -EPERM)
+		SCT_FAIL(res, 6, "clear as nobody: not EPERM");
 	close(fd);
 	fd = openat(procdir, "selfconn", O_RDWR | O_CLOEXEC);
-	res->open_rw = pr_err_of(fd);
-	res->query = pr_err_of(write(fd, "18084\n", 6));
-	pr_read_text(fd, res);
+	if (fd < 0 || sct_write_fd(fd, "18084\n"))
+		SCT_FAIL(res, 7, "query as nobody");
+	pr_keep_fd(res, fd);
 }
 
-/* As nobody in its own user and network namespace: watch, then read. */
-static void pr_userns_child(int procdir, struct pr_unpriv *res)
+/* As nobody in its own user and network namespace: watch there, then read. */
+static void pr_userns_child(struct sct_result *res, int procdir)
 {
 	int fd;
 
 	if (sct_become_nobody())
-		_exit(3);
-	if (unshare(CLONE_NEWUSER | CLONE_NEWNET)) {
-		res->open_wo = -errno;	/* no user namespaces here */
-		return;
-	}
+		SCT_FAIL(res, 1, "become uid %d", SCT_NOBODY);
+	if (unshare(CLONE_NEWUSER | CLONE_NEWNET))
+		SCT_FAIL(res, 2, "no unprivileged user namespaces");
 	fd = openat(procdir, "selfconn", O_WRONLY | O_CLOEXEC);
-	res->open_wo = pr_err_of(fd);
-	res->add = pr_err_of(write(fd, "18084\n", 6));
+	if (fd < 0 || sct_write_fd(fd, "18084\n"))
+		SCT_FAIL(res, 3, "watch in its own namespace");
 	close(fd);
 	fd = openat(procdir, "selfconn", O_RDONLY | O_CLOEXEC);
-	pr_read_text(fd, res);
+	if (fd < 0)
+		SCT_FAIL(res, 4, "open read-only");
+	pr_keep_fd(res, fd);
 }
 
-/* Run fn in a child; its result comes back through shared memory. */
-static void pr_in_child(struct __test_metadata *_metadata,
-			void (*fn)(int, struct pr_unpriv *), struct pr_unpriv *res)
+/* Run fn(res, /proc) in a child: no check of it fails (at skip: SKIP). */
+static struct sct_result *pr_in_child(struct __test_metadata *_metadata,
+				      void (*fn)(struct sct_result *, int), int skip)
 {
 	int procdir = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	struct pr_unpriv *shared = sct_shared(sizeof(*shared));
+	struct sct_result *res;
 	struct sct_child c;
 
 	ASSERT_LE(0, procdir);
-	ASSERT_NE(NULL, shared);
-	ASSERT_EQ(0, sct_child_start(&c));
+	res = sct_t_fork(_metadata, &c);
 	if (!c.pid) {
-		fn(procdir, shared);
+		fn(res, procdir);
 		_exit(0);
 	}
-	ASSERT_EQ(0, sct_child_wait(&c)) TH_LOG("child could not become nobody");
-	*res = *shared;
-	munmap(shared, sizeof(*shared));
+	ASSERT_EQ(0, sct_child_wait(&c));
 	close(procdir);
-}
-
-/* Parse a child's query text into f; asserts one report of port. */
-static void pr_parse_child(struct __test_metadata *_metadata, const char *text, int port,
-			   struct sct_file *f)
-{
-	pr_shown = f;
-	ASSERT_EQ(0, sct_load_text(f, text)) TH_LOG("%s", f->err);
-	pr_check_all(_metadata, f);
-	ASSERT_EQ(1, f->nrep) pr_dump(_metadata);
-	ASSERT_EQ(port, f->rep[0].port);
+	if (res->step == skip)
+		SCT_SKIP("%s: %s", res->why, strerror(res->err));
+	ASSERT_EQ(0, res->step) TH_LOG("child: step %d: %s (errno %s)", res->step, res->why,
+				       strerror(res->err));
+	return res;
 }
 
 /*
@@ -1533,8 +1487,8 @@ static void pr_parse_child(struct __test_metadata *_metadata, const char *text, 
  */
 TEST_F_TIMEOUT(ns, unprivileged, SCT_TIMEOUT)
 {
-	struct pr_unpriv res;
 	struct sct_file f = {};
+	struct sct_result *res;
 	struct stat st;
 	int l;
 
@@ -1543,37 +1497,30 @@ TEST_F_TIMEOUT(ns, unprivileged, SCT_TIMEOUT)
 	l = sct_t_listener(_metadata, AF_INET, "127.0.0.1", PR_PORT, 0);
 	ASSERT_EQ(0, -sct_write_file(SCT_PROC, "80\n"));
 
-	pr_in_child(_metadata, pr_unpriv_child, &res);
-	ASSERT_EQ(0, res.open_wo) TH_LOG("open write-only: %s", strerror(res.open_wo));
-	EXPECT_EQ(EPERM, res.add) TH_LOG("watch as nobody: %s", strerror(res.add));
-	EXPECT_EQ(EPERM, res.del) TH_LOG("unwatch as nobody: %s", strerror(res.del));
-	EXPECT_EQ(EPERM, res.clear) TH_LOG("clear as nobody: %s", strerror(res.clear));
-	ASSERT_EQ(0, res.open_rw) TH_LOG("open read-write: %s", strerror(res.open_rw));
-	ASSERT_EQ(0, res.query) TH_LOG("query as nobody: %s", strerror(res.query));
+	res = pr_in_child(_metadata, pr_unpriv_child, -1);
 	PR_WATCHED(80);
-
-	pr_parse_child(_metadata, res.text, PR_PORT, &f);
+	pr_got(_metadata, sct_load_text(&f, res->text) ?: sct_check_kind(&f, PR_PORT), PR_PORT,
+	       &f);
 	PR_ONE(&f.rep[0], PR_MK("listener", "inode", SCT_INO(l), "inet", "127.0.0.1:18084"));
 	sct_file_free(&f);
 }
 
 /*
  * CAP_NET_ADMIN over the opener's network namespace is what counts: nobody
- * owns a namespace it made in its own user namespace, and may watch there;
- * this namespace's watched ports stay as they were.
+ * owns a namespace it made in its own user namespace, and may watch there
+ * (its plain read has the report of the port); this namespace's watched
+ * ports stay as they were.
  */
 TEST_F_TIMEOUT(ns, own_userns_may_watch, SCT_TIMEOUT)
 {
-	struct pr_unpriv res;
 	struct sct_file f = {};
+	struct sct_result *res;
 
 	ASSERT_EQ(0, -sct_write_file(SCT_PROC, "80\n"));
-	pr_in_child(_metadata, pr_userns_child, &res);
-	if (res.open_wo < 0)
-		SKIP(return, "no unprivileged user namespaces: %s", strerror(-res.open_wo));
-	ASSERT_EQ(0, res.open_wo) TH_LOG("open write-only: %s", strerror(res.open_wo));
-	ASSERT_EQ(0, res.add) TH_LOG("watch in its own namespace: %s", strerror(res.add));
-	pr_parse_child(_metadata, res.text, PR_PORT, &f);
+	res = pr_in_child(_metadata, pr_userns_child, 2);
+	pr_got(_metadata, sct_load_text(&f, res->text) ?: sct_check_kind(&f, 0), 0, &f);
+	ASSERT_EQ(1, f.nrep) pr_dump(_metadata);
+	ASSERT_EQ(PR_PORT, f.rep[0].port);
 	sct_file_free(&f);
 	PR_WATCHED(80);
 }
@@ -1627,8 +1574,7 @@ TEST_F_TIMEOUT(ns, companion_port, SCT_TIMEOUT)
 	if (!bin)
 		SKIP(return, "no companion: set SELFCONN_BIN, or put selfconn in PATH");
 	l = sct_t_listener(_metadata, AF_INET, "127.0.0.1", PR_PORT, 0);
-	c = sct_t_connected(_metadata, AF_INET, "127.0.0.1", -1, "127.0.0.1", PR_PORT, 0);
-	sct_t_accept(_metadata, l, sct_local_port(c));
+	sct_t_client(_metadata, l, AF_INET, "127.0.0.1", PR_PORT, &c);
 	pr_query(_metadata, PR_PORT, &f);
 
 	st = sct_run((char *const[]){ (char *)bin, "port", "18084", NULL }, &out);

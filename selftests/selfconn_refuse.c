@@ -754,59 +754,33 @@ TEST_F_TIMEOUT(refuse, unprivileged, SCT_TIMEOUT)
  * The counters in the /proc/selfconn header and one log line per refusal:
  * refused self-connect ADDR:PORT comm=COMM pid=PID uid=UID netns=INODE
  */
-static bool rf_kmsg_find(int kfd, const char *want)
-{
-	char rec[2048];
-	long long end = sct_now_us() + 2000000;
-	ssize_t n;
-
-	while (sct_now_us() < end) {
-		n = read(kfd, rec, sizeof(rec) - 1);
-		if (n < 0 && errno == EAGAIN) {
-			usleep(10000);
-			continue;
-		}
-		if (n < 0 && errno == EPIPE)	/* overwritten: go on */
-			continue;
-		if (n <= 0)
-			return false;
-		rec[n] = '\0';
-		if (strstr(rec, want))
-			return true;
-	}
-	return false;
-}
-
 TEST_F_TIMEOUT(refuse, counters_and_log, SCT_TIMEOUT)
 {
-	char addr[80], want[256], comm[32] = "";
+	static char text[65536];
+	char addr[80], want[256], *comm;
 	int kfd, i, refused;
 	struct stat nst;
-	FILE *f;
 
 	EXPECT_COUNTERS(0, 0);
 	ASSERT_EQ(0, sct_set_refuse(1));
 	EXPECT_COUNTERS(0, 0);
 
-	f = fopen("/proc/self/comm", "re");
-	ASSERT_NE(NULL, f);
-	ASSERT_NE(NULL, fgets(comm, sizeof(comm), f));
-	fclose(f);
+	ASSERT_EQ(0, sct_read_file("/proc/self/comm", &comm));
 	comm[strcspn(comm, "\n")] = '\0';
 	ASSERT_EQ(0, stat("/proc/self/ns/net", &nst));
 
-	kfd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	kfd = sct_kmsg_open();
 	ASSERT_LE(0, kfd) TH_LOG("/dev/kmsg: %s", strerror(errno));
-	ASSERT_LE(0, lseek(kfd, 0, SEEK_END));
 	snprintf(want, sizeof(want),
 		 "selfconn: refused self-connect %s comm=%s pid=%d uid=0 netns=%lu\n",
 		 sct_addrstr(variant->family, variant->addr, RF_PORT, addr, sizeof(addr)),
 		 comm, getpid(), (unsigned long)nst.st_ino);
+	free(comm);
 
 	rf_refuse_bound(_metadata, variant->family, variant->addr, 0);
 	EXPECT_COUNTERS(1, 1);
 	refused = 1;
-	if (!rf_kmsg_find(kfd, want)) {
+	if (!sct_kmsg_find(kfd, want, text, sizeof(text))) {
 		/*
 		 * Earlier tests may have spent the one budget of all
 		 * namespaces: once it renewed, a refusal must be logged.
@@ -815,7 +789,8 @@ TEST_F_TIMEOUT(refuse, counters_and_log, SCT_TIMEOUT)
 		usleep(RF_RATELIMIT_US);
 		rf_refuse_bound(_metadata, variant->family, variant->addr, 0);
 		refused = 2;
-		EXPECT_TRUE(rf_kmsg_find(kfd, want)) TH_LOG("no log line: %s", want);
+		EXPECT_TRUE(sct_kmsg_find(kfd, want, text, sizeof(text)))
+			TH_LOG("no log line: %s", want);
 	}
 	close(kfd);
 	EXPECT_COUNTERS(refused, refused);

@@ -113,32 +113,23 @@ static int st_rand(struct st_thread *t, int n)
 /* ---- checking what was read ---- */
 
 /*
- * A read of fd from offset 0 in chunk-sized reads, parsed (sct_parse()):
- * a whole plain read (query < 0) or the report of one port. 0; -errno of
- * the read; or -EBADMSG with why it is not consistent in f->err.
+ * A read into f that returned ret (sct_reread(), sct_cat()), checked:
+ * nothing shaped like a kernel address, rows only on the ports of this
+ * namespace's self-connects. 0; -errno of the read; or -EBADMSG with why
+ * it is not consistent in f->err.
  */
-static int st_read_check(int fd, size_t chunk, int query, struct sct_file *f)
+static int st_check(struct sct_file *f, int ret)
 {
-	int ret, i;
+	int i;
 
-	if (lseek(fd, 0, SEEK_SET)) {
-		sct_file_free(f);
-		/* on a file removed under its descriptor: EINVAL (proc_reg_llseek()) */
-		return errno == EINVAL ? -EIO : -errno;
-	}
-	ret = sct_load(f, fd, chunk);
 	if (ret)
 		return ret;
 	if (sct_kernel_address(f->text))
 		snprintf(f->err, sizeof(f->err), "something shaped like a kernel address");
-	else if (query >= 0 && (f->listing || f->nrep != 1 || f->rep[0].port != query))
-		snprintf(f->err, sizeof(f->err), "a query without its one report");
-	else if (query < 0 && !f->listing)
-		snprintf(f->err, sizeof(f->err), "a plain read without the header");
 	for (i = 0; i < f->nrows && !f->err[0]; i++) {
-		int port = atoi(strrchr(f->rows[i].addr, ':') + 1);
+		int p = atoi(strrchr(f->rows[i].addr, ':') + 1);
 
-		if (port < ST_SELF || port >= ST_SELF + ST_NSELF)
+		if (p < ST_SELF || p >= ST_SELF + ST_NSELF)
 			snprintf(f->err, sizeof(f->err),
 				 "a row on a port no self-connect of this namespace uses");
 	}
@@ -324,6 +315,7 @@ static void *st_reader(void *arg)
 	struct st_thread *t = arg;
 	struct sct_file f = {};
 	int fd = -1, port = 0, ret;
+	size_t chunk;
 
 	while (!st_stopping(t)) {
 		if (fd < 0 && (fd = st_open_proc(t, t->id == 2 ? O_RDWR : O_RDONLY)) < 0)
@@ -347,8 +339,8 @@ static void *st_reader(void *arg)
 				continue;
 			}
 		}
-		ret = st_read_check(fd, t->id == 1 ? 1 + st_rand(t, 7) : ST_BUF,
-				    t->id == 2 ? port : -1, &f);
+		chunk = t->id == 1 ? 1 + st_rand(t, 7) : ST_BUF;
+		ret = st_check(&f, sct_reread(&f, fd, chunk, port));
 		if (ret && ret != -EBADMSG) {
 			st_read_error(t, &fd, -ret);
 			continue;
@@ -612,20 +604,6 @@ static bool st_all_ran(struct st_ctx *c)
 	return !c->ko || atomic_load(&c->count[C_RELOAD]);
 }
 
-/* A final plain read, checked: 0 or -errno, with why in f->err. */
-static int st_final_read(struct sct_file *f)
-{
-	int fd = open(SCT_PROC, O_RDONLY | O_CLOEXEC), ret;
-
-	if (fd < 0) {
-		snprintf(f->err, sizeof(f->err), "cannot open %s: %s", SCT_PROC, strerror(errno));
-		return -errno;
-	}
-	ret = st_read_check(fd, ST_BUF, -1, f);
-	close(fd);
-	return ret;
-}
-
 int main(int argc, char **argv)
 {
 	static struct st_ctx ctx;
@@ -702,10 +680,10 @@ int main(int argc, char **argv)
 	} else {
 		ksft_test_result_skip("the module unloads at the end: " SCT_NO_KO "\n");
 	}
-	err = st_final_read(&final);
+	err = st_check(&final, sct_cat(&final));
 	ksft_test_result(!err, "a final read is consistent\n");
 	if (err)
-		ksft_print_msg("final read: %s\n", final.err);
+		ksft_print_msg("final read: %s\n", final.err[0] ? final.err : strerror(-err));
 	sct_file_free(&final);
 	ksft_finished();
 }
