@@ -50,10 +50,11 @@ static const char *bi_show(const char *s, size_t len, char *buf, size_t size)
 	return buf;
 }
 
-/* The state a bad write must leave alone: the watched ports and refuse. */
+/* The state a bad write must leave alone: the watched ports, refuse, audit. */
 static const char *bi_state(char *buf, size_t len)
 {
-	snprintf(buf, len, "watched %s, refuse %ld", SCT_WATCHED(), sct_read_long(SCT_SYSCTL));
+	snprintf(buf, len, "watched %s, refuse %ld, audit %ld", SCT_WATCHED(),
+		 sct_read_long(SCT_SYSCTL), sct_read_long(SCT_AUDIT));
 	return buf;
 }
 
@@ -132,7 +133,8 @@ FIXTURE_SETUP(bad)
 	ASSERT_EQ(0, -sct_write_file(SCT_PROC, "18084\n"));
 	ASSERT_EQ(0, -sct_write_file(SCT_PROC, "81\n"));
 	ASSERT_EQ(0, sct_set_refuse(variant->refuse));
-	ASSERT_STREQ(variant->refuse ? "watched 81 18084, refuse 1" : "watched 81 18084, refuse 0",
+	ASSERT_STREQ(variant->refuse ? "watched 81 18084, refuse 1, audit 0" :
+				       "watched 81 18084, refuse 0, audit 0",
 		     bi_state(self->base, sizeof(self->base)));
 }
 
@@ -233,24 +235,30 @@ static const struct sct_bad bi_sysctl_rows[] = {
 	BI_W("0\n0\n", EINVAL),
 };
 
+/* refuse and audit: the same rules (net.selfconn.audit, README). */
 TEST_F_TIMEOUT(bad, sysctl_rows, SCT_TIMEOUT)
 {
 	static const char * const good[] = { " 1\n", "0x1", "01", "\t1 \n" };
-	char shown[64];
-	size_t i;
+	static const char * const sysctls[] = { SCT_SYSCTL, SCT_AUDIT };
+	char shown[64], was[16];
+	size_t i, s;
 	int err;
 
-	bi_rows(_metadata, self->base, SCT_SYSCTL, bi_sysctl_rows, ARRAY_SIZE(bi_sysctl_rows), -1);
-
-	/* The kernel's other spellings of 1 are values, not bad input. */
-	for (i = 0; i < ARRAY_SIZE(good); i++) {
-		ASSERT_EQ(0, sct_set_refuse(0));
-		err = -sct_write(SCT_SYSCTL, O_WRONLY, good[i], strlen(good[i]));
-		EXPECT_EQ(0, err) TH_LOG("\"%s\": %s", bi_show(good[i], strlen(good[i]),
-								shown, sizeof(shown)), bi_err(err));
-		EXPECT_EQ(1, sct_read_long(SCT_SYSCTL));
+	for (s = 0; s < ARRAY_SIZE(sysctls); s++) {
+		bi_rows(_metadata, self->base, sysctls[s], bi_sysctl_rows,
+			ARRAY_SIZE(bi_sysctl_rows), -1);
+		snprintf(was, sizeof(was), "%ld\n", sct_read_long(sysctls[s]));
+		/* The kernel's other spellings of 1 are values, not bad input. */
+		for (i = 0; i < ARRAY_SIZE(good); i++) {
+			ASSERT_EQ(0, sct_write_file(sysctls[s], "0\n"));
+			err = -sct_write(sysctls[s], O_WRONLY, good[i], strlen(good[i]));
+			EXPECT_EQ(0, err) TH_LOG("%s \"%s\": %s", sysctls[s],
+						 bi_show(good[i], strlen(good[i]), shown, sizeof(shown)),
+						 bi_err(err));
+			EXPECT_EQ(1, sct_read_long(sysctls[s]));
+		}
+		ASSERT_EQ(0, sct_write_file(sysctls[s], was));
 	}
-	ASSERT_EQ(0, sct_set_refuse(variant->refuse));
 }
 
 /* 1 MiB writes: EINVAL everywhere, nothing copied in part. */

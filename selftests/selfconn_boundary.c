@@ -136,6 +136,8 @@ static void bd_nobody_child(struct sct_result *c, int wo_root, int sc_root,
 		SCT_FAIL(c, 9, "open %s for writing as nobody: not EACCES", SCT_SYSCTL);
 	if (open(SCT_SYSCTL, O_RDWR | O_CLOEXEC) >= 0 || errno != EACCES)
 		SCT_FAIL(c, 10, "open %s read-write as nobody: not EACCES", SCT_SYSCTL);
+	if (open(SCT_AUDIT, O_WRONLY | O_CLOEXEC) >= 0 || errno != EACCES)
+		SCT_FAIL(c, 13, "open %s for writing as nobody: not EACCES", SCT_AUDIT);
 	if (sct_write_fd(sc_root, "0\n") != -EPERM)
 		SCT_FAIL(c, 11, "root's sysctl descriptor, written by nobody: not EPERM");
 	/* a query needs nothing */
@@ -242,8 +244,9 @@ static void bd_userns_child(struct sct_result *c, struct sct_child *ch,
 	wo_init = open(SCT_PROC, O_WRONLY | O_CLOEXEC);
 	if (wo_init < 0)
 		SCT_FAIL(c, 4, "open %s write-only", SCT_PROC);
-	if (open(SCT_SYSCTL, O_WRONLY | O_CLOEXEC) >= 0 || errno != EACCES)
-		SCT_FAIL(c, 5, "open the initial sysctl for writing: not EACCES");
+	if (open(SCT_SYSCTL, O_WRONLY | O_CLOEXEC) >= 0 || errno != EACCES ||
+	    open(SCT_AUDIT, O_WRONLY | O_CLOEXEC) >= 0 || errno != EACCES)
+		SCT_FAIL(c, 5, "open the initial sysctls for writing: not EACCES");
 	if (sct_new_netns())
 		SCT_FAIL(c, 6, "unshare(CLONE_NEWNET)");
 
@@ -262,6 +265,9 @@ static void bd_userns_child(struct sct_result *c, struct sct_child *ch,
 		SCT_FAIL(c, 10, "set its own sysctl");
 	if (sct_set_refuse(0))
 		SCT_FAIL(c, 11, "set its own sysctl back");
+	if (sct_write_file(SCT_AUDIT, "1\n") || sct_read_long(SCT_AUDIT) != 1 ||
+	    sct_write_file(SCT_AUDIT, "0\n"))
+		SCT_FAIL(c, 21, "set its own audit and back");
 	own = sct_self_connect(AF_INET, "127.0.0.1", BD_SELF4, SCT_REUSEADDR);
 	if (own < 0)
 		SCT_FAIL(c, 12, "its own self-connect on %d", BD_SELF4);
