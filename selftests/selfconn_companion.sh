@@ -55,18 +55,7 @@ same() {
 	return 1
 }
 
-# valid_json FILE: FILE is one JSON value
 jv=$here/selfconn_json_valid
-valid_json() {
-	if [ ! -x "$jv" ]; then
-		echo "# $jv missing: make selftests"
-		return 1
-	fi
-	"$jv" <"$1" 2>"$tmp/jv.err" && return 0
-	sed 's/^/#   /' "$tmp/jv.err"
-	show
-	return 1
-}
 
 # The rows of `selfconn list` (from line 3), TIME-WAIT timers blanked.
 rows() {

@@ -159,6 +159,20 @@ dump() {
 	sed 's/^/#   | /' /proc/selfconn
 }
 
+# valid_json FILE: FILE is one JSON value (selfconn_json_valid, next to
+# the script); if not, the validator's complaint and the last run's output.
+valid_json() {
+	_jv=$(cd "$(dirname "$0")" && pwd)/selfconn_json_valid
+	if [ ! -x "$_jv" ]; then
+		echo "# $_jv missing: make selftests"
+		return 1
+	fi
+	"$_jv" <"$1" 2>"$tmp/jv.err" && return 0
+	sed 's/^/#   /' "$tmp/jv.err"
+	show
+	return 1
+}
+
 # The last companion run's output, as TAP comments.
 show() {
 	sed 's/^/#   stdout: /' "$tmp/out"

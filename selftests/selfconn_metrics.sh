@@ -1,11 +1,14 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# selfconn metrics next to self-connects held in two network namespaces of
-# their own, A (refuse=0, audit=0) and B (audit=1): --all-netns gives each
-# its series, labelled with the namespace's inode; promtool check metrics
-# has nothing to say about the output; --textfile writes it atomically; and
-# node_exporter's textfile collector, scraped over loopback, serves it.
+# The fleet view, next to self-connects held in two network namespaces of
+# their own, A (refuse=0, audit=0) and B (audit=1): selfconn list
+# --all-netns lists both rows with their namespace and process, and says
+# what privilege it lacks as nobody; selfconn metrics --all-netns gives
+# each namespace its series, labelled with its inode; promtool check
+# metrics has nothing to say about the output; --textfile writes it
+# atomically; and node_exporter's textfile collector, scraped over
+# loopback, serves it.
 #
 # Needs root, the module, the companion ($SELFCONN_BIN) and unshare;
 # promtool and prometheus-node-exporter (Debian's) are optional: their
@@ -25,7 +28,7 @@ sct_need_netns
 [ "$(id -u)" = 0 ] || sct_skip_all "needs root (selfconn metrics --all-netns)"
 sct_need_cmd unshare
 
-echo "1..7"
+echo "1..10"
 
 sct_tmp
 
@@ -37,13 +40,14 @@ hold() {
 		>"$tmp/$1.out" 2>&1 &
 	pids="$pids $!"
 	sct_wait grep -q ESTAB "$tmp/$1.out" || sed "s/^/# $1: /" "$tmp/$1.out"
-	ino=$(stat -L -c %i "/proc/$!/ns/net")
+	holder=$!
+	ino=$(stat -L -c %i "/proc/$holder/ns/net")
 }
 
 hold a 0
-ino_a=$ino
+ino_a=$ino pid_a=$holder
 hold b 1
-ino_b=$ino
+ino_b=$ino pid_b=$holder
 echo "# namespaces: A $ino_a, B $ino_b"
 
 # has FILE NETNS SERIES VALUE: a sample of SERIES ("name" or
@@ -98,6 +102,31 @@ check "--textfile: selfconn.prom alone in the directory, nothing on stdout" $?
 
 run 1 metrics --textfile "$tmp/none" && grep -q "ENOENT" "$tmp/err"
 check "--textfile to a missing directory: exit 1, ENOENT named" $?
+
+# list --all-netns: each namespace's row, after its inode and lowest pid
+row="inet 127.0.0.1:$PORT ESTAB 0 [0-9]+ - [0-9]+/selfconn"
+run 0 list --all-netns &&
+	grep -Eq "^# selfconn list v1 all-netns namespaces=[0-9]+$" "$tmp/out" &&
+	grep -Eq "^# netns=$ino_b pid=$pid_b source=proc rows=1 attempts=1 refused=0" "$tmp/out" &&
+	grep -Eq "^$ino_a $pid_a $row$" "$tmp/out" && grep -Eq "^$ino_b $pid_b $row$" "$tmp/out"
+rc=$?
+[ $rc = 0 ] || show
+check "list --all-netns: A's and B's rows after their inode and pid" $rc
+
+run 1 list --all-netns --check && run 0 list --all-netns --json && valid_json "$tmp/out" &&
+	grep -q "{\"netns\":$ino_b,\"pid\":$pid_b,\"source\":\"proc\"" "$tmp/out"
+check "list --all-netns: --check exits 1, --json names B" $?
+
+if command -v su >/dev/null 2>&1; then
+	su -s /bin/sh nobody -c "\"$bin\" list --all-netns" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	[ $rc = 1 ] && grep -q "needs CAP_SYS_ADMIN" "$tmp/err"
+	rc=$?
+	[ $rc = 0 ] || show
+	check "list --all-netns as nobody: exit 1, the missing capability named" $rc
+else
+	ok "# SKIP list --all-netns as nobody: no su"
+fi
 
 exporter=$(command -v prometheus-node-exporter 2>/dev/null)
 if [ -z "$exporter" ] || ! command -v wget >/dev/null 2>&1; then
