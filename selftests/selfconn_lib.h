@@ -1477,13 +1477,15 @@ static inline const char *sct_watched_str(char *buf, size_t len)
 
 /*
  * [start, end) of the kernel function @name, from /proc/kallsyms (its
- * address and the next higher one): 0, or -1.
+ * address and the next higher one): 0, or -1 if there is not exactly one
+ * symbol of that name (static functions of two files may share one).
  */
 static inline int sct_kallsyms_range(const char *name, unsigned long long *start,
 				     unsigned long long *end)
 {
 	unsigned long long addr, next = ~0ULL;
 	char sym[256], type;
+	int found = 0;
 	FILE *f;
 
 	*start = 0;
@@ -1491,23 +1493,25 @@ static inline int sct_kallsyms_range(const char *name, unsigned long long *start
 	if (!f)
 		return -1;
 	while (fscanf(f, "%llx %c %255s%*[^\n]", &addr, &type, sym) == 3)
-		if (!*start && !strcmp(sym, name))
+		if (!strcmp(sym, name) && found++ == 0)
 			*start = addr;
 	rewind(f);
-	while (*start && fscanf(f, "%llx %c %255s%*[^\n]", &addr, &type, sym) == 3)
+	while (found == 1 && fscanf(f, "%llx %c %255s%*[^\n]", &addr, &type, sym) == 3)
 		if (addr > *start && addr < next)
 			next = addr;
 	fclose(f);
 	*end = next;
-	return *start && next != ~0ULL ? 0 : -1;
+	return found == 1 && *start && next != ~0ULL ? 0 : -1;
 }
 
 /*
- * The tracing core adds a module's trace events in trace_module_notify()
- * during insmod, and meets an injected allocation failure there with
- * WARN_ON_ONCE()s of its own (event_define_fields(), event_file_put() at
- * the unload): failslab's stack filter leaves that function's allocations
- * alone. NULL, or why the fault tests cannot run without that filter.
+ * The tracing core adds a module's trace events during insmod
+ * (trace_module_notify() -> __trace_add_new_event()), and meets an
+ * injected allocation failure there with WARN_ON_ONCE()s of its own
+ * (event_define_fields(), event_file_put() at the unload): failslab's
+ * stack filter leaves __trace_add_new_event()'s allocations alone (a
+ * unique name: trace.c has a trace_module_notify() too). NULL, or why the
+ * fault tests cannot run without that filter.
  */
 static inline const char *sct_fault_spare_tracing(void)
 {
@@ -1517,8 +1521,8 @@ static inline const char *sct_fault_spare_tracing(void)
 	if (access(SCT_FAILSLAB "/reject-start", W_OK))
 		return access("/sys/kernel/tracing", F_OK) ? NULL :
 		       "a kernel with tracing needs CONFIG_FAULT_INJECTION_STACKTRACE_FILTER";
-	if (sct_kallsyms_range("trace_module_notify", &start, &end))
-		return "trace_module_notify not in /proc/kallsyms";
+	if (sct_kallsyms_range("__trace_add_new_event", &start, &end))
+		return "not one __trace_add_new_event in /proc/kallsyms";
 	snprintf(buf, sizeof(buf), "%llu", end);
 	if (sct_write_file(SCT_FAILSLAB "/reject-end", buf))
 		return "cannot set " SCT_FAILSLAB "/reject-end";
