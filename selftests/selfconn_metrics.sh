@@ -28,7 +28,7 @@ sct_need_netns
 [ "$(id -u)" = 0 ] || sct_skip_all "needs root (selfconn metrics --all-netns)"
 sct_need_cmd unshare
 
-echo "1..10"
+echo "1..11"
 
 sct_tmp
 
@@ -116,6 +116,19 @@ check "list --all-netns: A's and B's rows after their inode and pid" $rc
 run 1 list --all-netns --check && run 0 list --all-netns --json && valid_json "$tmp/out" &&
 	grep -q "{\"netns\":$ino_b,\"pid\":$pid_b,\"source\":\"proc\"" "$tmp/out"
 check "list --all-netns: --check exits 1, --json names B" $?
+
+# A namespace with a name in /run/netns and no process: found, pid "-".
+ip=$(sct_in_path ip)
+if [ -n "$ip" ] && "$ip" -V 2>&1 | grep -q iproute2 && "$ip" netns add selfconn-test 2>/dev/null; then
+	named=$(stat -L -c %i /run/netns/selfconn-test)
+	run 0 list --all-netns && grep -q "^# netns=$named pid=- source=proc rows=0" "$tmp/out"
+	rc=$?
+	"$ip" netns del selfconn-test
+	[ $rc = 0 ] || show
+	check "list --all-netns: a /run/netns name with no process, pid -" $rc
+else
+	ok "# SKIP list --all-netns of a /run/netns name: no iproute2 ip netns add"
+fi
 
 if command -v su >/dev/null 2>&1; then
 	su -s /bin/sh nobody -c "\"$bin\" list --all-netns" >"$tmp/out" 2>"$tmp/err"
