@@ -209,7 +209,7 @@ static void metrics_samples(FILE *out, const struct metrics_ns *m, const char *n
 	for (f = 0; f < 2; f++) {
 		for (s = 1; s < NSTATES; s++) {
 			name = sc_tcp_state_name(s);
-			if (!sc_tcp_state_is_connection(s) || !strcmp(name, "UNKNOWN"))
+			if (!sc_tcp_state_is_connection(s))
 				continue;
 			/* SYN-RECV is two states; the first one counts both. */
 			if (sc_tcp_state_by_name(name, strlen(name)) != s)
