@@ -64,6 +64,22 @@ static bool sc_wait_count(struct __test_metadata *_metadata,
 	return false;
 }
 
+/* The length of @line's first @n whitespace-separated columns. */
+static int sc_tcp_columns(const char *line, int n)
+{
+	const char *p = line;
+
+	while (*p == ' ')
+		p++;
+	while (*p && n--) {
+		while (*p && *p != ' ')
+			p++;
+		while (*p == ' ')
+			p++;
+	}
+	return (int)(p - line);
+}
+
 /*
  * TIME_WAIT entries (st 06) in this namespace's /proc/net/tcp and tcp6;
  * with log, both files as TAP comments: where the sockets are stuck.
@@ -79,9 +95,13 @@ static int sc_count_tw(struct __test_metadata *_metadata, bool log)
 		if (sct_read_file(files[i], &text))
 			continue;
 		if (log)
-			TH_LOG("%s:\n%s", files[i], text);
-		for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+			TH_LOG("%s, up to the inode (the hashed pointer after it is no test output):",
+			       files[i]);
+		for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 			n += sscanf(line, " %*s %*s %*s %x", &st) == 1 && st == 6;
+			if (log)
+				TH_LOG("%.*s", sc_tcp_columns(line, 10), line);
+		}
 		free(text);
 	}
 	return n;
