@@ -51,7 +51,6 @@ static const char * const st_count_names[C_NR] = {
 struct st_ctx {
 	atomic_bool stop;
 	atomic_long count[C_NR];
-	atomic_int reload_params;	/* refuse_default of the last load */
 	pthread_mutex_t lock;		/* protects the failure record */
 	int unexpected;			/* errnos no call may get */
 	int inconsistent;		/* reads that were not consistent */
@@ -70,11 +69,9 @@ struct st_thread {
 	const char *name;
 };
 
-/* ---- bookkeeping ---- */
-
-static void st_add(struct st_ctx *c, enum st_count k)
+static void st_add(struct st_thread *t, enum st_count k)
 {
-	atomic_fetch_add(&c->count[k], 1);
+	atomic_fetch_add(&t->ctx->count[k], 1);
 }
 
 static void st_unexpected(struct st_thread *t, const char *what, int err)
@@ -100,17 +97,10 @@ static void st_inconsistent(struct st_thread *t, const char *why, const char *te
 	pthread_mutex_unlock(&c->lock);
 }
 
-static bool st_stopping(struct st_thread *t)
-{
-	return atomic_load(&t->ctx->stop);
-}
-
 static int st_rand(struct st_thread *t, int n)
 {
 	return rand_r(&t->seed) % n;
 }
-
-/* ---- checking what was read ---- */
 
 /*
  * A read into f that returned ret (sct_reread(), sct_cat()), checked:
@@ -136,23 +126,16 @@ static int st_check(struct sct_file *f, int ret)
 	return f->err[0] ? -EBADMSG : 0;
 }
 
-/* ---- small socket helpers ---- */
-
 /* kind 0: 127.0.0.1, 1: ::1, 2: ::ffff:127.0.0.1 */
 static const char *const st_addr[] = { "127.0.0.1", "::1", "::ffff:127.0.0.1" };
 #define ST_FAMILY(kind)	((kind) ? AF_INET6 : AF_INET)
 
-/* What a busy loopback may answer. */
-static bool st_net_errno(int err)
-{
-	return err == ECONNREFUSED || err == EADDRINUSE || err == EADDRNOTAVAIL ||
-	       err == ETIMEDOUT || err == EINPROGRESS || err == EAGAIN ||
-	       err == ECONNRESET || err == EPIPE || err == ENOBUFS;
-}
-
+/* A socket call failed with err: unexpected, unless a busy loopback may answer it. */
 static void st_net_fail(struct st_thread *t, const char *what, int err)
 {
-	if (!st_net_errno(err))
+	if (err != ECONNREFUSED && err != EADDRINUSE && err != EADDRNOTAVAIL &&
+	    err != ETIMEDOUT && err != EINPROGRESS && err != EAGAIN &&
+	    err != ECONNRESET && err != EPIPE && err != ENOBUFS)
 		st_unexpected(t, what, err);
 }
 
@@ -168,8 +151,6 @@ static int st_listen(int kind, int port)
 	return sct_listener_as(ST_FAMILY(kind), st_addr[kind], port, ST_OPTS, 512, geteuid());
 }
 
-/* ---- the threads ---- */
-
 /* Accepts on ST_LISTEN, reads to EOF, closes. */
 static void *st_acceptor(void *arg)
 {
@@ -181,7 +162,7 @@ static void *st_acceptor(void *arg)
 		st_unexpected(t, "listen", -l);
 		return NULL;
 	}
-	while (!st_stopping(t)) {
+	while (!atomic_load(&t->ctx->stop)) {
 		struct pollfd p = { .fd = l, .events = POLLIN };
 
 		if (poll(&p, 1, 100) != 1)
@@ -189,7 +170,7 @@ static void *st_acceptor(void *arg)
 		fd = accept4(l, NULL, NULL, SOCK_CLOEXEC);
 		if (fd < 0)
 			continue;
-		st_add(t->ctx, C_ACCEPT);
+		st_add(t, C_ACCEPT);
 		while (read(fd, b, sizeof(b)) > 0)
 			;
 		close(fd);
@@ -204,16 +185,16 @@ static void *st_churn(void *arg)
 	struct st_thread *t = arg;
 	int fd;
 
-	while (!st_stopping(t)) {
+	while (!atomic_load(&t->ctx->stop)) {
 		fd = st_connect(0, ST_LISTEN, 0);
 		if (fd < 0) {
 			st_net_fail(t, "connect", -fd);
 			usleep(5000);
 			continue;
 		}
-		st_add(t->ctx, C_CONNECT);
+		st_add(t, C_CONNECT);
 		if (write(fd, "x", 1) == 1)
-			st_add(t->ctx, C_TIMEWAIT);
+			st_add(t, C_TIMEWAIT);
 		close(fd);
 		usleep(1000);	/* leave the readers some CPU */
 	}
@@ -226,17 +207,17 @@ static void *st_self(void *arg)
 	struct st_thread *t = arg;
 	int held[8] = { -1, -1, -1, -1, -1, -1, -1, -1 }, n = 0, fd, port, kind;
 
-	while (!st_stopping(t)) {
+	while (!atomic_load(&t->ctx->stop)) {
 		kind = n % 3;
 		port = ST_SELF + st_rand(t, ST_NSELF);
 		fd = st_connect(kind, port, port);
 		if (fd < 0) {
 			if (fd == -ECONNREFUSED)
-				st_add(t->ctx, C_SELF_REFUSED);
+				st_add(t, C_SELF_REFUSED);
 			else
 				st_net_fail(t, "self-connect", -fd);
 		} else {
-			st_add(t->ctx, C_SELF);
+			st_add(t, C_SELF);
 			if (held[n % 8] >= 0) {
 				if (st_rand(t, 2))
 					sct_rst_close(held[n % 8]);
@@ -260,7 +241,7 @@ static void *st_listeners(void *arg)
 	struct st_thread *t = arg;
 	int l, c, a, port, kind;
 
-	while (!st_stopping(t)) {
+	while (!atomic_load(&t->ctx->stop)) {
 		port = ST_LPORT + st_rand(t, 32);
 		kind = st_rand(t, 2);
 		l = st_listen(kind, port);
@@ -269,12 +250,12 @@ static void *st_listeners(void *arg)
 			usleep(5000);
 			continue;
 		}
-		st_add(t->ctx, C_LISTENERS);
+		st_add(t, C_LISTENERS);
 		c = st_connect(kind, port, 0);
 		if (c >= 0) {
 			a = accept4(l, NULL, NULL, SOCK_CLOEXEC);
 			if (a >= 0) {
-				st_add(t->ctx, C_ACCEPT);
+				st_add(t, C_ACCEPT);
 				close(a);
 			}
 			close(c);
@@ -304,7 +285,7 @@ static void st_read_error(struct st_thread *t, int *fd, int err)
 {
 	if (err != EIO && err != ENOENT)
 		st_unexpected(t, "read " SCT_PROC, err);
-	st_add(t->ctx, C_READ_ERR);
+	st_add(t, C_READ_ERR);
 	close(*fd);
 	*fd = -1;
 }
@@ -317,7 +298,7 @@ static void *st_reader(void *arg)
 	int fd = -1, port = 0, ret;
 	size_t chunk;
 
-	while (!st_stopping(t)) {
+	while (!atomic_load(&t->ctx->stop)) {
 		if (fd < 0 && (fd = st_open_proc(t, t->id == 2 ? O_RDWR : O_RDONLY)) < 0)
 			continue;
 		if (t->id == 2) {
@@ -345,7 +326,7 @@ static void *st_reader(void *arg)
 			st_read_error(t, &fd, -ret);
 			continue;
 		}
-		st_add(t->ctx, t->id == 0 ? C_READ : t->id == 1 ? C_TINY : C_QUERY);
+		st_add(t, t->id == 0 ? C_READ : t->id == 1 ? C_TINY : C_QUERY);
 		if (ret)
 			st_inconsistent(t, f.err, f.text);
 	}
@@ -362,7 +343,7 @@ static void *st_writer(void *arg)
 	int fd = -1, r, err;
 	char cmd[16];
 
-	while (!st_stopping(t)) {
+	while (!atomic_load(&t->ctx->stop)) {
 		if (fd < 0 && (fd = st_open_proc(t, O_WRONLY)) < 0)
 			continue;
 		r = st_rand(t, 100);
@@ -372,12 +353,12 @@ static void *st_writer(void *arg)
 			snprintf(cmd, sizeof(cmd), r < 50 ? "%d\n" : "-%d\n",
 				 ST_WATCH + st_rand(t, ST_NWATCH));
 		if (write(fd, cmd, strlen(cmd)) >= 0) {
-			st_add(t->ctx, C_WATCH);
+			st_add(t, C_WATCH);
 			continue;
 		}
 		err = errno;
 		if (err == ENOENT || err == ENOSPC) {
-			st_add(t->ctx, C_WATCH);
+			st_add(t, C_WATCH);
 		} else if (err == EIO) {
 			close(fd);
 			fd = -1;
@@ -411,15 +392,15 @@ static void *st_toggler(void *arg)
 		st_unexpected(t, "own namespace", errno);
 		return NULL;
 	}
-	while (!st_stopping(t)) {
+	while (!atomic_load(&t->ctx->stop)) {
 		if (!st_write_sysctl(t, i++ & 1 ? "1\n" : "0\n"))
-			st_add(t->ctx, C_TOGGLE);
+			st_add(t, C_TOGGLE);
 		if (t->id) {
 			fd = st_connect(t->id % 3, 18500, 18500);
 			if (fd >= 0)
 				sct_rst_close(fd);
 			else if (fd == -ECONNREFUSED)
-				st_add(t->ctx, C_REFUSED);
+				st_add(t, C_REFUSED);
 			else
 				st_net_fail(t, "self-connect", -fd);
 		}
@@ -428,61 +409,53 @@ static void *st_toggler(void *arg)
 	return NULL;
 }
 
-/* One namespace, set up and dropped with its sockets and an open file. */
-static void st_one_netns(struct st_thread *t)
-{
-	int l = -1, c = -1, a = -1, self = -1, pfd = -1, tw;
-	char cmd[16];
-
-	if (unshare(CLONE_NEWNET)) {
-		if (errno != ENOMEM)
-			st_unexpected(t, "unshare", errno);
-		return;
-	}
-	st_add(t->ctx, C_NETNS);
-	sct_lo_up();
-	st_write_sysctl(t, st_rand(t, 2) ? "1\n" : "0\n");
-	l = st_listen(1, 18600);
-	c = l < 0 ? -1 : st_connect(2, 18600, 0);
-	a = c < 0 ? -1 : accept4(l, NULL, NULL, SOCK_CLOEXEC);
-	tw = st_connect(2, 18600, 0);
-	if (tw >= 0)
-		close(tw);	/* a client that closes first */
-	self = st_connect(0, 18601, 18601);
-	pfd = open(SCT_PROC, O_WRONLY | O_CLOEXEC);
-	if (pfd >= 0) {
-		snprintf(cmd, sizeof(cmd), "%d\n", 18600 + st_rand(t, 2));
-		if (write(pfd, cmd, strlen(cmd)) < 0 && errno != EIO)
-			st_unexpected(t, "watch in a new namespace", errno);
-	}
-	if (setns(t->ctx->main_ns, CLONE_NEWNET))
-		st_unexpected(t, "setns", errno);
-	usleep(1000 * st_rand(t, 20));
-	/* the last reference goes with these: the namespace is torn down */
-	if (self >= 0)
-		close(self);
-	if (a >= 0)
-		close(a);
-	if (c >= 0)
-		close(c);
-	if (l >= 0)
-		close(l);
-	if (pfd >= 0)
-		close(pfd);
-}
-
+/* Namespaces, set up and dropped with their sockets and an open file. */
 static void *st_netns(void *arg)
 {
 	struct st_thread *t = arg;
+	int l, c, a, self, pfd, tw;
+	char cmd[16];
 
-	while (!st_stopping(t)) {
-		st_one_netns(t);
+	while (!atomic_load(&t->ctx->stop)) {
 		usleep(10000);
+		if (unshare(CLONE_NEWNET)) {
+			if (errno != ENOMEM)
+				st_unexpected(t, "unshare", errno);
+			continue;
+		}
+		st_add(t, C_NETNS);
+		sct_lo_up();
+		st_write_sysctl(t, st_rand(t, 2) ? "1\n" : "0\n");
+		l = st_listen(1, 18600);
+		c = l < 0 ? -1 : st_connect(2, 18600, 0);
+		a = c < 0 ? -1 : accept4(l, NULL, NULL, SOCK_CLOEXEC);
+		tw = st_connect(2, 18600, 0);
+		if (tw >= 0)
+			close(tw);	/* a client that closes first */
+		self = st_connect(0, 18601, 18601);
+		pfd = open(SCT_PROC, O_WRONLY | O_CLOEXEC);
+		if (pfd >= 0) {
+			snprintf(cmd, sizeof(cmd), "%d\n", 18600 + st_rand(t, 2));
+			if (write(pfd, cmd, strlen(cmd)) < 0 && errno != EIO)
+				st_unexpected(t, "watch in a new namespace", errno);
+		}
+		if (setns(t->ctx->main_ns, CLONE_NEWNET))
+			st_unexpected(t, "setns", errno);
+		usleep(1000 * st_rand(t, 20));
+		/* the last reference goes with these: the namespace is torn down */
+		if (self >= 0)
+			close(self);
+		if (a >= 0)
+			close(a);
+		if (c >= 0)
+			close(c);
+		if (l >= 0)
+			close(l);
+		if (pfd >= 0)
+			close(pfd);
 	}
 	return NULL;
 }
-
-/* ---- the module ---- */
 
 static void *st_reloader(void *arg)
 {
@@ -499,7 +472,7 @@ static void *st_reloader(void *arg)
 	 */
 	if (setpriority(PRIO_PROCESS, gettid(), -10))
 		st_unexpected(t, "setpriority", errno);
-	while (!st_stopping(t)) {
+	while (!atomic_load(&t->ctx->stop)) {
 		usleep(1000 * (100 + st_rand(t, 300) + took));
 		start = sct_now_us() / 1000;
 		err = sct_module_unload();
@@ -518,7 +491,7 @@ static void *st_reloader(void *arg)
 			st_unexpected(t, "finit_module", -err);
 			break;
 		}
-		st_add(t->ctx, C_RELOAD);
+		st_add(t, C_RELOAD);
 		/* sct_hold_hooks(): a reload resets the holder's refuse=1 */
 		err = t->ctx->holder_ns;
 		if (err >= 0 && sct_hold_hooks(err) != err)
@@ -527,18 +500,7 @@ static void *st_reloader(void *arg)
 	return NULL;
 }
 
-/* ---- main ---- */
-
-static void __noreturn st_usage(FILE *f, const char *prog, int status)
-{
-	fprintf(f, "usage: %s [--seconds N]\n"
-		"  Stress selfconn: connections, self-connects, readers, watch writes,\n"
-		"  refuse toggles, namespaces and module reloads ($SELFCONN_KO), all at\n"
-		"  once, for N seconds (default 15, or $SELFCONN_STRESS_SECONDS). TAP.\n",
-		prog);
-	exit(status);
-}
-
+/* --seconds N, else $SELFCONN_STRESS_SECONDS, else 15; --help and usage errors exit. */
 static int st_seconds(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -549,25 +511,19 @@ static int st_seconds(int argc, char **argv)
 	const char *env = getenv("SELFCONN_STRESS_SECONDS");
 	int secs = env && atoi(env) > 0 ? atoi(env) : 15, o;
 
-	while ((o = getopt_long(argc, argv, "s:h", opts, NULL)) != -1) {
-		switch (o) {
-		case 's':
-			secs = atoi(optarg);
-			if (secs <= 0) {
-				fprintf(stderr, "%s: --seconds: not a positive number: %s\n",
-					argv[0], optarg);
-				exit(64);
-			}
+	while ((o = getopt_long(argc, argv, "s:h", opts, NULL)) == 's') {
+		secs = atoi(optarg);
+		if (secs <= 0)
 			break;
-		case 'h':
-			st_usage(stdout, argv[0], 0);
-		default:
-			st_usage(stderr, argv[0], 64);
-		}
 	}
-	if (optind != argc)
-		st_usage(stderr, argv[0], 64);
-	return secs;
+	if (o == -1 && optind == argc)
+		return secs;
+	fprintf(o == 'h' ? stdout : stderr, "usage: %s [--seconds N]\n"
+		"  Stress selfconn: connections, self-connects, readers, watch writes,\n"
+		"  refuse toggles, namespaces and module reloads ($SELFCONN_KO), all at\n"
+		"  once, for N > 0 seconds (default 15, or $SELFCONN_STRESS_SECONDS). TAP.\n",
+		argv[0]);
+	exit(o == 'h' ? 0 : 64);
 }
 
 struct st_role {
