@@ -11,7 +11,7 @@
 #
 # Runs in a network namespace of its own (unshare -n). Needs root, the
 # module and the companion; the trace cases skip on a kernel without
-# tracefs. Prints TAP; exits 0 (pass), 1 (fail) or 4 (skip).
+# tracefs.
 
 PORT=18093	# and the next three
 DIR=/proc/sys/net/selfconn
@@ -41,12 +41,6 @@ sct_at_exit() {
 [ -z "$tracing" ] || echo 1 >$tracing/events/selfconn/attempt/enable
 
 netns=$(stat -L -c %i /proc/self/ns/net)
-
-# attempts= and refused= of the /proc/selfconn header, as "A R".
-counters() {
-	head -n 1 /proc/selfconn | tr ' ' '\n' |
-		sed -n 's/^attempts=//p; s/^refused=//p' | tr '\n' ' ' | sed 's/ $//'
-}
 
 # attempt EXIT: the companion's self-connect on the next port ($port: a
 # made one leaves a TIME-WAIT behind), which must exit EXIT (0 made, 2
@@ -93,18 +87,18 @@ done
 check "audit refuses 2, -1, x and '1 0', and stays 0" $?
 
 echo 1 >$DIR/audit
-attempt 0 && [ "$(counters)" = "1 0" ] && logged allowed
+attempt 0 && [ "$(sct_counters)" = "1 0" ] && logged allowed
 check "audit=1 refuse=0: the self-connect is made, counted (1 0), logged verdict=allowed" $?
 traced allowed
 
 echo 1 >$DIR/refuse
-attempt 2 && [ "$(counters)" = "2 1" ] && logged refused
+attempt 2 && [ "$(sct_counters)" = "2 1" ] && logged refused
 check "audit=1 refuse=1: refused, counted (2 1), logged verdict=refused" $?
 traced refused
 
 echo 0 >$DIR/audit
 echo 0 >$DIR/refuse
-attempt 0 && [ "$(counters)" = "2 1" ]
+attempt 0 && [ "$(sct_counters)" = "2 1" ]
 check "audit=0 refuse=0: the hooks are gone, nothing counted" $?
 if [ -n "$tracing" ]; then
 	! grep -q ' attempt: ' $tracing/trace
@@ -115,7 +109,7 @@ fi
 
 echo 0 >$DIR/audit
 echo 1 >$DIR/refuse
-attempt 2 && [ "$(counters)" = "3 2" ] &&
+attempt 2 && [ "$(sct_counters)" = "3 2" ] &&
 	! dmesg | grep -q "audit self-connect 127.0.0.1:$port "
 check "refuse=1 alone: refused and counted (3 2), no audit line" $?
 

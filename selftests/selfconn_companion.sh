@@ -6,11 +6,9 @@
 # each on its normal path and its failure path; usage errors exit 64; every
 # --json output is valid JSON (checked by selfconn_json_valid, built here).
 #
-# The binary: $SELFCONN_BIN, else selfconn in PATH, else ../user/selfconn.
 # Runs in a network namespace of its own (unshare -n), where it shrinks
 # ip_local_port_range so that `race` is quick. The fallback test unloads
 # the module and loads it again (sct_ko; skipped without one).
-# Prints TAP; exits 0 (pass), 1 (fail) or 4 (skip).
 
 RANGE="40000 40199"
 
@@ -19,7 +17,6 @@ sct_own_netns "$@"
 
 echo "TAP version 13"
 
-here=$(cd "$(dirname "$0")" && pwd)
 sct_need_companion
 ko=$(sct_ko)
 sct_need_module
@@ -39,13 +36,11 @@ expect() {
 	f=$1
 	shift
 	for re in "$@"; do
-		if ! grep -Eq -- "$re" "$f"; then
-			echo "# no line of $(basename "$f") matches: $re"
-			show
-			return 1
-		fi
+		grep -Eq -- "$re" "$f" && continue
+		echo "# no line of $(basename "$f") matches: $re"
+		show
+		return 1
 	done
-	return 0
 }
 
 # same FILE1 FILE2: equal, or the diff shown
@@ -55,8 +50,6 @@ same() {
 	return 1
 }
 
-jv=$here/selfconn_json_valid
-
 # The rows of `selfconn list` (from line 3), TIME-WAIT timers blanked.
 rows() {
 	tail -n +3 "$1" | awk '$3 == "TIME-WAIT" || $6 != "-" { $6 = "T" } { print }'
@@ -65,11 +58,9 @@ rows() {
 # --- help and usage ---------------------------------------------------------
 
 bad=0
-run 0 --help || bad=1
+run 0 --help && cp "$tmp/out" "$tmp/help" || bad=1
 for c in list race reuse simopen; do
-	grep -q "^  $c " "$tmp/out" || { echo "# selfconn --help lacks $c"; bad=1; }
-done
-for c in list race reuse simopen; do
+	grep -q "^  $c " "$tmp/help" || { echo "# selfconn --help lacks $c"; bad=1; }
 	run 0 "$c" --help && grep -q "^Usage: selfconn $c" "$tmp/out" &&
 		grep -q '^Exit status' "$tmp/out" || bad=1
 done
@@ -91,7 +82,7 @@ check "usage errors exit 64 with a message on stderr" $bad
 # the checker itself tells valid from invalid
 printf '{"a":[1,-2.5e3,"\\u00e9\\n",true,null],"b":{}}\n' >"$tmp/good.json"
 printf '{"a":1,}\n' >"$tmp/bad.json"
-valid_json "$tmp/good.json" && ! "$jv" <"$tmp/bad.json" 2>/dev/null
+valid_json "$tmp/good.json" && ! "$(dirname "$0")/selfconn_json_valid" <"$tmp/bad.json" 2>/dev/null
 check "selfconn_json_valid accepts valid JSON and rejects a trailing comma" $?
 
 # --- list -------------------------------------------------------------------
@@ -105,17 +96,15 @@ run 0 list --check &&
 check "list --check without a self-connect: exit 0, no rows; --json empty" $?
 
 # held self-connects: IPv4, IPv6, IPv4-mapped
-held() {	# held ARG-ADDR PORT: a self-connect held by a companion
-	"$bin" connect "$1" "$2" --hold 120 >/dev/null 2>"$tmp/held.err" &
+for args in "127.0.0.1 18101" "::1 18102" "::ffff:127.0.0.1 18103"; do
+	# shellcheck disable=SC2086 # split on purpose
+	"$bin" connect $args --hold 120 >/dev/null 2>"$tmp/held.err" &
 	pids="$pids $!"
-}
+done
 # shellcheck disable=SC2317 # run by sct_wait
 estab_rows() {	# estab_rows N: /proc/selfconn lists N ESTAB rows
 	[ "$(grep -c ' ESTAB ' /proc/selfconn)" = "$1" ]
 }
-held 127.0.0.1 18101
-held ::1 18102
-held ::ffff:127.0.0.1 18103
 sct_wait estab_rows 3 || dump
 # shellcheck disable=SC2086
 first=$(echo $pids | cut -d' ' -f1)
@@ -220,12 +209,9 @@ check "race to a port outside ip_local_port_range: exit 1, says so" $?
 if command -v ncat >/dev/null 2>&1; then
 	ncat -l -k 127.0.0.1 "$plisten" >/dev/null 2>&1 &
 	pids=$!
-	# A LISTEN (0A) row of /proc/net/tcp with that local port.
-	# shellcheck disable=SC2317 # run by sct_wait
-	listening() {
-		awk -v p=":$(printf %04X "$plisten")" '$2 ~ p "$" && $4 == "0A"' /proc/net/tcp | grep -q .
-	}
-	sct_wait listening
+	# shellcheck disable=SC2016 # awk: until a LISTEN (0A) row has that local port
+	sct_wait awk -v p=":$(printf %04X "$plisten")" \
+		'$2 ~ p "$" && $4 == "0A" { f = 1 } END { exit !f }' /proc/net/tcp
 	run 1 race "$plisten" --max 100 && expect "$tmp/err" "something listens on 127\\.0\\.0\\.1:$plisten"
 	check "race to a port someone listens on: exit 1, says so" $?
 	kill $pids 2>/dev/null

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Sourced by the selfconn shell selftests (busybox sh or dash): a network
-# namespace of their own, the companion's path, and TAP output.
+# namespace of their own, the companion's path, and TAP output. The tests
+# exit 0 (pass), 1 (fail) or 4 (skip), as kselftest expects.
 #
 #   . "$(dirname "$0")/selfconn_lib.sh"
 #   sct_own_netns "$@"      # re-exec in a new netns (SELFCONN_NETNS=1 there)
@@ -55,17 +56,11 @@ sct_need_netns() {
 	[ -n "$SELFCONN_NETNS" ] || sct_skip_all "needs a network namespace of its own (unshare -n)"
 }
 
-# The companion: $SELFCONN_BIN, else selfconn in PATH, else ../user/selfconn.
-sct_companion() {
-	local b
-	b=${SELFCONN_BIN:-$(command -v selfconn 2>/dev/null)}
-	[ -n "$b" ] || b=$(cd "$(dirname "$0")" && pwd)/../user/selfconn
-	echo "$b"
-}
-
-# The companion in $bin, or skip the whole program.
+# The companion in $bin: $SELFCONN_BIN, else selfconn in PATH, else
+# ../user/selfconn; or skip the whole program.
 sct_need_companion() {
-	bin=$(sct_companion)
+	bin=${SELFCONN_BIN:-$(command -v selfconn 2>/dev/null)}
+	[ -n "$bin" ] || bin=$(cd "$(dirname "$0")" && pwd)/../user/selfconn
 	[ -x "$bin" ] || sct_skip_all "selfconn companion not found (set SELFCONN_BIN, or put selfconn in PATH)"
 }
 
@@ -114,6 +109,12 @@ sct_wait() {
 # sct_listed ERE: a line of /proc/selfconn matches the extended regex.
 sct_listed() {
 	grep -Eq -- "$1" /proc/selfconn
+}
+
+# attempts= and refused= of the /proc/selfconn header, as "A R".
+sct_counters() {
+	head -n 1 /proc/selfconn | tr ' ' '\n' |
+		sed -n 's/^attempts=//p; s/^refused=//p' | tr '\n' ' ' | sed 's/ $//'
 }
 
 # sct_sockets_of PID: the socket:[INODE] links of its descriptors.

@@ -12,7 +12,7 @@
 #
 # Needs root, the module, the companion ($SELFCONN_BIN) and unshare;
 # promtool and prometheus-node-exporter (Debian's) are optional: their
-# cases skip without them. Prints TAP; exits 0 (pass), 1 (fail) or 4 (skip).
+# cases skip without them.
 
 PORT=18091
 SCRAPE=127.0.0.1:9100
@@ -108,10 +108,9 @@ row="inet 127.0.0.1:$PORT ESTAB 0 [0-9]+ - [0-9]+/selfconn"
 run 0 list --all-netns &&
 	grep -Eq "^# selfconn list v1 all-netns namespaces=[0-9]+$" "$tmp/out" &&
 	grep -Eq "^# netns=$ino_b pid=$pid_b source=proc rows=1 attempts=1 refused=0" "$tmp/out" &&
-	grep -Eq "^$ino_a $pid_a $row$" "$tmp/out" && grep -Eq "^$ino_b $pid_b $row$" "$tmp/out"
-rc=$?
-[ $rc = 0 ] || show
-check "list --all-netns: A's and B's rows after their inode and pid" $rc
+	grep -Eq "^$ino_a $pid_a $row$" "$tmp/out" && grep -Eq "^$ino_b $pid_b $row$" "$tmp/out" ||
+	{ show; false; }
+check "list --all-netns: A's and B's rows after their inode and pid" $?
 
 run 1 list --all-netns --check && run 0 list --all-netns --json && valid_json "$tmp/out" &&
 	grep -q "{\"netns\":$ino_b,\"pid\":$pid_b,\"source\":\"proc\"" "$tmp/out"
@@ -132,11 +131,8 @@ fi
 
 if command -v su >/dev/null 2>&1; then
 	su -s /bin/sh nobody -c "\"$bin\" list --all-netns" >"$tmp/out" 2>"$tmp/err"
-	rc=$?
-	[ $rc = 1 ] && grep -q "needs CAP_SYS_ADMIN" "$tmp/err"
-	rc=$?
-	[ $rc = 0 ] || show
-	check "list --all-netns as nobody: exit 1, the missing capability named" $rc
+	[ $? = 1 ] && grep -q "needs CAP_SYS_ADMIN" "$tmp/err" || { show; false; }
+	check "list --all-netns as nobody: exit 1, the missing capability named" $?
 else
 	ok "# SKIP list --all-netns as nobody: no su"
 fi
@@ -155,9 +151,8 @@ sct_wait scrape
 grep '^selfconn_sockets{.*ESTAB' "$tmp/scrape" | sed 's/^/# scrape: /'
 has "$tmp/scrape" "$ino_a" 'selfconn_sockets{family="inet",state="ESTAB"}' 1 &&
 	has "$tmp/scrape" "$ino_b" 'selfconn_sockets{family="inet",state="ESTAB"}' 1 &&
-	has "$tmp/scrape" "$ino_b" selfconn_audit_enabled 1
-rc=$?
-[ $rc = 0 ] || sed 's/^/# node_exporter: /' "$tmp/exporter.log"
-check "node_exporter's /metrics over loopback: A's and B's series" $rc
+	has "$tmp/scrape" "$ino_b" selfconn_audit_enabled 1 ||
+	{ sed 's/^/# node_exporter: /' "$tmp/exporter.log"; false; }
+check "node_exporter's /metrics over loopback: A's and B's series" $?
 
 exit $failed

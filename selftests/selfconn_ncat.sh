@@ -7,7 +7,6 @@
 #
 # Runs in a network namespace of its own when unshare(1) can make one, so a
 # TIME-WAIT left by an earlier run cannot get in the way. busybox sh.
-# Prints TAP; exits 0 (pass), 1 (fail) or 4 (skip), as kselftest expects.
 
 PORT=18082
 ADDR=127.0.0.1

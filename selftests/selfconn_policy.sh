@@ -12,7 +12,7 @@
 #
 # Needs root, the module (sct_ko: $SELFCONN_KO or modules.dep), the policy files
 # ($SELFCONN_POLICY, else ../policy), kmod's modprobe and depmod, procps'
-# sysctl and unshare. Prints TAP; exits 0 (pass), 1 (fail) or 4 (skip).
+# sysctl and unshare.
 
 . "$(dirname "$0")/selfconn_lib.sh"
 

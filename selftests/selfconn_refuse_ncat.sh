@@ -6,7 +6,6 @@
 # row in /proc/selfconn and is counted; with refuse=0 it connects to itself.
 #
 # Runs in a network namespace of its own (unshare -n). busybox or dash sh.
-# Prints TAP; exits 0 (pass), 1 (fail) or 4 (skip), as kselftest expects.
 
 PORT=18082
 SYSCTL=/proc/sys/net/selfconn/refuse
@@ -23,12 +22,6 @@ sct_need_netns
 echo "1..7"
 
 sct_tmp
-
-# attempts= and refused= of the /proc/selfconn header, as "A R".
-counters() {
-	head -n 1 /proc/selfconn | tr ' ' '\n' |
-		sed -n 's/^attempts=//p; s/^refused=//p' | tr '\n' ' ' | sed 's/ $//'
-}
 
 # Milliseconds since boot, from /proc/uptime (centiseconds).
 now_ms() {
@@ -73,13 +66,13 @@ refused() {
 }
 
 refused 127.0.0.1 "127.0.0.1:$PORT"
-c=$(counters)
+c=$(sct_counters)
 [ "$c" = "1 1" ] && ok "counted: attempts=1 refused=1" ||
 	not_ok "counted: attempts=1 refused=1 (got '$c')"
 
 if [ -e /proc/net/if_inet6 ]; then
 	refused ::1 "[::1]:$PORT"
-	c=$(counters)
+	c=$(sct_counters)
 	[ "$c" = "2 2" ] && ok "counted: attempts=2 refused=2" ||
 		not_ok "counted: attempts=2 refused=2 (got '$c')"
 else

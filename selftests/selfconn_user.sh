@@ -6,9 +6,7 @@
 # for IPv4, IPv6 and IPv4-mapped; its usage errors exit 64, its other
 # errors 1 with the errno name on stderr.
 #
-# The binary: $SELFCONN_BIN, else selfconn in PATH, else ../user/selfconn.
 # Runs in a network namespace of its own when unshare(1) can make one.
-# busybox sh. Prints TAP; exits 0 (pass), 1 (fail) or 4 (skip).
 
 . "$(dirname "$0")/selfconn_lib.sh"
 sct_own_netns "$@"
@@ -62,7 +60,7 @@ run 0 connect 18096 --json &&
 check "selfconn connect 18096 --json prints schema 1" $?
 
 # held: listed as ESTAB with the companion's own socket inode
-held() {	# held FAMILY ADDR-AS-LISTED ARG-ADDR PORT (listed literally)
+held() {	# held FAMILY ADDR-AS-LISTED ARG-ADDR PORT [NOTE]: checked
 	fam=$1 listed=$2 arg=$3 port=$4
 	re=$(printf '%s' "$listed" | sed 's/[].[]/\\&/g')
 	"$bin" connect "$arg" "$port" --hold 60 >"$tmp/out" 2>"$tmp/err" &
@@ -86,16 +84,12 @@ held() {	# held FAMILY ADDR-AS-LISTED ARG-ADDR PORT (listed literally)
 	kill "$pid"
 	wait "$pid" 2>/dev/null
 	pids=
-	return $res
+	check "connect $arg $port ${5:+$5 }--hold: listed with its inode" $res
 }
 held inet 127.0.0.1 127.0.0.1 18092
-check "connect 127.0.0.1 18092 --hold: listed with its inode" $?
 held inet6 "[::1]" ::1 18093
-check "connect ::1 18093 --hold: listed with its inode" $?
 held inet6 "[::ffff:127.0.0.1]" ::ffff:127.0.0.1 18094
-check "connect ::ffff:127.0.0.1 18094 --hold: listed with its inode" $?
-held inet6 "[::1]" "[::1]" 18095
-check "connect [::1] 18095 (brackets) --hold: listed with its inode" $?
+held inet6 "[::1]" "[::1]" 18095 "(brackets)"
 
 # killed while holding: its TIME-WAIT is listed
 wait_tw "inet6 \[::ffff:127.0.0.1\]:18094"
