@@ -16,10 +16,7 @@ SELFCONN_KO=${SELFCONN_KO:-$here/../module/selfconn.ko}
 SELFCONN_BIN=${SELFCONN_BIN:-$here/../user/selfconn}
 export SELFCONN_KO SELFCONN_BIN
 
-if [ "$(id -u)" != 0 ]; then
-	echo "run_host.sh: needs root (insmod, network namespaces)" >&2
-	exit 4
-fi
+[ "$(id -u)" = 0 ] || { echo "run_host.sh: needs root (insmod, network namespaces)" >&2; exit 4; }
 
 timeout_s=${TEST_TIMEOUT:-$(sed -n 's/^timeout=//p' "$here/settings" 2>/dev/null)}
 timeout_s=${timeout_s:-300}
@@ -31,10 +28,7 @@ tests=$(make -s --no-print-directory -C "$here" list-tests ${KSFT_DIR:+KSFT_DIR=
 
 loaded=
 if [ ! -e /proc/selfconn ]; then
-	if ! insmod "$SELFCONN_KO"; then
-		echo "run_host.sh: insmod $SELFCONN_KO failed" >&2
-		exit 1
-	fi
+	insmod "$SELFCONN_KO" || { echo "run_host.sh: insmod $SELFCONN_KO failed" >&2; exit 1; }
 	loaded=1
 fi
 
@@ -71,7 +65,5 @@ for t in $tests; do
 	fi
 done
 
-if [ -n "$loaded" ]; then
-	rmmod selfconn || failed=1
-fi
+[ -z "$loaded" ] || rmmod selfconn || failed=1
 exit $failed

@@ -19,8 +19,6 @@ DIR=/proc/sys/net/selfconn
 . "$(dirname "$0")/selfconn_lib.sh"
 sct_own_netns "$@"
 
-echo "TAP version 13"
-
 sct_need_companion
 [ -w $DIR/audit ] || sct_skip_all "$DIR/audit missing or not writable: load selfconn.ko, run as root"
 sct_need_netns

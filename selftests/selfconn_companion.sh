@@ -15,14 +15,12 @@ RANGE="40000 40199"
 . "$(dirname "$0")/selfconn_lib.sh"
 sct_own_netns "$@"
 
-echo "TAP version 13"
-
 sct_need_companion
 ko=$(sct_ko)
 sct_need_module
 sct_need_netns
 echo "$RANGE" >/proc/sys/net/ipv4/ip_local_port_range
-echo "# companion: $bin; in a fresh network namespace, ip_local_port_range $RANGE"
+echo "# companion: $bin; ip_local_port_range $RANGE"
 
 echo "1..25"
 sct_tmp

@@ -5,7 +5,7 @@
 # exit 0 (pass), 1 (fail) or 4 (skip), as kselftest expects.
 #
 #   . "$(dirname "$0")/selfconn_lib.sh"
-#   sct_own_netns "$@"      # re-exec in a new netns (SELFCONN_NETNS=1 there)
+#   sct_own_netns "$@"      # re-exec in a new netns (SELFCONN_NETNS=1 there), TAP header
 #   echo "1..4"; ok "..."; not_ok "..."; check "..." $?; exit $failed
 
 # Its functions are called from the scripts: none is unreachable.
@@ -15,13 +15,16 @@ failed=0
 n=0
 
 # Run this script again in a network namespace of its own, when unshare(1)
-# can make one; there, SELFCONN_NETNS is 1 and lo is brought up.
+# can make one; there, SELFCONN_NETNS is 1 and lo is brought up. Then the
+# TAP version line.
 sct_own_netns() {
 	if [ -z "$SELFCONN_NETNS" ] && command -v unshare >/dev/null 2>&1 &&
 		unshare -n true 2>/dev/null; then
 		SELFCONN_NETNS=1 exec unshare -n sh "$0" "$@"
 	fi
+	echo "TAP version 13"
 	if [ -n "$SELFCONN_NETNS" ]; then
+		echo "# in a fresh network namespace"
 		ip link set lo up 2>/dev/null || ifconfig lo up
 	fi
 }
@@ -38,15 +41,13 @@ sct_need_cmd() {
 
 # sct_in_path NAME: the first executable NAME in PATH, as execvp() finds it
 # (busybox's sh would run its own applet of that name instead).
-sct_in_path() {
-	_ifs=$IFS
+sct_in_path() (
 	IFS=:
 	for _d in $PATH; do
-		[ -x "$_d/$1" ] && [ ! -d "$_d/$1" ] && { IFS=$_ifs; echo "$_d/$1"; return 0; }
+		[ -x "$_d/$1" ] && [ ! -d "$_d/$1" ] && echo "$_d/$1" && exit 0
 	done
-	IFS=$_ifs
-	return 1
-}
+	exit 1
+)
 
 sct_need_module() {
 	[ -r /proc/selfconn ] || sct_skip_all "/proc/selfconn missing: load selfconn.ko"
@@ -187,10 +188,8 @@ run() {
 	shift
 	"$bin" "$@" >"$tmp/out" 2>"$tmp/err"
 	rc=$?
-	if [ "$rc" != "$want" ]; then
-		echo "# selfconn $*: exit $rc, expected $want"
-		show
-		return 1
-	fi
-	return 0
+	[ "$rc" = "$want" ] && return 0
+	echo "# selfconn $*: exit $rc, expected $want"
+	show
+	return 1
 }

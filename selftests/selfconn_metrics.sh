@@ -20,8 +20,6 @@ SCRAPE=127.0.0.1:9100
 . "$(dirname "$0")/selfconn_lib.sh"
 sct_own_netns "$@"
 
-echo "TAP version 13"
-
 sct_need_companion
 sct_need_module
 sct_need_netns

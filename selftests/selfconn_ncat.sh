@@ -14,11 +14,8 @@ ADDR=127.0.0.1
 . "$(dirname "$0")/selfconn_lib.sh"
 sct_own_netns "$@"
 
-echo "TAP version 13"
-
 sct_need_cmd ncat
 sct_need_module
-[ -n "$SELFCONN_NETNS" ] && echo "# in a fresh network namespace"
 
 echo "1..4"
 
@@ -66,11 +63,7 @@ else
 	dump
 fi
 
-if rows_consistent; then
-	ok "rows=N matches the rows"
-else
-	not_ok "rows=N matches the rows"
-	dump
-fi
+rows_consistent || { dump; false; }
+check "rows=N matches the rows" $?
 
 exit $failed

@@ -13,8 +13,6 @@ SYSCTL=/proc/sys/net/selfconn/refuse
 . "$(dirname "$0")/selfconn_lib.sh"
 sct_own_netns "$@"
 
-echo "TAP version 13"
-
 sct_need_cmd ncat
 [ -w $SYSCTL ] || sct_skip_all "$SYSCTL missing or not writable: load selfconn.ko, run as root"
 sct_need_netns

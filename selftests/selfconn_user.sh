@@ -11,11 +11,8 @@
 . "$(dirname "$0")/selfconn_lib.sh"
 sct_own_netns "$@"
 
-echo "TAP version 13"
-
 sct_need_companion
 sct_need_module
-[ -n "$SELFCONN_NETNS" ] && echo "# in a fresh network namespace"
 echo "# companion: $bin"
 
 echo "1..11"
