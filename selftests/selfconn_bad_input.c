@@ -28,6 +28,12 @@ static ssize_t bi_write_at(int fd, const void *buf, size_t len, off_t off)
 	return write(fd, buf, len);
 }
 
+/* The errno of a call that returned n, 0 if it did not fail. */
+static int bi_errno(ssize_t n)
+{
+	return n < 0 ? errno : 0;
+}
+
 static const char *bi_err(int err)
 {
 	return err ? strerror(err) : "success";
@@ -95,7 +101,7 @@ static void bi_rows(struct __test_metadata *_metadata, const char *base, const c
 	for (i = 0, r = rows; i < n; i++, r++) {
 		bi_show(r->bytes, r->len, shown, sizeof(shown));
 		if (r->flags == O_RDWR) {
-			err = bi_write_at(qfd, r->bytes, r->len, 0) < 0 ? errno : 0;
+			err = bi_errno(bi_write_at(qfd, r->bytes, r->len, 0));
 			EXPECT_EQ(1234, bi_query_port(qfd))
 				TH_LOG("row %zu: query port changed by \"%s\"", i, shown);
 		} else {
@@ -151,43 +157,25 @@ FIXTURE_TEARDOWN(bad)
  * A query descriptor (O_RDWR) only takes a port.
  */
 static const struct sct_bad bi_proc_rows[] = {
-	BI_W("\0", EINVAL),			/* a lone NUL */
-	BI_W("8\0" "0", EINVAL),		/* NUL inside a port */
-	BI_W("-\0", EINVAL),
-	BI_W("clear\0", EINVAL),
-	BI_W("\xff", EINVAL),			/* not ASCII */
-	BI_W("\xc2\xb9", EINVAL),		/* superscript one, UTF-8 */
-	BI_W("\xef\xbc\x91", EINVAL),		/* fullwidth digit one */
-	BI_W("80\r\n", EINVAL),			/* CRLF */
-	BI_W("80\r", EINVAL),
-	BI_W("\n80", EINVAL),			/* newline first */
-	BI_W("\n\n", EINVAL),
-	BI_W("80\v", EINVAL),
-	BI_W("8\t0", EINVAL),
-	BI_W("0x50", EINVAL),			/* hexadecimal */
-	BI_W("1e3", EINVAL),
-	BI_W("65535x", EINVAL),
-	BI_W("655350", EINVAL),			/* overflows 16 bits */
-	BI_W("65616", EINVAL),			/* 65536 + 80: 80 if truncated */
-	BI_W("4294967376", EINVAL),		/* 2^32 + 80: too long anyway */
-	BI_W("12345678", EINVAL),		/* 8 bytes */
-	BI_W("        ", EINVAL),
-	BI_W("-clear", EINVAL),
-	BI_W("clear0", EINVAL),
-	BI_W("clea", EINVAL),
-	BI_W("Clear", EINVAL),
-	BI_W("clear\r", EINVAL),
-	BI_W("-+80", EINVAL),
-	BI_W("- 80", EINVAL),
-	BI_W("-0081", EINVAL),
-	BI_W("-81\n\n", EINVAL),		/* a watched port, badly written */
-	BI_W("-65535\n", ENOENT),		/* the longest command: not watched */
-	BI_Q("80\r\n", EINVAL),
-	BI_Q("0x50", EINVAL),
-	BI_Q("65616", EINVAL),
-	BI_Q("\0", EINVAL),
-	BI_Q("-81", EINVAL),			/* no removal on a query */
-	BI_Q("1234567", EINVAL),
+	/* NULs; not ASCII (superscript one, fullwidth digit one in UTF-8) */
+	BI_W("\0", EINVAL), BI_W("8\0" "0", EINVAL), BI_W("-\0", EINVAL), BI_W("clear\0", EINVAL),
+	BI_W("\xff", EINVAL), BI_W("\xc2\xb9", EINVAL), BI_W("\xef\xbc\x91", EINVAL),
+	/* CRLF, CR, a newline first, other whitespace */
+	BI_W("80\r\n", EINVAL), BI_W("80\r", EINVAL), BI_W("\n80", EINVAL), BI_W("\n\n", EINVAL),
+	BI_W("80\v", EINVAL), BI_W("8\t0", EINVAL),
+	/* hexadecimal; 655350 overflows 16 bits; 65616 is 65536 + 80, 80 if truncated */
+	BI_W("0x50", EINVAL), BI_W("1e3", EINVAL), BI_W("65535x", EINVAL), BI_W("655350", EINVAL),
+	BI_W("65616", EINVAL),
+	/* 2^32 + 80, too long anyway; 8 bytes */
+	BI_W("4294967376", EINVAL), BI_W("12345678", EINVAL), BI_W("        ", EINVAL),
+	/* nearly "clear", nearly a removal */
+	BI_W("-clear", EINVAL), BI_W("clear0", EINVAL), BI_W("clea", EINVAL), BI_W("Clear", EINVAL),
+	BI_W("clear\r", EINVAL), BI_W("-+80", EINVAL), BI_W("- 80", EINVAL), BI_W("-0081", EINVAL),
+	/* a watched port, badly written; the longest command, of a port not watched */
+	BI_W("-81\n\n", EINVAL), BI_W("-65535\n", ENOENT),
+	/* a query takes no removal */
+	BI_Q("80\r\n", EINVAL), BI_Q("0x50", EINVAL), BI_Q("65616", EINVAL), BI_Q("\0", EINVAL),
+	BI_Q("-81", EINVAL), BI_Q("1234567", EINVAL),
 };
 
 TEST_F_TIMEOUT(bad, proc_rows, SCT_TIMEOUT)
@@ -207,31 +195,17 @@ TEST_F_TIMEOUT(bad, proc_rows, SCT_TIMEOUT)
  * it, 0x and 0 prefixes), 0 or 1, one value per write() at offset 0.
  */
 static const struct sct_bad bi_sysctl_rows[] = {
-	BI_W("\n", EINVAL),
-	BI_W(" ", EINVAL),
-	BI_W("\t\n ", EINVAL),
-	BI_W("-", EINVAL),
-	BI_W("--1", EINVAL),
-	BI_W("+1", EINVAL),
-	BI_W("1.0", EINVAL),
-	BI_W("1e0", EINVAL),
-	BI_W("0x2", EINVAL),
-	BI_W("0x", EINVAL),
-	BI_W("-0x1", EINVAL),
-	BI_W("08", EINVAL),			/* not octal */
-	BI_W("0b1", EINVAL),
-	BI_W("2\n", EINVAL),
-	BI_W("2147483648", EINVAL),		/* INT_MAX + 1 */
-	BI_W("-2147483649", EINVAL),
+	BI_W("\n", EINVAL), BI_W(" ", EINVAL), BI_W("\t\n ", EINVAL), BI_W("-", EINVAL),
+	BI_W("--1", EINVAL), BI_W("+1", EINVAL), BI_W("1.0", EINVAL), BI_W("1e0", EINVAL),
+	/* 08: not octal */
+	BI_W("0x2", EINVAL), BI_W("0x", EINVAL), BI_W("-0x1", EINVAL), BI_W("08", EINVAL),
+	BI_W("0b1", EINVAL), BI_W("2\n", EINVAL),
+	/* INT_MAX + 1, INT_MIN - 1, and more */
+	BI_W("2147483648", EINVAL), BI_W("-2147483649", EINVAL),
 	BI_W("99999999999999999999999", EINVAL),
-	BI_W("\xff", EINVAL),
-	BI_W("one", EINVAL),
-	BI_W("true", EINVAL),
-	BI_W("1\0", EINVAL),
-	BI_W("\t1,0", EINVAL),
-	BI_W("1 0", EINVAL),			/* two values */
-	BI_W("0 1", EINVAL),
-	BI_W("1\n1", EINVAL),
+	BI_W("\xff", EINVAL), BI_W("one", EINVAL), BI_W("true", EINVAL), BI_W("1\0", EINVAL),
+	/* two values */
+	BI_W("\t1,0", EINVAL), BI_W("1 0", EINVAL), BI_W("0 1", EINVAL), BI_W("1\n1", EINVAL),
 	BI_W("0\n0\n", EINVAL),
 };
 
@@ -250,11 +224,10 @@ TEST_F_TIMEOUT(bad, sysctl_rows, SCT_TIMEOUT)
 		snprintf(was, sizeof(was), "%ld\n", sct_read_long(sysctls[s]));
 		/* The kernel's other spellings of 1 are values, not bad input. */
 		for (i = 0; i < ARRAY_SIZE(good); i++) {
+			bi_show(good[i], strlen(good[i]), shown, sizeof(shown));
 			ASSERT_EQ(0, sct_write_file(sysctls[s], "0\n"));
-			err = -sct_write(sysctls[s], O_WRONLY, good[i], strlen(good[i]));
-			EXPECT_EQ(0, err) TH_LOG("%s \"%s\": %s", sysctls[s],
-						 bi_show(good[i], strlen(good[i]), shown, sizeof(shown)),
-						 bi_err(err));
+			err = -sct_write_file(sysctls[s], good[i]);
+			EXPECT_EQ(0, err) TH_LOG("%s \"%s\": %s", sysctls[s], shown, bi_err(err));
 			EXPECT_EQ(1, sct_read_long(sysctls[s]));
 		}
 		ASSERT_EQ(0, sct_write_file(sysctls[s], was));
@@ -280,8 +253,7 @@ TEST_F_TIMEOUT(bad, huge_writes, SCT_TIMEOUT)
 	qfd = open(SCT_PROC, O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, qfd);
 	ASSERT_EQ(2, write(qfd, "82", 2));
-	EXPECT_EQ(-1, bi_write_at(qfd, buf, BI_HUGE, 0));
-	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(EINVAL, bi_errno(bi_write_at(qfd, buf, BI_HUGE, 0)));
 	EXPECT_EQ(82, bi_query_port(qfd));
 	close(qfd);
 
@@ -318,24 +290,19 @@ TEST_F_TIMEOUT(bad, bad_buffer, SCT_TIMEOUT)
 TEST_F_TIMEOUT(bad, split_writes, SCT_TIMEOUT)
 {
 	struct iovec iov[2];
-	ssize_t n;
 	int fd;
 
 	fd = open(SCT_PROC, O_WRONLY | O_CLOEXEC);
 	ASSERT_LE(0, fd);
 	/* pieces that are no command each fail */
-	EXPECT_EQ(-1, write(fd, "cl", 2));
-	EXPECT_EQ(EINVAL, errno);
-	EXPECT_EQ(-1, write(fd, "ear\n", 4));
-	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(EINVAL, bi_errno(write(fd, "cl", 2)));
+	EXPECT_EQ(EINVAL, bi_errno(write(fd, "ear\n", 4)));
 	EXPECT_EQ(0, lseek(fd, 0, SEEK_CUR));
 	BI_EXPECT_UNCHANGED("clear in two writes");
-	EXPECT_EQ(-1, write(fd, "-", 1));
-	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(EINVAL, bi_errno(write(fd, "-", 1)));
 	/* a piece that is a command is one: "18" then "084\n" */
 	EXPECT_EQ(2, write(fd, "18", 2));
-	EXPECT_EQ(-1, write(fd, "084\n", 4));
-	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(EINVAL, bi_errno(write(fd, "084\n", 4)));
 	EXPECT_STREQ("18 81 18084", SCT_WATCHED());
 	EXPECT_EQ(0, -sct_write_file(SCT_PROC, "-18"));
 
@@ -347,9 +314,7 @@ TEST_F_TIMEOUT(bad, split_writes, SCT_TIMEOUT)
 	EXPECT_EQ(0, -sct_write_file(SCT_PROC, "-85"));
 	EXPECT_EQ(0, -sct_write_file(SCT_PROC, "-180"));
 	iov[0] = (struct iovec){ .iov_base = "x", .iov_len = 1 };
-	n = writev(fd, iov, 2);
-	EXPECT_EQ(-1, n);
-	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(EINVAL, bi_errno(writev(fd, iov, 2)));
 	close(fd);
 	BI_EXPECT_UNCHANGED("writev");
 
@@ -358,10 +323,8 @@ TEST_F_TIMEOUT(bad, split_writes, SCT_TIMEOUT)
 	ASSERT_LE(0, fd);
 	EXPECT_EQ(1, write(fd, variant->refuse ? "1" : "0", 1));
 	EXPECT_EQ(1, lseek(fd, 0, SEEK_CUR));
-	EXPECT_EQ(-1, write(fd, "\n", 1));
-	EXPECT_EQ(EINVAL, errno);
-	EXPECT_EQ(-1, write(fd, variant->refuse ? "0" : "1", 1));
-	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(EINVAL, bi_errno(write(fd, "\n", 1)));
+	EXPECT_EQ(EINVAL, bi_errno(write(fd, variant->refuse ? "0" : "1", 1)));
 	close(fd);
 	BI_EXPECT_UNCHANGED("the sysctl in pieces");
 }
@@ -383,26 +346,21 @@ TEST_F_TIMEOUT(bad, offset_writes, SCT_TIMEOUT)
 	ASSERT_LE(0, qfd);
 	ASSERT_EQ(2, write(qfd, "82", 2));
 	for (i = 0; i < ARRAY_SIZE(offs); i++) {
-		EXPECT_EQ(-1, bi_write_at(fd, "83\n", 3, offs[i]));
-		EXPECT_EQ(EINVAL, errno) TH_LOG("watch at offset %lld", (long long)offs[i]);
-		EXPECT_EQ(-1, bi_write_at(fd, "clear", 5, offs[i]));
-		EXPECT_EQ(EINVAL, errno);
-		EXPECT_EQ(-1, bi_write_at(qfd, "83", 2, offs[i]));
-		EXPECT_EQ(EINVAL, errno) TH_LOG("query at offset %lld", (long long)offs[i]);
+		EXPECT_EQ(EINVAL, bi_errno(bi_write_at(fd, "83\n", 3, offs[i])))
+			TH_LOG("watch at offset %lld", (long long)offs[i]);
+		EXPECT_EQ(EINVAL, bi_errno(bi_write_at(fd, "clear", 5, offs[i])));
+		EXPECT_EQ(EINVAL, bi_errno(bi_write_at(qfd, "83", 2, offs[i])))
+			TH_LOG("query at offset %lld", (long long)offs[i]);
 		EXPECT_EQ(82, bi_query_port(qfd));
-		EXPECT_EQ(-1, pwrite(fd, "83\n", 3, offs[i]));
-		EXPECT_EQ(ESPIPE, errno);
+		EXPECT_EQ(ESPIPE, bi_errno(pwrite(fd, "83\n", 3, offs[i])));
 		BI_EXPECT_UNCHANGED("a write past offset 0");
 	}
-	EXPECT_EQ(-1, pwrite(fd, "83\n", 3, 0));
-	EXPECT_EQ(ESPIPE, errno);
-	EXPECT_EQ(-1, pwrite(qfd, "83", 2, 0));
-	EXPECT_EQ(ESPIPE, errno);
+	EXPECT_EQ(ESPIPE, bi_errno(pwrite(fd, "83\n", 3, 0)));
+	EXPECT_EQ(ESPIPE, bi_errno(pwrite(qfd, "83", 2, 0)));
 	/* after a read moved the offset, a plain write() is past 0 too */
 	EXPECT_EQ(82, bi_query_port(qfd));
 	EXPECT_LT(0, lseek(qfd, 0, SEEK_CUR));
-	EXPECT_EQ(-1, write(qfd, "83", 2));
-	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(EINVAL, bi_errno(write(qfd, "83", 2)));
 	EXPECT_EQ(2, bi_write_at(qfd, "83", 2, 0));
 	EXPECT_EQ(83, bi_query_port(qfd));
 	EXPECT_EQ(3, bi_write_at(fd, "83\n", 3, 0));
@@ -413,8 +371,8 @@ TEST_F_TIMEOUT(bad, offset_writes, SCT_TIMEOUT)
 	fd = open(SCT_SYSCTL, O_WRONLY | O_CLOEXEC);
 	ASSERT_LE(0, fd);
 	for (i = 0; i < ARRAY_SIZE(offs); i++) {
-		EXPECT_EQ(-1, pwrite(fd, variant->refuse ? "0\n" : "1\n", 2, offs[i]));
-		EXPECT_EQ(EINVAL, errno) TH_LOG("sysctl at offset %lld", (long long)offs[i]);
+		EXPECT_EQ(EINVAL, bi_errno(pwrite(fd, variant->refuse ? "0\n" : "1\n", 2, offs[i])))
+			TH_LOG("sysctl at offset %lld", (long long)offs[i]);
 		BI_EXPECT_UNCHANGED("a sysctl write past offset 0");
 	}
 	close(fd);
@@ -462,7 +420,8 @@ static void *bi_writer_run(void *arg)
 			w->bad = err;
 	}
 	pthread_barrier_wait(w->barrier);
-	if (w->id == 0 && (err = -sct_write_file(SCT_PROC, "clear\n")))
+	err = w->id ? 0 : -sct_write_file(SCT_PROC, "clear\n");
+	if (err)
 		w->bad = err;
 	pthread_barrier_wait(w->barrier);
 	for (i = 0; i < BI_OWN; i += 2) {
@@ -504,15 +463,9 @@ TEST_F_TIMEOUT(bad, concurrent_writers, SCT_TIMEOUT)
 	}
 }
 
-struct bi_toggler {
-	pthread_t tid;
-	int id;
-	int bad;
-};
-
 static void *bi_toggler_run(void *arg)
 {
-	struct bi_toggler *t = arg;
+	struct bi_writer *t = arg;
 	int i, err;
 
 	for (i = 0; i < BI_TOGGLES; i++) {
@@ -529,13 +482,13 @@ static void *bi_toggler_run(void *arg)
  */
 TEST_F_TIMEOUT(bad, concurrent_sysctl_writers, SCT_TIMEOUT)
 {
-	struct bi_toggler t[4];
+	struct bi_writer t[4];
 	int i, round, v, err, held = sct_hold_hooks(-1);
 
 	ASSERT_NE(-2, held) TH_LOG("setns back: %s", strerror(errno));
 	for (round = 0; round < 3; round++) {
 		for (i = 0; i < 4; i++) {
-			t[i] = (struct bi_toggler){ .id = i + round };
+			t[i] = (struct bi_writer){ .id = i + round };
 			ASSERT_EQ(0, pthread_create(&t[i].tid, NULL, bi_toggler_run, &t[i]));
 		}
 		for (i = 0; i < 4; i++) {
