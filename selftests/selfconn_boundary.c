@@ -18,25 +18,15 @@
 #define BD_TW		18133
 #define BD_WATCH	18134	/* watched nowhere before the tests */
 
-/* The line of text that holds p, for a log. */
-static const char *bd_line_at(const char *text, const char *p, char *buf, size_t size)
+/* No kernel address in text (read from what); else log the line that holds one. */
+static void bd_no_address(struct __test_metadata *_metadata, const char *text, const char *what)
 {
-	const char *b = p, *e = strchr(p, '\n');
+	const char *a = sct_kernel_address(text), *b = a;
 
-	while (b > text && b[-1] != '\n')
+	while (b && b > text && b[-1] != '\n')
 		b--;
-	snprintf(buf, size, "%.*s", (int)((e ? e : p + strlen(p)) - b), b);
-	return buf;
+	EXPECT_EQ(NULL, a) TH_LOG("%s: a kernel address? '%.*s'", what, (int)strcspn(b, "\n"), b);
 }
-
-#define BD_NO_ADDRESS(text, what) do {						\
-	const char *__a = sct_kernel_address(text);				\
-	char __l[256];								\
-										\
-	EXPECT_EQ(NULL, __a)							\
-		TH_LOG("%s: a kernel address? '%s'", what,			\
-		       __a ? bd_line_at(text, __a, __l, sizeof(__l)) : "");	\
-} while (0)
 
 /* A report of a port no socket of the reader's namespace holds. */
 static bool bd_report_empty(const struct sct_file *f, int port)
@@ -191,7 +181,7 @@ TEST_F_TIMEOUT(boundary, nobody_reads_never_writes, SCT_TIMEOUT)
 		_exit(0);
 	}
 	sct_t_reap(_metadata, &ch, c);
-	BD_NO_ADDRESS(c->all, "read as nobody");
+	bd_no_address(_metadata, c->all, "read as nobody");
 
 	/* nothing changed but what root's descriptor did */
 	EXPECT_STREQ("18134 18136", SCT_WATCHED());
@@ -340,7 +330,7 @@ TEST_F_TIMEOUT(boundary, child_userns_netns, SCT_TIMEOUT)
 	/* while the child's sockets and watches exist */
 	if (sct_recv(ch.from[0]) == 'r') {
 		ASSERT_EQ(0, sct_cat(&f)) TH_LOG("%s", f.err);
-		BD_NO_ADDRESS(f.text, "the initial namespace's listing");
+		bd_no_address(_metadata, f.text, "the initial namespace's listing");
 		EXPECT_LE(2, f.nrows) TH_LOG("%s", f.text);
 		EXPECT_TRUE(sct_names_inode(&f, init.ino[0])) TH_LOG("%s", f.text);
 		EXPECT_FALSE(sct_names_inode(&f, c->val[0]))
@@ -349,12 +339,12 @@ TEST_F_TIMEOUT(boundary, child_userns_netns, SCT_TIMEOUT)
 			EXPECT_EQ(0, sct_query(BD_SELF4 + i, &f));
 			EXPECT_FALSE(sct_names_inode(&f, c->val[0]))
 				TH_LOG("the child's socket shows in %d:\n%s", BD_SELF4 + i, f.text);
-			BD_NO_ADDRESS(f.text, "a query in the initial namespace");
+			bd_no_address(_metadata, f.text, "a query in the initial namespace");
 		}
 		EXPECT_EQ(0, sct_send(ch.to[1], 'g'));
 	}
 	sct_t_reap(_metadata, &ch, c);
-	BD_NO_ADDRESS(c->all, "read in the child namespaces");
+	bd_no_address(_metadata, c->all, "read in the child namespaces");
 
 	EXPECT_STREQ(before, SCT_WATCHED());
 	EXPECT_STREQ("18130 18132", before);
@@ -376,6 +366,7 @@ TEST_F_TIMEOUT(boundary, child_userns_netns, SCT_TIMEOUT)
  */
 TEST_F_TIMEOUT(boundary, no_kernel_address, SCT_TIMEOUT)
 {
+	static const char * const params[] = { SCT_SYSCTL, SCT_PARAMS "/refuse_default" };
 	static const int ports[] = { BD_SELF4, BD_SELF6, BD_LISTEN, BD_TW };
 	static char text[4 * SCT_TEXT];
 	const char *bin = sct_companion();
@@ -411,22 +402,20 @@ TEST_F_TIMEOUT(boundary, no_kernel_address, SCT_TIMEOUT)
 	ASSERT_EQ(0, sct_cat(&f)) TH_LOG("%s", f.err);
 	EXPECT_LE(4, f.nrows) TH_LOG("%s", f.text);
 	EXPECT_EQ(1, f.refused) TH_LOG("%s", f.text);
-	BD_NO_ADDRESS(f.text, SCT_PROC);
+	bd_no_address(_metadata, f.text, SCT_PROC);
 	for (i = 0; i < 4; i++) {
 		ASSERT_EQ(0, sct_query(ports[i], &f)) TH_LOG("%s", f.err);
-		BD_NO_ADDRESS(f.text, "a query");
+		bd_no_address(_metadata, f.text, "a query");
 	}
 	for (i = 0; i < 2; i++) {
-		snprintf(path, sizeof(path), "%s", i == 0 ? SCT_SYSCTL :
-			 SCT_PARAMS "/refuse_default");
-		EXPECT_EQ(0, sct_read_file(path, &out)) TH_LOG("%s", path);
-		BD_NO_ADDRESS(out, path);
+		EXPECT_EQ(0, sct_read_file(params[i], &out)) TH_LOG("%s", params[i]);
+		bd_no_address(_metadata, out, params[i]);
 		free(out);
 	}
 	EXPECT_TRUE(sct_kmsg_find(kfd, "selfconn: refused self-connect 127.0.0.1:18139", text,
 				  sizeof(text))) TH_LOG("no log line:\n%s", text);
 	close(kfd);
-	BD_NO_ADDRESS(text, "the kernel log since the test began");
+	bd_no_address(_metadata, text, "the kernel log since the test began");
 
 	if (bin) {
 		for (i = 0; i < 8; i++) {
@@ -435,7 +424,8 @@ TEST_F_TIMEOUT(boundary, no_kernel_address, SCT_TIMEOUT)
 
 			snprintf(port, sizeof(port), "%d", ports[i / 2]);
 			EXPECT_EQ(0, sct_run(argv, &out));
-			BD_NO_ADDRESS(out, i % 2 ? "selfconn port --json" : "selfconn port");
+			bd_no_address(_metadata, out,
+				      i % 2 ? "selfconn port --json" : "selfconn port");
 			free(out);
 		}
 	} else {
