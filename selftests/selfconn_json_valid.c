@@ -3,9 +3,7 @@
  * selfconn_json_valid: exit 0 if stdin is exactly one JSON value (RFC 8259,
  * strings valid UTF-8 without raw control characters), else print where it
  * breaks on stderr and exit 1. A helper of selfconn_companion.sh, not a test.
- *
- * The input is parsed with a NUL after it: no rule takes a NUL byte, so a
- * parse stops there, and the input is valid if that is its end.
+ * No rule takes a NUL byte: a parse stops at the one after the input.
  */
 #include <ctype.h>
 #include <stdio.h>
