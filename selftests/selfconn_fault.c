@@ -17,23 +17,6 @@
 #define FT_HELD		2	/* namespaces the test holds besides its own */
 #define FT_PORT		18150	/* self-connects: FT_PORT + n */
 
-/* finit_module() with fail-nth armed: 0 or -errno, and whether nth failed. */
-static int ft_load_failing(int nth, const char *params, bool *injected)
-{
-	int fd, ret, err = 0;
-
-	fd = open(sct_module_ko(), O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	sct_fail_nth_arm(nth);
-	ret = syscall(SYS_finit_module, fd, params, 0);
-	if (ret)
-		err = -errno;
-	*injected = sct_fail_nth_disarm();
-	close(fd);
-	return err;
-}
-
 /* A namespace with lo up and a listener, entered again from own: its fd. */
 static int ft_hold_netns(int own, int *sock)
 {
@@ -99,38 +82,29 @@ FIXTURE_TEARDOWN(insmod)
 }
 
 /*
- * Nothing of the module is left, in this namespace and the held ones. With
- * hooks (refuse_default=1 registers them), a hook left behind would refuse
- * a self-connect, or run freed code.
+ * Loaded and working, or nothing of the module left (no file, no sysctl, no
+ * hook), in this namespace and the held ones. With hooks (refuse_default=1
+ * registers them), a hook left behind would refuse a self-connect, or run
+ * freed code.
  */
-static void ft_expect_gone(struct __test_metadata *_metadata, FIXTURE_DATA(insmod) *self,
-			   int nth, bool hooks)
+static void ft_expect(struct __test_metadata *_metadata, FIXTURE_DATA(insmod) *self,
+		      int nth, bool loaded, int refuse)
 {
 	int i;
 
-	EXPECT_NE(0, access(SCT_PROC, F_OK)) TH_LOG("nth %d: %s left", nth, SCT_PROC);
-	EXPECT_NE(0, access(FT_MODULE, F_OK)) TH_LOG("nth %d: the module is loaded", nth);
+	EXPECT_EQ(loaded, !access(SCT_PROC, loaded ? R_OK : F_OK)) TH_LOG("nth %d", nth);
+	EXPECT_EQ(loaded, !access(FT_MODULE, F_OK)) TH_LOG("nth %d: %s", nth, FT_MODULE);
 	for (i = -1; i < FT_HELD; i++) {
 		ASSERT_EQ(0, setns(i < 0 ? self->own : self->held[i], CLONE_NEWNET));
+		if (loaded) {
+			EXPECT_EQ(refuse, sct_read_long(SCT_SYSCTL)) TH_LOG("namespace %d", i);
+			EXPECT_EQ(refuse ? ECONNREFUSED : 0, sct_self_connect_errno(FT_PORT + 100));
+			continue;
+		}
 		EXPECT_NE(0, access(FT_SYSCTL_DIR, F_OK))
 			TH_LOG("nth %d: net.selfconn left in namespace %d", nth, i);
-		if (hooks)
+		if (refuse)
 			EXPECT_EQ(0, sct_self_connect_errno(FT_PORT + nth % 100));
-	}
-	ASSERT_EQ(0, setns(self->own, CLONE_NEWNET));
-}
-
-/* Loaded and working in this namespace and the held ones. */
-static void ft_expect_loaded(struct __test_metadata *_metadata, FIXTURE_DATA(insmod) *self,
-			     int refuse)
-{
-	int i;
-
-	EXPECT_EQ(0, access(SCT_PROC, R_OK));
-	for (i = -1; i < FT_HELD; i++) {
-		ASSERT_EQ(0, setns(i < 0 ? self->own : self->held[i], CLONE_NEWNET));
-		EXPECT_EQ(refuse, sct_read_long(SCT_SYSCTL)) TH_LOG("namespace %d", i);
-		EXPECT_EQ(refuse ? ECONNREFUSED : 0, sct_self_connect_errno(FT_PORT + 100));
 	}
 	ASSERT_EQ(0, setns(self->own, CLONE_NEWNET));
 }
@@ -140,26 +114,30 @@ TEST_F_TIMEOUT(insmod, fails_cleanly, FT_TIMEOUT)
 	long long start = sct_now_us();
 	bool injected = true;
 	char params[32];
-	int nth, ret;
+	int nth, ret, fd;
 
 	snprintf(params, sizeof(params), "refuse_default=%d", variant->refuse_default);
 	for (nth = 1; nth <= SCT_FAIL_MAX && injected; nth++) {
-		ret = ft_load_failing(nth, params, &injected);
+		fd = open(sct_module_ko(), O_RDONLY | O_CLOEXEC);
+		ASSERT_LE(0, fd);
+		sct_write_ull(SCT_FAIL_NTH, nth);
+		ret = syscall(SYS_finit_module, fd, params, 0) ? -errno : 0;
+		injected = sct_fail_nth_disarm();
+		close(fd);
 		if (ret) {
 			EXPECT_TRUE(injected) TH_LOG("nth %d: %s without a fault", nth,
 						     strerror(-ret));
 			EXPECT_EQ(-ENOMEM, ret) TH_LOG("nth %d: %s", nth, strerror(-ret));
-			ft_expect_gone(_metadata, self, nth, variant->refuse_default);
+			ft_expect(_metadata, self, nth, false, variant->refuse_default);
 			continue;
 		}
-		ft_expect_loaded(_metadata, self, variant->refuse_default);
+		ft_expect(_metadata, self, nth, true, variant->refuse_default);
 		/* a failed allocation the kernel could do without: again */
 		if (injected)
 			ASSERT_EQ(0, sct_module_unload());
 	}
 	ASSERT_FALSE(injected) TH_LOG("still failing at nth %d", SCT_FAIL_MAX);
-	TH_LOG("insmod made %d allocations; %lld s", nth - 2,
-	       (sct_now_us() - start) / 1000000);
+	TH_LOG("insmod made %d allocations; %lld s", nth - 2, (sct_now_us() - start) / 1000000);
 	EXPECT_LE(20, nth - 2);
 }
 
@@ -191,18 +169,16 @@ TEST_F_TIMEOUT(refuse, write_fails_cleanly, FT_TIMEOUT)
 
 	for (nth = 1; nth <= SCT_FAIL_MAX && injected; nth++) {
 		ASSERT_EQ(0, sct_set_refuse(0));
-		sct_fail_nth_arm(nth);
+		sct_write_ull(SCT_FAIL_NTH, nth);
 		ret = sct_set_refuse(1);
 		injected = sct_fail_nth_disarm();
 		if (ret) {
 			EXPECT_TRUE(injected);
 			EXPECT_EQ(-ENOMEM, ret) TH_LOG("nth %d: %s", nth, strerror(-ret));
-			EXPECT_EQ(0, sct_read_long(SCT_SYSCTL)) TH_LOG("nth %d", nth);
-			EXPECT_EQ(0, sct_self_connect_errno(FT_PORT + 102)) TH_LOG("nth %d", nth);
-			continue;
 		}
-		EXPECT_EQ(1, sct_read_long(SCT_SYSCTL));
-		EXPECT_EQ(ECONNREFUSED, sct_self_connect_errno(FT_PORT + 102));
+		EXPECT_EQ(!ret, sct_read_long(SCT_SYSCTL)) TH_LOG("nth %d", nth);
+		EXPECT_EQ(ret ? 0 : ECONNREFUSED, sct_self_connect_errno(FT_PORT + 102))
+			TH_LOG("nth %d", nth);
 	}
 	ASSERT_FALSE(injected) TH_LOG("still failing at nth %d", SCT_FAIL_MAX);
 	TH_LOG("refuse=1 made %d allocations", nth - 2);

@@ -1,15 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The fault paths of a namespace's creation, with the kernel's fault
- * injection (see selfconn_fault.c): unshare(CLONE_NEWNET) fails its 1st,
- * 2nd, ... slab allocation, those of the module's pernet init included,
- * until it is created without reaching N. With refuse_default=1 that init
- * registers the hooks, then the sysctl: every failure path of
- * refuse_default=0 is one of these too. A failed creation must leave
- * nothing behind (kmemleak and KASAN in the debug lane); a created one
- * works. Kernels without fault injection skip.
- *
- * Needs root and $SELFCONN_KO.
+ * The fault paths of a namespace's creation (fault injection as in
+ * selfconn_fault.c): unshare(CLONE_NEWNET) fails its N-th slab allocation,
+ * the module's pernet init included, for N = 1, 2, ... until it succeeds.
+ * With refuse_default=1 that init registers the hooks, then the sysctl:
+ * every failure path of refuse_default=0 is one of these too. A failed
+ * creation leaves nothing behind (kmemleak and KASAN in the debug lane); a
+ * created one works. Kernels without fault injection skip. Needs root and
+ * $SELFCONN_KO.
  */
 #define _GNU_SOURCE
 #include "kselftest_harness.h"
@@ -50,7 +48,7 @@ TEST_F_TIMEOUT(netns, create_fails_cleanly, FT_TIMEOUT)
 	int nth, ret;
 
 	for (nth = 1; nth <= SCT_FAIL_MAX && injected; nth++) {
-		sct_fail_nth_arm(nth);
+		sct_write_ull(SCT_FAIL_NTH, nth);
 		ret = unshare(CLONE_NEWNET);
 		injected = sct_fail_nth_disarm();
 		if (ret) {

@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Helpers shared by the selfconn selftests, one per job. All static inline,
- * so that each program compiles alone; the asserting ones (they take
- * _metadata) exist when kselftest_harness.h is included first.
+ * Helpers shared by the selfconn selftests, all static inline; the asserting
+ * ones (they take _metadata) exist when kselftest_harness.h is included first.
  */
 #ifndef SELFCONN_LIB_H
 #define SELFCONN_LIB_H
@@ -53,10 +52,7 @@
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #endif
 
-/*
- * Taints that mean the kernel complained: M B D W L (bad MCE, bad page,
- * oops, warning, soft lockup). Loading the module itself taints O and E.
- */
+/* Taints M B D W L (bad MCE, bad page, oops, warning, soft lockup); the module taints O E. */
 #define SCT_BAD_TAINTS ((1UL << 4) | (1UL << 5) | (1UL << 7) | (1UL << 9) | (1UL << 14))
 
 static inline long long sct_now_us(void)
@@ -69,20 +65,15 @@ static inline long long sct_now_us(void)
 
 /* ---- files ---- */
 
-/*
- * Read fd from its offset to EOF in read() calls of at most chunk bytes
- * into a malloc'd, NUL-terminated *out (*len bytes, if len): 0 or -errno.
- */
+/* fd from its offset to EOF, in reads of chunk bytes, into a NUL-terminated *out: 0 or -errno. */
 static inline int sct_read_fd(int fd, size_t chunk, char **out, size_t *len)
 {
-	size_t n = 0, cap = chunk + 1;
-	char *buf = malloc(cap), *nb;
-	ssize_t got;
+	size_t n = 0, cap = 0;
+	char *buf = NULL, *nb;
+	ssize_t got = 0;
 
 	*out = NULL;
-	if (!buf)
-		return -ENOMEM;
-	while ((got = read(fd, buf + n, chunk)) > 0) {
+	do {
 		n += got;
 		if (n + chunk + 1 > cap) {
 			cap = (n + chunk + 1) * 2;
@@ -93,7 +84,8 @@ static inline int sct_read_fd(int fd, size_t chunk, char **out, size_t *len)
 			}
 			buf = nb;
 		}
-	}
+		got = read(fd, buf + n, chunk);
+	} while (got > 0);
 	if (got < 0) {
 		got = -errno;
 		free(buf);
@@ -106,7 +98,6 @@ static inline int sct_read_fd(int fd, size_t chunk, char **out, size_t *len)
 	return 0;
 }
 
-/* The whole of a file, malloc'd in *out: 0 or -errno (of open or read). */
 static inline int sct_read_file(const char *path, char **out)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC), ret;
@@ -131,7 +122,7 @@ static inline long sct_read_long(const char *path)
 	return v;
 }
 
-/* One write() on an open descriptor: 0, -errno, or -EMSGSIZE if short. */
+/* One write(): 0, -errno, or -EMSGSIZE if short. */
 static inline int sct_write_buf(int fd, const void *buf, size_t len)
 {
 	ssize_t n = write(fd, buf, len);
@@ -151,7 +142,6 @@ static inline int sct_write(const char *path, int flags, const void *buf, size_t
 	return err;
 }
 
-/* A string into a file (a sysctl, a watch command), or a descriptor: 0 or -errno. */
 static inline int sct_write_file(const char *path, const char *s)
 {
 	return sct_write(path, O_WRONLY, s, strlen(s));
@@ -162,13 +152,11 @@ static inline int sct_write_fd(int fd, const char *s)
 	return sct_write_buf(fd, s, strlen(s));
 }
 
-/* net.selfconn.refuse of the caller's namespace: 0 or -errno. */
 static inline int sct_set_refuse(int val)
 {
 	return sct_write_file(SCT_SYSCTL, val ? "1\n" : "0\n");
 }
 
-/* ip_local_port_range of the caller's namespace: 0 or -errno. */
 static inline int sct_set_range(int lo, int hi)
 {
 	char buf[32];
@@ -177,10 +165,7 @@ static inline int sct_set_range(int lo, int hi)
 	return sct_write_file(SCT_RANGE, buf);
 }
 
-/*
- * Where s holds something shaped like a kernel address or a hashed pointer
- * (16 or more hex digits, or 0x and 8 or more), or NULL.
- */
+/* Where s holds a kernel address or hashed pointer (16+ hex digits, or 0x and 8+), or NULL. */
 static inline const char *sct_kernel_address(const char *s)
 {
 	const char *p = s, *start;
@@ -210,10 +195,7 @@ static inline int sct_kmsg_open(void)
 	return fd;
 }
 
-/*
- * Read kfd's records into text (size bytes, NUL-terminated) until one held
- * want and none is pending, for 2 s at most: whether one held want.
- */
+/* Read kfd's records into text until one held want and none is pending (2 s at most). */
 static inline bool sct_kmsg_find(int kfd, const char *want, char *text, size_t size)
 {
 	long long end = sct_now_us() + 2000000;
@@ -241,7 +223,6 @@ static inline bool sct_kmsg_find(int kfd, const char *want, char *text, size_t s
 
 /* ---- network namespaces ---- */
 
-/* ioctl() on a fresh datagram socket of family: 0 or -1. */
 static inline int sct_ioctl(int family, unsigned long req, void *arg)
 {
 	int fd = socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0), ret;
@@ -263,12 +244,9 @@ static inline int sct_lo_up(void)
 	return sct_ioctl(AF_INET, SIOCSIFFLAGS, &ifr);
 }
 
-/* A fresh network namespace with lo up (127.0.0.0/8 and ::1). */
 static inline int sct_new_netns(void)
 {
-	if (unshare(CLONE_NEWNET))
-		return -1;
-	return sct_lo_up();
+	return unshare(CLONE_NEWNET) ? -1 : sct_lo_up();
 }
 
 /* struct in6_ifreq of <linux/ipv6.h>, which clashes with <netinet/in.h> */
@@ -319,18 +297,7 @@ static inline int sct_hold_hooks(int held)
 
 /* ---- addresses and sockets ---- */
 
-/* No IPv6 in this kernel (a test's IPv6 variant then skips). */
-static inline bool sct_ipv6_missing(void)
-{
-	int fd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-	if (fd < 0)
-		return errno == EAFNOSUPPORT;
-	close(fd);
-	return false;
-}
-
-/* ADDR:PORT of @family into @ss: its length, 0 if ADDR does not parse. */
+/* ADDR:PORT of family into ss: its length, 0 if ADDR does not parse. */
 static inline socklen_t sct_sockaddr(int family, const char *addr, int port,
 				     struct sockaddr_storage *ss)
 {
@@ -359,6 +326,14 @@ static inline const char *sct_addrstr(int family, const char *addr, int port,
 /* Socket options; SCT_TIMEO_1S: I/O and connect() time out after 1 s. */
 enum { SCT_REUSEADDR = 1, SCT_REUSEPORT = 2, SCT_V6ONLY = 4, SCT_NONBLOCK = 8, SCT_TIMEO_1S = 16 };
 
+static inline int sct_fail_close(int fd)
+{
+	int err = -errno;
+
+	close(fd);
+	return err;
+}
+
 /* A TCP socket (opts; IPV6_V6ONLY as opts says) whose inode uid owns: fd or -errno. */
 static inline int sct_socket_as(int family, int opts, uid_t uid)
 {
@@ -383,17 +358,9 @@ static inline int sct_socket_as(int family, int opts, uid_t uid)
 	     (setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) ||
 	      setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)))) ||
 	    (family == AF_INET6 &&
-	     setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof(v6only)))) {
-		err = -errno;
-		close(fd);
-		return err;
-	}
+	     setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof(v6only))))
+		return sct_fail_close(fd);
 	return fd;
-}
-
-static inline int sct_socket(int family, int opts)
-{
-	return sct_socket_as(family, opts, geteuid());
 }
 
 /* bind(), retrying while a just-added IPv6 address is still tentative. */
@@ -417,22 +384,12 @@ static inline int sct_bind(int fd, int family, const char *addr, int port)
 	return -1;
 }
 
-/* connect(): 0 or -errno. */
 static inline int sct_connect(int fd, int family, const char *addr, int port)
 {
 	struct sockaddr_storage ss;
 	socklen_t len = sct_sockaddr(family, addr, port, &ss);
 
 	return connect(fd, (struct sockaddr *)&ss, len) ? -errno : 0;
-}
-
-/* close() fd after a call on it failed: that call's -errno. */
-static inline int sct_fail_close(int fd)
-{
-	int err = -errno;
-
-	close(fd);
-	return err;
 }
 
 /*
@@ -442,7 +399,7 @@ static inline int sct_fail_close(int fd)
 static inline int sct_connected(int family, const char *addr, int port,
 				const char *raddr, int rport, int opts)
 {
-	int fd = sct_socket(family, opts);
+	int fd = sct_socket_as(family, opts, geteuid());
 
 	if (fd < 0)
 		return fd;
@@ -452,7 +409,6 @@ static inline int sct_connected(int family, const char *addr, int port,
 	return fd;
 }
 
-/* A socket (opts) connected to itself at addr:port: fd or -errno. */
 static inline int sct_self_connect(int family, const char *addr, int port, int opts)
 {
 	return sct_connected(family, addr, port, addr, port, opts);
@@ -480,16 +436,12 @@ static inline void sct_rst_close(int fd)
 	close(fd);
 }
 
-/* TCP_* state of a socket, -1 on error. */
 static inline int sct_tcp_state(int fd)
 {
-	struct tcp_info ti;
+	struct tcp_info ti = {};
 	socklen_t len = sizeof(ti);
 
-	memset(&ti, 0, sizeof(ti));
-	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len))
-		return -1;
-	return ti.tcpi_state;
+	return getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) ? -1 : ti.tcpi_state;
 }
 
 static inline int sct_port_of(const struct sockaddr_storage *ss)
@@ -498,7 +450,6 @@ static inline int sct_port_of(const struct sockaddr_storage *ss)
 		     ((const struct sockaddr_in6 *)ss)->sin6_port);
 }
 
-/* The local port of a socket, -1 on error. */
 static inline int sct_local_port(int fd)
 {
 	struct sockaddr_storage ss;
@@ -507,7 +458,6 @@ static inline int sct_local_port(int fd)
 	return getsockname(fd, (struct sockaddr *)&ss, &len) ? -1 : sct_port_of(&ss);
 }
 
-/* The local and the peer address of fd are the same. */
 static inline bool sct_is_self(int fd)
 {
 	struct sockaddr_storage local, peer;
@@ -532,10 +482,9 @@ static inline const char *sct_inode_str(int fd, char *buf, size_t len)
 {
 	unsigned long long ino = sct_inode(fd);
 
-	if (ino)
-		snprintf(buf, len, "%llu", ino);
-	else
-		snprintf(buf, len, "?");
+	if (!ino)
+		return "?";
+	snprintf(buf, len, "%llu", ino);
 	return buf;
 }
 
@@ -612,20 +561,9 @@ static inline void __noreturn sct_die(int step, int line)
 
 #define SCT_DIE(step)	sct_die((step), __LINE__)
 
-/* Shared memory for a child's results. NULL on error. */
-static inline void *sct_shared(size_t size)
-{
-	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-
-	if (p == MAP_FAILED)
-		return NULL;
-	return memset(p, 0, size);
-}
-
 /*
  * What a child's checks found, in shared memory: the first that failed
- * (SCT_FAIL() in a void function) and what it read (sct_keep()), for the
- * logs, the parent's checks and the scan for kernel addresses.
+ * (SCT_FAIL() in a void function) and what it read (sct_keep()).
  */
 #define SCT_TEXT	32768
 
@@ -653,7 +591,6 @@ static inline void sct_keep(struct sct_result *res, const char *text)
 	snprintf(res->all + used, sizeof(res->all) - used, "%s", res->text);
 }
 
-/* In a child: no groups, gid and uid 65534. 0 or -1. */
 static inline int sct_become_nobody(void)
 {
 	if (setgroups(0, NULL) || setresgid(SCT_NOBODY, SCT_NOBODY, SCT_NOBODY) ||
@@ -662,10 +599,7 @@ static inline int sct_become_nobody(void)
 	return 0;
 }
 
-/*
- * In a child: a user namespace of its own, mapped by the parent
- * (sct_map_userns()): 0, -errno of unshare(), or -EPIPE.
- */
+/* In a child: a user namespace mapped by the parent (sct_map_userns()): 0 or -errno. */
 static inline int sct_enter_userns(struct sct_child *c)
 {
 	int err;
@@ -744,14 +678,18 @@ static inline const char *sct_companion(void)
 }
 
 /*
- * What a simultaneous open through a veth pair with a netem delay needs
- * and lacks, tried in a namespace of its own: NULL, or the reason to skip.
- * iproute2's ip and tc (busybox's applets have no netem and no nodad,
- * and system() runs them when its sh is busybox's), the kernel's veth and
- * netem.
+ * What a simultaneous open through a veth pair with a netem delay lacks:
+ * NULL, or the reason to skip. iproute2's ip and tc (busybox's applets have
+ * no netem and no nodad, and system() runs them when its sh is busybox's).
  */
 static inline const char *sct_veth_netem_missing(void)
 {
+	static const char * const why[] = {
+		NULL,
+		"ip link add type veth failed: no veth (CONFIG_VETH)?",
+		"tc qdisc add netem failed: no netem (CONFIG_NET_SCH_NETEM)?",
+		"unshare(CLONE_NEWNET) failed",
+	};
 	int status;
 	pid_t pid;
 
@@ -769,25 +707,15 @@ static inline const char *sct_veth_netem_missing(void)
 	}
 	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
 		return "fork() or waitpid() failed";
-	switch (WEXITSTATUS(status)) {
-	case 0:
-		return NULL;
-	case 1:
-		return "ip link add type veth failed: no veth (CONFIG_VETH)?";
-	case 2:
-		return "tc qdisc add netem failed: no netem (CONFIG_NET_SCH_NETEM)?";
-	default:
-		return "unshare(CLONE_NEWNET) failed";
-	}
+	return why[WEXITSTATUS(status) < 3 ? WEXITSTATUS(status) : 3];
 }
 
 /* ---- the module ---- */
 
 /*
- * The module file to load: $SELFCONN_KO if it names a readable file, else
- * the selfconn.ko installed for the running kernel, as modules.dep lists it
- * (DKMS, the package, make install; a kselftest install has no .ko of its
- * own). NULL if there is none.
+ * $SELFCONN_KO if it names a readable file, else the selfconn.ko that
+ * modules.dep lists for the running kernel (DKMS, the package, make
+ * install; a kselftest install has none). NULL if there is none.
  */
 static inline const char *sct_module_ko(void)
 {
@@ -821,7 +749,6 @@ static inline const char *sct_module_ko(void)
 	return path[0] && !access(path, R_OK) ? path : NULL;
 }
 
-/* Why no module can be loaded again, for a skip. */
 #define SCT_NO_KO "no selfconn.ko to load: set SELFCONN_KO, or install it for this kernel"
 
 static inline bool sct_module_loaded(void)
@@ -829,16 +756,12 @@ static inline bool sct_module_loaded(void)
 	return access(SCT_PROC, F_OK) == 0;
 }
 
-/* finit_module() with @params: 0 or -errno. */
 static inline int sct_module_load(const char *ko, const char *params)
 {
-	int fd, ret, err;
+	int fd = ko ? open(ko, O_RDONLY | O_CLOEXEC) : -1, ret, err;
 
-	if (!ko)
-		return -ENOENT;
-	fd = open(ko, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return -errno;
+		return ko ? -errno : -ENOENT;
 	ret = syscall(SYS_finit_module, fd, params, 0);
 	err = errno;
 	close(fd);
@@ -860,7 +783,6 @@ static inline int sct_module_unload(void)
 	return -errno;
 }
 
-/* /proc/sys/kernel/tainted, 0 if it cannot be read. */
 static inline unsigned long sct_taint(void)
 {
 	long v = sct_read_long("/proc/sys/kernel/tainted");
@@ -869,9 +791,8 @@ static inline unsigned long sct_taint(void)
 }
 
 /*
- * Whether the running kernel's release is MAJOR.MINOR or later: for tests
- * whose expected values follow a change of the kernel's own rules (the
- * module's code probes features instead, see module/compat.h).
+ * The running kernel is MAJOR.MINOR or later: for expected values that
+ * follow the kernel's own rules (the module probes features, module/compat.h).
  */
 static inline bool sct_kernel_at_least(int major, int minor)
 {
@@ -883,11 +804,7 @@ static inline bool sct_kernel_at_least(int major, int minor)
 	return ma > major || (ma == major && mi >= minor);
 }
 
-/*
- * The uid /proc/net/tcp (tcp6 for AF_INET6) shows for the socket with
- * local port LPORT and remote port RPORT, or -1: what the kernel itself
- * prints as a socket's owner.
- */
+/* The owner uid that /proc/net/tcp (tcp6) shows for local port lport, remote rport, or -1. */
 static inline long sct_proc_net_tcp_uid(int family, int lport, int rport)
 {
 	FILE *f = fopen(family == AF_INET6 ? "/proc/net/tcp6" : "/proc/net/tcp", "r");
@@ -908,10 +825,17 @@ static inline long sct_proc_net_tcp_uid(int family, int lport, int rport)
 /* Why a test that needs root (and ipv6: IPv6) cannot run, or NULL. */
 static inline const char *sct_cannot_run(bool ipv6)
 {
+	int fd;
+
 	if (geteuid())
 		return "needs root (network namespaces, setuid, module reload)";
-	if (ipv6 && sct_ipv6_missing())
+	if (!ipv6)
+		return NULL;
+	fd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 && errno == EAFNOSUPPORT)
 		return "no IPv6 in this kernel";
+	if (fd >= 0)
+		close(fd);
 	return NULL;
 }
 
@@ -931,30 +855,23 @@ struct sct_row {
 	long long timer_ms;		/* -1 for "-" */
 };
 
-/*
- * A report line: "port P SECTION" then positional and key=value fields.
- * The strings point into the sct_file's copies of the text ("" if unset).
- */
+/* "port P SECTION" then positional and key=value fields, into sct_file's copies ("" unset). */
 struct sct_line {
 	const char *section;
 	int npos, nkv;
-	const char *pos[SCT_MAXTOK];		/* positional fields, in order */
-	const char *key[SCT_MAXTOK];		/* key=value fields, in order */
+	const char *pos[SCT_MAXTOK];
+	const char *key[SCT_MAXTOK];
 	const char *val[SCT_MAXTOK];
 	const char *text;			/* the line, for logs */
 };
 
-/* "# port P" and its lines. */
 struct sct_report {
 	int port;
-	int n, cap;
+	int n;
 	struct sct_line *lines;
 };
 
-/*
- * One read of /proc/selfconn: a listing (header, column line, rows, then
- * the watched ports' reports) or a query's one report.
- */
+/* One read: a listing (header, column line, rows, the watched ports' reports) or one report. */
 struct sct_file {
 	char *text;			/* the raw read, NUL-terminated */
 	size_t len;
@@ -962,7 +879,7 @@ struct sct_file {
 	bool listing;			/* it starts with the header */
 	unsigned long long rows_hdr;	/* rows=N of the header */
 	long long attempts, refused;	/* the header's counters */
-	int nrows, rows_cap;
+	int nrows;
 	struct sct_row *rows;
 	int nrep;
 	struct sct_report rep[SCT_MAXREP];
@@ -1004,28 +921,19 @@ static inline bool sct_valid_addr(const char *family, const char *addr)
 	char host[INET6_ADDRSTRLEN + 2], canon[INET6_ADDRSTRLEN];
 	const char *colon = strrchr(addr, ':');
 	unsigned char bin[sizeof(struct in6_addr)];
-	size_t hlen;
-	int af = AF_INET;
+	bool v6 = strcmp(family, "inet");
+	size_t hlen = colon ? colon - addr : 0;
 
-	if (!colon || sct_port_number(colon + 1) < 0)
+	if (!colon || sct_port_number(colon + 1) < 0 || hlen >= sizeof(host))
 		return false;
-	hlen = colon - addr;
-	if (hlen >= sizeof(host))
+	if (v6 && (hlen < 3 || addr[0] != '[' || addr[hlen - 1] != ']'))
 		return false;
-	memcpy(host, addr, hlen);
-	host[hlen] = '\0';
-	if (strcmp(family, "inet")) {
-		if (hlen < 3 || host[0] != '[' || host[hlen - 1] != ']')
-			return false;
-		memmove(host, host + 1, hlen - 2);
-		host[hlen - 2] = '\0';
-		af = AF_INET6;
-	}
-	return inet_pton(af, host, bin) == 1 && inet_ntop(af, bin, canon, sizeof(canon)) &&
+	snprintf(host, sizeof(host), "%.*s", (int)(v6 ? hlen - 2 : hlen), addr + v6);
+	return inet_pton(v6 ? AF_INET6 : AF_INET, host, bin) == 1 &&
+	       inet_ntop(v6 ? AF_INET6 : AF_INET, bin, canon, sizeof(canon)) &&
 	       !strcmp(canon, host);
 }
 
-/* s is one of the words of list (NULL-terminated). */
 static inline bool sct_in_list(const char *s, const char * const *list)
 {
 	for (; *list; list++)
@@ -1093,42 +1001,15 @@ static inline const char *sct_parse_row(char *line, struct sct_row *r)
 	return NULL;
 }
 
-static inline bool sct_is_section(const char *s)
+/* "port P SECTION field ...", single spaces, P == port: NULL or why not. Splits s (text's copy). */
+static inline const char *sct_parse_report_line(char *s, const char *text, int port,
+						struct sct_line *l)
 {
 	static const char * const sections[] = {
 		"bhash", "bhash-owner", "bhash2", "bhash2-owner", "listener",
 		"ehash-local", "ehash-remote", "verdict", "summary", NULL,
 	};
-
-	return sct_in_list(s, sections);
-}
-
-static inline int sct_add_field(struct sct_line *l, char *tok)
-{
-	char *eq = strchr(tok, '=');
-
-	if (eq && eq != tok) {
-		if (l->nkv == SCT_MAXTOK || eq - tok >= SCT_KEYLEN || strlen(eq + 1) >= SCT_TOKLEN)
-			return -1;
-		*eq = '\0';
-		l->key[l->nkv] = tok;
-		l->val[l->nkv++] = eq + 1;
-		return 0;
-	}
-	if (l->npos == SCT_MAXTOK || strlen(tok) >= SCT_TOKLEN)
-		return -1;
-	l->pos[l->npos++] = tok;
-	return 0;
-}
-
-/*
- * "port P SECTION field ...", single spaces, P == port: NULL or why not.
- * Splits s, a copy of text, in place.
- */
-static inline const char *sct_parse_report_line(char *s, const char *text, int port,
-						struct sct_line *l)
-{
-	char *tok[3 + 2 * SCT_MAXTOK];
+	char *tok[3 + 2 * SCT_MAXTOK], *eq;
 	int i, n = sct_split(s, tok, ARRAY_SIZE(tok));
 
 	l->text = text;
@@ -1144,16 +1025,27 @@ static inline const char *sct_parse_report_line(char *s, const char *text, int p
 		return "does not start with 'port'";
 	if (sct_port_number(tok[1]) != port)
 		return "port differs from its '# port' line";
-	if (!sct_is_section(tok[2]))
+	if (!sct_in_list(tok[2], sections))
 		return "unknown section";
 	l->section = tok[2];
-	for (i = 3; i < n; i++)
-		if (sct_add_field(l, tok[i]))
+	for (i = 3; i < n; i++) {
+		eq = strchr(tok[i], '=');
+		if (!eq || eq == tok[i]) {
+			if (l->npos == SCT_MAXTOK || strlen(tok[i]) >= SCT_TOKLEN)
+				return "too many or too long fields";
+			l->pos[l->npos++] = tok[i];
+			continue;
+		}
+		if (l->nkv == SCT_MAXTOK || eq - tok[i] >= SCT_KEYLEN ||
+		    strlen(eq + 1) >= SCT_TOKLEN)
 			return "too many or too long fields";
+		*eq = '\0';
+		l->key[l->nkv] = tok[i];
+		l->val[l->nkv++] = eq + 1;
+	}
 	return NULL;
 }
 
-/* The value of key in a report line, or NULL. */
 static inline const char *sct_kv(const struct sct_line *l, const char *key)
 {
 	int i;
@@ -1198,14 +1090,19 @@ static inline const char *sct_parse_header(struct sct_file *f, char *line)
 	return f->attempts < 0 || f->refused < 0 ? "header lacks attempts= or refused=" : NULL;
 }
 
-/*
- * One line of f->text, the lineno-th, NUL-terminated in f->lines (line)
- * and in f->fields (fields): NULL or why it is wrong.
- */
+static inline bool sct_unfinished(const struct sct_report *r)
+{
+	return r && (!r->n || strcmp(r->lines[r->n - 1].section, "summary"));
+}
+
+/* The lineno-th line of f->text, in f->lines (line) and f->fields (fields): NULL or why wrong. */
 static inline const char *sct_parse_line(struct sct_file *f, char *line, char *fields,
 					 int lineno)
 {
 	struct sct_report *r = f->nrep ? &f->rep[f->nrep - 1] : NULL;
+	struct sct_line *nl;
+	struct sct_row *nr;
+	int port;
 
 	if (lineno == 1 && !strncmp(line, "# selfconn", 10)) {
 		f->listing = true;
@@ -1214,11 +1111,10 @@ static inline const char *sct_parse_line(struct sct_file *f, char *line, char *f
 	if (f->listing && lineno == 2)
 		return strcmp(line, SCT_COLUMNS) ? "column line is not '" SCT_COLUMNS "'" : NULL;
 	if (!strncmp(line, "# port ", 7)) {
-		int port = sct_port_number(line + 7);
-
+		port = sct_port_number(line + 7);
 		if (f->listing && (unsigned long long)f->nrows != f->rows_hdr)
 			return "a port report before the rows=N rows ended";
-		if (r && (!r->n || strcmp(r->lines[r->n - 1].section, "summary")))
+		if (sct_unfinished(r))
 			return "a report without its summary";
 		if (port < 0 || f->nrep == SCT_MAXREP)
 			return "bad '# port' line, or more than 64 reports";
@@ -1228,30 +1124,20 @@ static inline const char *sct_parse_line(struct sct_file *f, char *line, char *f
 		return NULL;
 	}
 	if (r) {
-		if (r->n == r->cap) {
-			struct sct_line *nl;
-
-			r->cap = r->cap ? r->cap * 2 : 32;
-			nl = realloc(r->lines, r->cap * sizeof(*nl));
-			if (!nl)
-				return "out of memory";
-			r->lines = nl;
-		}
+		nl = realloc(r->lines, (r->n + 1) * sizeof(*nl));
+		if (!nl)
+			return "out of memory";
+		r->lines = nl;
 		return sct_parse_report_line(fields, line, r->port, &r->lines[r->n++]);
 	}
 	if (!f->listing)
 		return "neither a listing nor a report";
 	if ((unsigned long long)f->nrows == f->rows_hdr)
 		return "more rows than rows=N (or a stray line after them)";
-	if (f->nrows == f->rows_cap) {
-		struct sct_row *nr;
-
-		f->rows_cap = f->rows_cap ? f->rows_cap * 2 : 64;
-		nr = realloc(f->rows, f->rows_cap * sizeof(*nr));
-		if (!nr)
-			return "out of memory";
-		f->rows = nr;
-	}
+	nr = realloc(f->rows, (f->nrows + 1) * sizeof(*nr));
+	if (!nr)
+		return "out of memory";
+	f->rows = nr;
 	return sct_parse_row(fields, &f->rows[f->nrows++]);
 }
 
@@ -1285,9 +1171,7 @@ static inline int sct_parse(struct sct_file *f)
 		why = "the column line is missing";
 	else if (!why && f->listing && (unsigned long long)f->nrows != f->rows_hdr)
 		why = "fewer rows than rows=N";
-	else if (!why && f->nrep &&
-		 (!f->rep[f->nrep - 1].n ||
-		  strcmp(f->rep[f->nrep - 1].lines[f->rep[f->nrep - 1].n - 1].section, "summary")))
+	else if (!why && f->nrep && sct_unfinished(&f->rep[f->nrep - 1]))
 		why = "the last report has no summary";
 	if (why)
 		snprintf(f->err, sizeof(f->err), "line %d: %s%s%.200s%s", lineno, why,
@@ -1295,10 +1179,7 @@ static inline int sct_parse(struct sct_file *f)
 	return why ? -1 : 0;
 }
 
-/*
- * Read fd from its offset to EOF in chunk-sized reads into f and parse it:
- * 0, -errno of the read, or -EBADMSG if it does not parse (f->err says why).
- */
+/* Read fd from its offset to EOF into f and parse it: 0, -errno, or -EBADMSG (f->err). */
 static inline int sct_load(struct sct_file *f, int fd, size_t chunk)
 {
 	int ret;
@@ -1335,9 +1216,9 @@ static inline int sct_check_kind(struct sct_file *f, int port)
 }
 
 /*
- * Read fd's file from offset 0 in chunk-sized reads into f (sct_load())
- * and sct_check_kind() it. 0, -errno (-EIO for a file removed under fd:
- * its lseek() is EINVAL, proc_reg_llseek()), or -EBADMSG with f->err.
+ * sct_load() fd's file from offset 0 and sct_check_kind() it. 0, -errno
+ * (-EIO for a file removed under fd: its lseek() is EINVAL,
+ * proc_reg_llseek()), or -EBADMSG with f->err.
  */
 static inline int sct_reread(struct sct_file *f, int fd, size_t chunk, int port)
 {
@@ -1350,7 +1231,7 @@ static inline int sct_reread(struct sct_file *f, int fd, size_t chunk, int port)
 /*
  * The report of port through a per-descriptor query (open read-write, write
  * the port, read from offset 0), or with port 0 a plain read of the whole
- * file, into f: 0 or -errno / -EBADMSG as sct_reread().
+ * file, into f: as sct_reread().
  */
 static inline int sct_query(int port, struct sct_file *f)
 {
@@ -1381,7 +1262,6 @@ struct sct_bad {
 
 #define SCT_BAD(flags, s, e)	{ (flags), (s), sizeof(s) - 1, (e) }
 
-/* The report of port in f, or NULL. */
 static inline const struct sct_report *sct_report_of(const struct sct_file *f, int port)
 {
 	int i;
@@ -1405,7 +1285,6 @@ static inline int sct_count_rows(const struct sct_file *f, const char *family,
 	return n;
 }
 
-/* The first row of family and address, or NULL. */
 static inline const struct sct_row *sct_find_row(const struct sct_file *f,
 						 const char *family, const char *addr)
 {
@@ -1462,34 +1341,40 @@ static inline const char *sct_watched_str(char *buf, size_t len)
 	return buf;
 }
 
-/* The same into a buffer that lives as long as the enclosing block. */
 #define SCT_WATCHED()	sct_watched_str((char[SCT_MAXREP * 6 + 1]) { 0 }, SCT_MAXREP * 6 + 1)
 
 /* ---- fault injection (Documentation/fault-injection/) ---- */
 
 #define SCT_FAIL_NTH	"/proc/thread-self/fail-nth"
-#define SCT_DEBUGFS	"/sys/kernel/debug"
-#define SCT_FAILSLAB	SCT_DEBUGFS "/failslab"
+#define SCT_FAILSLAB	"/sys/kernel/debug/failslab"
 #define SCT_FAIL_MAX	5000	/* more allocations than any operation makes */
 /* Between these, an allocation failure report is expected (lane/check.sh). */
 #define SCT_FAULT_BEGIN	"selfconn_fault: injected allocation failures begin\n"
 #define SCT_FAULT_END	"selfconn_fault: injected allocation failures end\n"
 
+static inline int sct_write_ull(const char *path, unsigned long long v)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%llu", v);
+	return sct_write_file(path, buf);
+}
+
 /*
- * [start, end) of the kernel function @name, from /proc/kallsyms (its
- * address and the next higher one): 0, or -1 if there is not exactly one
- * symbol of that name (static functions of two files may share one).
+ * [start, end) of the kernel function name: its address in /proc/kallsyms and
+ * the next higher one. 0, or -1 if not exactly one symbol has that name
+ * (static functions of two files may share one).
  */
 static inline int sct_kallsyms_range(const char *name, unsigned long long *start,
 				     unsigned long long *end)
 {
-	unsigned long long addr, next = ~0ULL;
+	FILE *f = fopen("/proc/kallsyms", "re");
+	unsigned long long addr;
 	char sym[256], type;
 	int found = 0;
-	FILE *f;
 
 	*start = 0;
-	f = fopen("/proc/kallsyms", "re");
+	*end = ~0ULL;
 	if (!f)
 		return -1;
 	while (fscanf(f, "%llx %c %255s%*[^\n]", &addr, &type, sym) == 3)
@@ -1497,58 +1382,45 @@ static inline int sct_kallsyms_range(const char *name, unsigned long long *start
 			*start = addr;
 	rewind(f);
 	while (found == 1 && fscanf(f, "%llx %c %255s%*[^\n]", &addr, &type, sym) == 3)
-		if (addr > *start && addr < next)
-			next = addr;
+		if (addr > *start && addr < *end)
+			*end = addr;
 	fclose(f);
-	*end = next;
-	return found == 1 && *start && next != ~0ULL ? 0 : -1;
+	return found == 1 && *start && *end != ~0ULL ? 0 : -1;
 }
 
 /*
- * The tracing core adds a module's trace events during insmod
- * (trace_module_notify() -> __trace_add_new_event()), and meets an
- * injected allocation failure there with WARN_ON_ONCE()s of its own
- * (event_define_fields(), event_file_put() at the unload): failslab's
- * stack filter leaves __trace_add_new_event()'s allocations alone (a
- * unique name: trace.c has a trace_module_notify() too). NULL, or why the
- * fault tests cannot run without that filter.
+ * What a fault test needs, set up: NULL, or why it cannot run here.
+ * fail-nth then fails any slab allocation, quietly (failslab skips sleeping
+ * ones by default; its stack dumps would read as splats). The tracing core
+ * adds a module's trace events during insmod (trace_module_notify() ->
+ * __trace_add_new_event()), and meets an injected allocation failure there
+ * with WARN_ON_ONCE()s of its own (event_define_fields(), event_file_put()
+ * at the unload): failslab's stack filter leaves __trace_add_new_event()'s
+ * allocations alone (a unique name: trace.c has a trace_module_notify() too).
  */
-static inline const char *sct_fault_spare_tracing(void)
+static inline const char *sct_fault_cannot_run(void)
 {
 	unsigned long long start, end;
-	char buf[32];
 
-	if (access(SCT_FAILSLAB "/reject-start", W_OK))
-		return access("/sys/kernel/tracing", F_OK) ? NULL :
-		       "a kernel with tracing needs CONFIG_FAULT_INJECTION_STACKTRACE_FILTER";
-	if (sct_kallsyms_range("__trace_add_new_event", &start, &end))
-		return "not one __trace_add_new_event in /proc/kallsyms";
-	snprintf(buf, sizeof(buf), "%llu", end);
-	if (sct_write_file(SCT_FAILSLAB "/reject-end", buf))
-		return "cannot set " SCT_FAILSLAB "/reject-end";
-	snprintf(buf, sizeof(buf), "%llu", start);
-	if (sct_write_file(SCT_FAILSLAB "/reject-start", buf))
-		return "cannot set " SCT_FAILSLAB "/reject-start";
-	return NULL;
-}
-
-/*
- * Let fail-nth fail any slab allocation, quietly (failslab skips sleeping
- * ones by default; its stack dumps would read as splats): NULL, or why not.
- */
-static inline const char *sct_fault_setup(void)
-{
-	const char *why;
-
+	if (geteuid())
+		return "needs root";
+	if (!sct_module_ko())
+		return SCT_NO_KO;
 	if (access(SCT_FAIL_NTH, W_OK))
 		return "no " SCT_FAIL_NTH ": the kernel lacks CONFIG_FAULT_INJECTION";
 	if (access(SCT_FAILSLAB, F_OK))
-		mount("debugfs", SCT_DEBUGFS, "debugfs", 0, NULL);
+		mount("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL);
 	if (access(SCT_FAILSLAB, F_OK))
 		return "no " SCT_FAILSLAB ": no CONFIG_FAILSLAB or CONFIG_FAULT_INJECTION_DEBUG_FS";
-	why = sct_fault_spare_tracing();
-	if (why)
-		return why;
+	if (!access(SCT_FAILSLAB "/reject-start", W_OK)) {
+		if (sct_kallsyms_range("__trace_add_new_event", &start, &end))
+			return "not one __trace_add_new_event in /proc/kallsyms";
+		if (sct_write_ull(SCT_FAILSLAB "/reject-end", end) ||
+		    sct_write_ull(SCT_FAILSLAB "/reject-start", start))
+			return "cannot set " SCT_FAILSLAB "/reject-start and reject-end";
+	} else if (!access("/sys/kernel/tracing", F_OK)) {
+		return "a kernel with tracing needs CONFIG_FAULT_INJECTION_STACKTRACE_FILTER";
+	}
 	if (sct_write_file(SCT_FAILSLAB "/ignore-gfp-wait", "N") ||
 	    sct_write_file(SCT_FAILSLAB "/verbose", "0"))
 		return "cannot configure " SCT_FAILSLAB;
@@ -1557,26 +1429,7 @@ static inline const char *sct_fault_setup(void)
 	return NULL;
 }
 
-/* What a fault test needs: NULL, or why it cannot run here. */
-static inline const char *sct_fault_cannot_run(void)
-{
-	if (geteuid())
-		return "needs root";
-	if (!sct_module_ko())
-		return SCT_NO_KO;
-	return sct_fault_setup();
-}
-
-/* Arm the task's fail-nth: its nth allocation from now on fails. */
-static inline void sct_fail_nth_arm(int nth)
-{
-	char buf[16];
-
-	snprintf(buf, sizeof(buf), "%d", nth);
-	sct_write_file(SCT_FAIL_NTH, buf);
-}
-
-/* Disarm it; true if the fault was injected (fail-nth then reads 0). */
+/* Disarm the task's fail-nth; true if the fault was injected (fail-nth then reads 0). */
 static inline bool sct_fail_nth_disarm(void)
 {
 	bool injected = sct_read_long(SCT_FAIL_NTH) == 0;
@@ -1617,7 +1470,6 @@ static inline int sct_self_connect_errno(int port)
  */
 #define SCT_SKIP(fmt, ...)	SKIP(longjmp(_metadata->env, 1), fmt, ##__VA_ARGS__)
 
-/* The file as last read, in the test log. */
 static inline void sct_dump(struct __test_metadata *_metadata, const struct sct_file *f)
 {
 	const char *p = f->text, *nl;
@@ -1630,13 +1482,14 @@ static inline void sct_dump(struct __test_metadata *_metadata, const struct sct_
 	}
 }
 
-/* sct_child_start() with a struct sct_result shared with the child. */
+/* sct_child_start() with a struct sct_result in memory shared with the child. */
 static inline struct sct_result *sct_t_fork(struct __test_metadata *_metadata,
 					    struct sct_child *c)
 {
-	struct sct_result *res = sct_shared(sizeof(*res));
+	struct sct_result *res = mmap(NULL, sizeof(*res), PROT_READ | PROT_WRITE,
+				      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 
-	ASSERT_NE(NULL, res);
+	ASSERT_NE(MAP_FAILED, res);
 	ASSERT_EQ(0, sct_child_start(c));
 	return res;
 }
@@ -1683,16 +1536,15 @@ static inline void sct_read(struct __test_metadata *_metadata, struct sct_file *
 	sct_file_free(&__f);							\
 } while (0)
 
-/* Asserting sockets: as sct_socket() etc., the fd. */
+/* Asserting sockets, as sct_socket_as() etc.: the fd. */
 static inline int sct_t_socket(struct __test_metadata *_metadata, int family, int opts)
 {
-	int fd = sct_socket(family, opts);
+	int fd = sct_socket_as(family, opts, geteuid());
 
 	ASSERT_LE(0, fd) TH_LOG("socket: %s", strerror(-fd));
 	return fd;
 }
 
-/* A socket (opts) bound to addr:port. */
 static inline int sct_t_bound(struct __test_metadata *_metadata, int family,
 			      const char *addr, int port, int opts)
 {
@@ -1712,7 +1564,6 @@ static inline int sct_t_listener(struct __test_metadata *_metadata, int family,
 	return fd;
 }
 
-/* Bound to addr:port (port -1: not bound), connected to raddr:rport. */
 static inline int sct_t_connected(struct __test_metadata *_metadata, int family,
 				  const char *addr, int port, const char *raddr,
 				  int rport, int opts)
