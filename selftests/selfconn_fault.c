@@ -125,8 +125,7 @@ TEST_F_TIMEOUT(insmod, fails_cleanly, FT_TIMEOUT)
 		injected = sct_fail_nth_disarm();
 		close(fd);
 		if (ret) {
-			EXPECT_TRUE(injected) TH_LOG("nth %d: %s without a fault", nth,
-						     strerror(-ret));
+			EXPECT_TRUE(injected) TH_LOG("nth %d: %s, no fault", nth, strerror(-ret));
 			EXPECT_EQ(-ENOMEM, ret) TH_LOG("nth %d: %s", nth, strerror(-ret));
 			ft_expect(_metadata, self, nth, false, variant->refuse_default);
 			continue;

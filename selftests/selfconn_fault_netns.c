@@ -52,8 +52,7 @@ TEST_F_TIMEOUT(netns, create_fails_cleanly, FT_TIMEOUT)
 		ret = unshare(CLONE_NEWNET);
 		injected = sct_fail_nth_disarm();
 		if (ret) {
-			EXPECT_TRUE(injected) TH_LOG("nth %d: %s without a fault", nth,
-						     strerror(errno));
+			EXPECT_TRUE(injected) TH_LOG("nth %d: %s, no fault", nth, strerror(errno));
 			continue;
 		}
 		ASSERT_EQ(0, sct_lo_up());
@@ -62,8 +61,7 @@ TEST_F_TIMEOUT(netns, create_fails_cleanly, FT_TIMEOUT)
 		ASSERT_EQ(0, setns(self->own, CLONE_NEWNET));
 	}
 	ASSERT_FALSE(injected) TH_LOG("still failing at nth %d", SCT_FAIL_MAX);
-	TH_LOG("a new namespace made %d allocations; %lld s", nth - 2,
-	       (sct_now_us() - start) / 1000000);
+	TH_LOG("new netns: %d allocations; %lld s", nth - 2, (sct_now_us() - start) / 1000000);
 	EXPECT_EQ(1, sct_read_long(SCT_SYSCTL));
 	EXPECT_EQ(ECONNREFUSED, sct_self_connect_errno(FT_PORT + 1));
 }

@@ -1,8 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/*
- * Helpers shared by the selfconn selftests, all static inline; the asserting
- * ones (they take _metadata) exist when kselftest_harness.h is included first.
- */
+/* Shared by the selfconn selftests; the sct_t_*() ones need kselftest_harness.h first. */
 #ifndef SELFCONN_LIB_H
 #define SELFCONN_LIB_H
 
@@ -392,10 +389,7 @@ static inline int sct_connect(int fd, int family, const char *addr, int port)
 	return connect(fd, (struct sockaddr *)&ss, len) ? -errno : 0;
 }
 
-/*
- * A socket (opts) bound to addr:port (port -1: not bound) and connected to
- * raddr:rport: fd or -errno. The same address and port make a self-connect.
- */
+/* Bound to addr:port (port -1: not bound), connected to raddr:rport: fd or -errno. */
 static inline int sct_connected(int family, const char *addr, int port,
 				const char *raddr, int rport, int opts)
 {
@@ -551,7 +545,6 @@ static inline int sct_child_wait(struct sct_child *c)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
-/* In a child: say where it failed (the harness shows stderr), and exit. */
 static inline void __noreturn sct_die(int step, int line)
 {
 	fprintf(stderr, "# child %d: failed at line %d (exit %d): %s\n",
@@ -561,10 +554,7 @@ static inline void __noreturn sct_die(int step, int line)
 
 #define SCT_DIE(step)	sct_die((step), __LINE__)
 
-/*
- * What a child's checks found, in shared memory: the first that failed
- * (SCT_FAIL() in a void function) and what it read (sct_keep()).
- */
+/* In shared memory, the first of a child's checks that failed (SCT_FAIL()) and its reads. */
 #define SCT_TEXT	32768
 
 struct sct_result {
@@ -790,10 +780,7 @@ static inline unsigned long sct_taint(void)
 	return v > 0 ? (unsigned long)v : 0;
 }
 
-/*
- * The running kernel is MAJOR.MINOR or later: for expected values that
- * follow the kernel's own rules (the module probes features, module/compat.h).
- */
+/* For values that follow the kernel's rules (the module probes: module/compat.h). */
 static inline bool sct_kernel_at_least(int major, int minor)
 {
 	struct utsname u;
@@ -1228,11 +1215,7 @@ static inline int sct_reread(struct sct_file *f, int fd, size_t chunk, int port)
 	return sct_load(f, fd, chunk) ?: sct_check_kind(f, port);
 }
 
-/*
- * The report of port through a per-descriptor query (open read-write, write
- * the port, read from offset 0), or with port 0 a plain read of the whole
- * file, into f: as sct_reread().
- */
+/* Query port (write it, read from offset 0 on one fd), or read all (port 0): as sct_reread(). */
 static inline int sct_query(int port, struct sct_file *f)
 {
 	int fd = open(SCT_PROC, (port ? O_RDWR : O_RDONLY) | O_CLOEXEC), ret = 0;
@@ -1360,11 +1343,7 @@ static inline int sct_write_ull(const char *path, unsigned long long v)
 	return sct_write_file(path, buf);
 }
 
-/*
- * [start, end) of the kernel function name: its address in /proc/kallsyms and
- * the next higher one. 0, or -1 if not exactly one symbol has that name
- * (static functions of two files may share one).
- */
+/* [start, end) of the one kernel symbol name (static ones may share a name): 0 or -1. */
 static inline int sct_kallsyms_range(const char *name, unsigned long long *start,
 				     unsigned long long *end)
 {
@@ -1527,7 +1506,6 @@ static inline void sct_read(struct __test_metadata *_metadata, struct sct_file *
 	sct_read_chunked(_metadata, f, 65536);
 }
 
-/* The header's attempts= and refused= are these. */
 #define EXPECT_COUNTERS(want_attempts, want_refused) do {			\
 	struct sct_file __f = {};						\
 	sct_read(_metadata, &__f);						\
@@ -1622,11 +1600,7 @@ static inline void sct_t_close_pair(struct __test_metadata *_metadata, int first
 	ASSERT_EQ(0, close(second));
 }
 
-/*
- * The fixtures' set-up: skip without root (or IPv6, if ipv6); else note
- * the taint flags and, the module loaded, enter a fresh network namespace
- * (with addr6, if not NULL, on lo).
- */
+/* The fixtures' set-up: skip, or note the taint and enter a new netns (addr6 on lo). */
 static inline void sct_t_setup(struct __test_metadata *_metadata, unsigned long *taint,
 			       bool ipv6, const char *addr6)
 {
@@ -1684,7 +1658,6 @@ static inline void sct_t_teardown(struct __test_metadata *_metadata, unsigned lo
 	EXPECT_EQ(0UL, bad);
 }
 
-/* A fixture with just that set-up and teardown. */
 #define SCT_FIXTURE(name, ipv6)							\
 	FIXTURE(name) {								\
 		unsigned long taint;						\
@@ -1698,7 +1671,6 @@ static inline void sct_t_teardown(struct __test_metadata *_metadata, unsigned lo
 		sct_t_teardown(_metadata, self->taint);				\
 	}
 
-/* $SELFCONN_KO, or SCT_SKIP(). */
 static inline const char *sct_t_need_ko(struct __test_metadata *_metadata)
 {
 	const char *ko = sct_module_ko();
