@@ -4,7 +4,6 @@
 #define SELFCONN_LIB_H
 
 #include <arpa/inet.h>
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
