@@ -7,7 +7,7 @@
  * loopback TCP sockets: a busy port (a listener with N/20 clients, each
  * accepted: N/10 sockets), a quiet port (a listener alone), four
  * self-connects, and connections to other listeners for the rest. Then it
- * times, as the median of ROUNDS runs:
+ * times, as the median of ROUNDS rounds (each round runs every case once):
  *
  *   ss -tan                      ss -tan '( sport = :BUSY )'
  *   cat /proc/net/tcp            /proc/selfconn with 4 KiB and 1 MiB reads
@@ -301,19 +301,27 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/*
+ * Round by round, every case once a round: a guest under TCG has slow and
+ * fast spells of seconds, which then fall on every case alike instead of on
+ * whichever case ran during them.
+ */
 static void measure(struct bench_size *s, int rounds)
 {
-	double t[MAX_ROUNDS], start;
+	static double t[NR_CASES][MAX_ROUNDS];
+	double start;
 	int c, r;
 
-	for (c = 0; c < NR_CASES; c++) {
-		for (r = 0; r < rounds; r++) {
+	for (r = 0; r < rounds; r++) {
+		for (c = 0; c < NR_CASES; c++) {
 			start = now_ms();
 			s->bytes[c] = run_case(c);
-			t[r] = now_ms() - start;
+			t[c][r] = now_ms() - start;
 		}
-		qsort(t, rounds, sizeof(t[0]), cmp_double);
-		s->ms[c] = t[rounds / 2];
+	}
+	for (c = 0; c < NR_CASES; c++) {
+		qsort(t[c], rounds, sizeof(t[c][0]), cmp_double);
+		s->ms[c] = t[c][rounds / 2];
 		fprintf(stderr, "# %d sockets: %s %.1f ms\n", s->sockets, case_names[c], s->ms[c]);
 	}
 }
@@ -381,7 +389,7 @@ static void usage(FILE *f)
 {
 	fprintf(f, "Usage: selfconn_bench [--rounds R] [N...]\n"
 		"Times ss, /proc/net/tcp and /proc/selfconn with about N loopback\n"
-		"TCP sockets (default: 2000 200000), R runs each (default 3).\n");
+		"TCP sockets (default: 2000 200000), R runs each (default 5).\n");
 }
 
 int main(int argc, char **argv)
@@ -392,7 +400,7 @@ int main(int argc, char **argv)
 		{ }
 	};
 	struct bench_size sizes[MAX_SIZES] = {};
-	int rounds = 3, nr = 0, opt, i;
+	int rounds = 5, nr = 0, opt, i;
 
 	while ((opt = getopt_long(argc, argv, "r:h", opts, NULL)) != -1) {
 		switch (opt) {
