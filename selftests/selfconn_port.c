@@ -16,8 +16,6 @@
 #include "kselftest_harness.h"
 #include "selfconn_lib.h"
 
-#define PR_RESERVED	"/proc/sys/net/ipv4/ip_local_reserved_ports"
-
 #define PR_PORT		18084	/* the port under study */
 #define PR_PORT2	18086
 #define PR_PORT3	18088
@@ -28,79 +26,66 @@
 #define PR_SELF		18096	/* a self-connect, for a listing row */
 #define PR_UID		4242
 
-#define PR_MAXPOS	5	/* positional fields a match can name */
-
-/* The last file read, dumped by the failure logs. */
-static const struct sct_file *pr_shown;
+/* The last read (sct_query() frees it before the next), dumped by the failure logs. */
+static struct sct_file pr_f;
 
 /* ---- finding lines ---- */
 
-/* A line of `section` whose first positional fields are pos (NULL: any). */
-struct pr_match {
-	const char *section;
-	const char *pos[PR_MAXPOS];
-	const char *key, *val;		/* and key=val, if key */
-};
-
-#define PR_M(sec, ...) \
-	(&(const struct pr_match){ .section = (sec), .pos = { __VA_ARGS__ } })
-#define PR_MK(sec, k, v, ...) \
-	(&(const struct pr_match){ .section = (sec), .key = (k), .val = (v), \
-				   .pos = { __VA_ARGS__ } })
-
-static bool pr_matches(const struct sct_line *l, const struct pr_match *m)
+/*
+ * Whether l matches spec: "SECTION POS... KEY=VAL...", its first positional
+ * fields POS ("*": any) and KEY=VAL among its fields; a "|" ends the spec.
+ */
+static bool pr_matches(const struct sct_line *l, const char *spec)
 {
+	char buf[512], *tok, *save = NULL, *eq;
 	const char *v;
-	int i;
+	int i = 0;
 
-	if (strcmp(l->section, m->section))
+	snprintf(buf, sizeof(buf), "%s", spec);
+	tok = strtok_r(buf, " ", &save);
+	if (!tok || strcmp(l->section, tok))
 		return false;
-	for (i = 0; i < PR_MAXPOS; i++)
-		if (m->pos[i] && (i >= l->npos || strcmp(l->pos[i], m->pos[i])))
+	while ((tok = strtok_r(NULL, " ", &save)) && strcmp(tok, "|")) {
+		eq = strchr(tok, '=');
+		if (eq) {
+			*eq = '\0';
+			v = sct_kv(l, tok);
+			if (!v || strcmp(v, eq + 1))
+				return false;
+			continue;
+		}
+		if (strcmp(tok, "*") && (i >= l->npos || strcmp(l->pos[i], tok)))
 			return false;
-	v = m->key ? sct_kv(l, m->key) : NULL;
-	return !m->key || (v && !strcmp(v, m->val));
+		i++;
+	}
+	return true;
 }
 
-static int pr_count(const struct sct_report *r, const struct pr_match *m)
+static int pr_count(const struct sct_report *r, const char *spec)
 {
 	int i, n = 0;
 
 	for (i = 0; i < r->n; i++)
-		n += pr_matches(&r->lines[i], m);
+		n += pr_matches(&r->lines[i], spec);
 	return n;
 }
 
-/* The first line matching m, or NULL. */
-static const struct sct_line *pr_first(const struct sct_report *r, const struct pr_match *m)
+/* The first line matching spec, or NULL. */
+static const struct sct_line *pr_first(const struct sct_report *r, const char *spec)
 {
 	int i;
 
 	for (i = 0; i < r->n; i++)
-		if (pr_matches(&r->lines[i], m))
+		if (pr_matches(&r->lines[i], spec))
 			return &r->lines[i];
 	return NULL;
 }
-
-#define pr_section(r, sec)	pr_first((r), PR_M(sec))
-#define pr_verdict(r, name)	pr_first((r), PR_M("verdict", (name)))
-#define pr_count_section(r, sec)	pr_count((r), PR_M(sec))
 
 static long pr_kv_num(const struct sct_line *l, const char *key)
 {
 	const char *v = sct_kv(l, key);
 
 	return v ? strtol(v, NULL, 10) : -1;
-}
-
-static void pr_mstr(const struct pr_match *m, char *buf, size_t len)
-{
-	int i, off = snprintf(buf, len, "%s", m->section);
-
-	for (i = 0; i < PR_MAXPOS; i++)
-		off += snprintf(buf + off, len - off, " %s", m->pos[i] ? m->pos[i] : "*");
-	if (m->key)
-		snprintf(buf + off, len - off, " %s=%s", m->key, m->val);
 }
 
 /* ---- what the running kernel holds ---- */
@@ -136,39 +121,36 @@ static const char *pr_kernel_value(const char *key, const char *want)
 /* Starts with bhash, ends with the one summary, one line per verdict. */
 static const char *pr_check_shape(const struct sct_report *r)
 {
-	static const char * const names[] = { "bind", "bind-reuseaddr", "connect-autobind" };
-	int i;
-
 	if (!r->n || strcmp(r->lines[0].section, "bhash"))
 		return "first line is not bhash";
 	if (strcmp(r->lines[r->n - 1].section, "summary") ||
-	    pr_count_section(r, "summary") != 1 || pr_count_section(r, "bhash") != 1)
+	    pr_count(r, "summary") != 1 || pr_count(r, "bhash") != 1)
 		return "not exactly one bhash line and one summary line, last";
-	for (i = 0; i < 3; i++)
-		if (!pr_verdict(r, names[i]))
-			return "a verdict line is missing";
-	return pr_count_section(r, "verdict") == 3 ? NULL : "not exactly 3 verdict lines";
+	if (pr_count(r, "verdict bind") != 1 || pr_count(r, "verdict bind-reuseaddr") != 1 ||
+	    pr_count(r, "verdict connect-autobind") != 1 || pr_count(r, "verdict") != 3)
+		return "not one verdict line each of bind, bind-reuseaddr and connect-autobind";
+	return NULL;
 }
 
 /* The summary and bhash counts agree with the lines. */
 static const char *pr_check_counts(const struct sct_report *r)
 {
-	const struct sct_line *s = pr_section(r, "summary"), *b = pr_section(r, "bhash");
-	int owners = pr_count_section(r, "bhash-owner");
-	int buckets = pr_count_section(r, "bhash2");
+	const struct sct_line *s = pr_first(r, "summary"), *b = pr_first(r, "bhash");
+	const struct sct_line *b2 = pr_first(r, "bhash2");
+	int owners = pr_count(r, "bhash-owner");
+	int buckets = pr_count(r, "bhash2");
 
-	if (pr_section(r, "bhash2") && (!strcmp(pr_section(r, "bhash2")->pos[0], "truncated") ||
-					!strcmp(pr_section(r, "bhash2")->pos[0], "none")))
+	if (b2 && (!strcmp(b2->pos[0], "truncated") || !strcmp(b2->pos[0], "none")))
 		buckets--;
 	if (b->npos == 1 && !strcmp(b->pos[0], "none") ? owners != 0 :
 	    pr_kv_num(b, "owners") != owners)
 		return "bhash owners= differs from the bhash-owner lines";
 	if (pr_kv_num(s, "bhash_owners") != owners ||
 	    pr_kv_num(s, "bhash2_buckets") != buckets ||
-	    pr_kv_num(s, "listeners") != pr_count_section(r, "listener") ||
-	    pr_kv_num(s, "ehash_local") != pr_count_section(r, "ehash-local") ||
-	    pr_kv_num(s, "ehash_remote") != pr_count_section(r, "ehash-remote") ||
-	    pr_kv_num(s, "timewait") != pr_count(r, PR_MK("bhash-owner", "via", "-")))
+	    pr_kv_num(s, "listeners") != pr_count(r, "listener") ||
+	    pr_kv_num(s, "ehash_local") != pr_count(r, "ehash-local") ||
+	    pr_kv_num(s, "ehash_remote") != pr_count(r, "ehash-remote") ||
+	    pr_kv_num(s, "timewait") != pr_count(r, "bhash-owner via=-"))
 		return "summary counts differ from the lines";
 	return NULL;
 }
@@ -176,11 +158,10 @@ static const char *pr_check_counts(const struct sct_report *r)
 /* Without bhash2: one "bhash2 none" line for the bhash bucket, if any. */
 static const char *pr_check_no_bhash2(const struct sct_report *r)
 {
-	const struct sct_line *b = pr_section(r, "bhash");
-	int want = strcmp(b->pos[0], "none") ? 1 : 0;
+	int want = strcmp(pr_first(r, "bhash")->pos[0], "none") ? 1 : 0;
 
-	if (pr_count_section(r, "bhash2-owner") || pr_count_section(r, "bhash2") != want ||
-	    pr_count(r, PR_MK("bhash2", "reason", "no-bhash2-in-this-kernel", "none")) != want)
+	if (pr_count(r, "bhash2-owner") || pr_count(r, "bhash2") != want ||
+	    pr_count(r, "bhash2 none reason=no-bhash2-in-this-kernel") != want)
 		return "a kernel without bhash2 has one 'bhash2 none' line a bhash bucket";
 	return NULL;
 }
@@ -192,7 +173,7 @@ static const char *pr_check_bhash2(const struct sct_report *r)
 
 	if (!pr_has_bhash2())
 		return pr_check_no_bhash2(r);
-	if (pr_count(r, PR_M("bhash2", "none")))
+	if (pr_count(r, "bhash2 none"))
 		return "'bhash2 none' on a kernel with bhash2";
 
 	for (i = 0; i < r->n; i++) {
@@ -213,12 +194,12 @@ static const char *pr_check_bhash2(const struct sct_report *r)
 	return NULL;
 }
 
-/* A bind verdict that fails names a blocker that is a bhash owner. */
-static const char *pr_check_blocker(const struct sct_report *r, const char *name)
+/* A bind verdict (spec) that fails names a blocker that is a bhash owner. */
+static const char *pr_check_blocker(const struct sct_report *r, const char *spec)
 {
-	const struct sct_line *v = pr_verdict(r, name);
+	const struct sct_line *v = pr_first(r, spec);
 	const char *res = sct_kv(v, "result"), *ino = sct_kv(v, "inode");
-	int i;
+	char owner[256];
 
 	if (!res || (strcmp(res, "ok") && strcmp(res, "EADDRINUSE")))
 		return "bind verdict result is neither ok nor EADDRINUSE";
@@ -226,33 +207,27 @@ static const char *pr_check_blocker(const struct sct_report *r, const char *name
 		return v->npos == 1 && !ino ? NULL : "bind verdict ok with a blocker";
 	if (v->npos != 5 || strcmp(v->pos[1], "blocker") || !ino)
 		return "EADDRINUSE verdict without 'blocker FAMILY ADDR STATE inode=N'";
-	for (i = 0; i < r->n; i++) {
-		const struct sct_line *o = &r->lines[i];
-
-		if (!strcmp(o->section, "bhash-owner") && !strcmp(o->pos[0], v->pos[2]) &&
-		    !strcmp(o->pos[1], v->pos[3]) && !strcmp(o->pos[2], v->pos[4]) &&
-		    sct_kv(o, "inode") && !strcmp(sct_kv(o, "inode"), ino))
-			return NULL;
-	}
-	return "the blocker is not one of the bhash owners";
+	snprintf(owner, sizeof(owner), "bhash-owner %s %s %s inode=%s", v->pos[2], v->pos[3],
+		 v->pos[4], ino);
+	return pr_count(r, owner) ? NULL : "the blocker is not one of the bhash owners";
 }
 
 static const char *pr_check_connect(const struct sct_report *r)
 {
-	const struct sct_line *v = pr_verdict(r, "connect-autobind");
+	static const char * const ok[] = { "free", "new-4-tuple-only", NULL };
+	static const char * const no[] = {
+		"outside-ip_local_port_range", "ip_local_reserved_ports", "bound-by-bind", NULL
+	};
+	const struct sct_line *v = pr_first(r, "verdict connect-autobind");
 	const char *res = sct_kv(v, "result"), *why = sct_kv(v, "reason");
 
 	if (!res || !why)
 		return "connect-autobind without result= and reason=";
-	if (!strcmp(res, "ok"))
-		return !strcmp(why, "free") || !strcmp(why, "new-4-tuple-only") ? NULL :
-			"connect-autobind ok with an unknown reason";
-	if (!strcmp(res, "no"))
-		return !strcmp(why, "outside-ip_local_port_range") ||
-		       !strcmp(why, "ip_local_reserved_ports") ||
-		       !strcmp(why, "bound-by-bind") ? NULL :
-			"connect-autobind no with an unknown reason";
-	return "connect-autobind result is neither ok nor no";
+	if (strcmp(res, "ok") && strcmp(res, "no"))
+		return "connect-autobind result is neither ok nor no";
+	if (!sct_in_list(why, strcmp(res, "ok") ? no : ok))
+		return "connect-autobind with a reason unknown for its result";
+	return NULL;
 }
 
 static const char *pr_check(const struct sct_report *r)
@@ -262,100 +237,51 @@ static const char *pr_check(const struct sct_report *r)
 	why = pr_check_shape(r);
 	why = why ?: pr_check_counts(r);
 	why = why ?: pr_check_bhash2(r);
-	why = why ?: pr_check_blocker(r, "bind");
-	why = why ?: pr_check_blocker(r, "bind-reuseaddr");
+	why = why ?: pr_check_blocker(r, "verdict bind");
+	why = why ?: pr_check_blocker(r, "verdict bind-reuseaddr");
 	return why ?: pr_check_connect(r);
-}
-
-static void pr_dump(struct __test_metadata *_metadata)
-{
-	if (pr_shown)
-		sct_dump(_metadata, pr_shown);
-}
-
-/* Every report of f passes pr_check(); asserts. */
-static void pr_check_all(struct __test_metadata *_metadata, struct sct_file *f)
-{
-	const char *why = NULL;
-	int i;
-
-	pr_shown = f;
-	for (i = 0; i < f->nrep && !why; i++)
-		why = pr_check(&f->rep[i]);
-	if (why)
-		pr_dump(_metadata);
-	ASSERT_EQ(NULL, why) TH_LOG("%s: %s (port %d)", SCT_PROC, why, f->rep[i - 1].port);
 }
 
 /*
  * A read of port into f that returned ret (sct_query(), sct_reread():
  * port 0 a plain read, else the port's one report), asserted; every
- * report checked. The first report.
+ * report pr_check()ed. The first report.
  */
 static const struct sct_report *pr_got(struct __test_metadata *_metadata, int ret, int port,
 				       struct sct_file *f)
 {
-	pr_shown = f;
+	const char *why = NULL;
+	int i;
+
 	if (ret == -EBADMSG)
-		pr_dump(_metadata);
+		sct_dump(_metadata, f);
 	ASSERT_EQ(0, ret) TH_LOG("read %d: %s", port, f->err[0] ? f->err : strerror(-ret));
-	pr_check_all(_metadata, f);
+	for (i = 0; i < f->nrep && !why; i++)
+		why = pr_check(&f->rep[i]);
+	if (why)
+		sct_dump(_metadata, f);
+	ASSERT_EQ(NULL, why) TH_LOG("%s: %s (port %d)", SCT_PROC, why, f->rep[i - 1].port);
 	return &f->rep[0];
 }
 
-static const struct sct_report *pr_query(struct __test_metadata *_metadata, int port,
-					 struct sct_file *f)
+/* The report of port (0: a plain read) into pr_f, asserted and checked. */
+static const struct sct_report *pr_query(struct __test_metadata *_metadata, int port)
 {
-	return pr_got(_metadata, sct_query(port, f), port, f);
+	return pr_got(_metadata, sct_query(port, &pr_f), port, &pr_f);
 }
 
-static void pr_reread(struct __test_metadata *_metadata, int fd, int port, struct sct_file *f)
+/* Every KEY=VAL of fields (space separated) is in l, VAL as this kernel has it. */
+static void pr_fields(struct __test_metadata *_metadata, const struct sct_line *l, char *fields)
 {
-	pr_got(_metadata, sct_reread(f, fd, 65536, port), port, f);
-}
-
-#define pr_cat(_metadata, f)	pr_query((_metadata), 0, (f))
-
-/* Exactly want lines match m; asserts. The first of them, or NULL. */
-static const struct sct_line *pr_n(struct __test_metadata *_metadata,
-				   const struct sct_report *r, const struct pr_match *m, int want)
-{
-	char what[256];
-	int n = pr_count(r, m);
-
-	/* A kernel without bhash2 has none of its lines (pr_check_no_bhash2()). */
-	if (!pr_has_bhash2() && !strncmp(m->section, "bhash2", 6))
-		want = 0;
-
-	if (n != want) {
-		pr_mstr(m, what, sizeof(what));
-		TH_LOG("port %d: expected %d line(s) '%s', found %d", r->port, want, what, n);
-		pr_dump(_metadata);
-	}
-	ASSERT_EQ(want, n);
-	return pr_first(r, m);
-}
-
-#define PR_ONE(r, m)	pr_n(_metadata, (r), (m), 1)
-#define PR_NONE(r, m)	pr_n(_metadata, (r), (m), 0)
-
-/* Every "key=value" of the formatted spec (space separated) is in l. */
-static void pr_expect(struct __test_metadata *_metadata, const struct sct_line *l,
-		      const char *fmt, ...)
-{
-	char buf[256], *tok, *save = NULL, *eq;
+	char *tok, *save = NULL, *eq;
 	const char *got, *want;
-	va_list ap;
 
-	/* Only a bhash2 line is missing without failing pr_n() (above). */
+	/* Only a bhash2 line is missing without failing pr_n() (below). */
 	if (!l) {
 		ASSERT_FALSE(pr_has_bhash2());
 		return;
 	}
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	for (tok = strtok_r(buf, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
+	for (tok = strtok_r(fields, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
 		eq = strchr(tok, '=');
 		ASSERT_NE(NULL, eq);
 		*eq = '\0';
@@ -364,15 +290,61 @@ static void pr_expect(struct __test_metadata *_metadata, const struct sct_line *
 		if (!got || strcmp(got, want)) {
 			TH_LOG("in '%s': expected %s=%s, got %s", l->text, tok, want,
 			       got ? got : "no such field");
-			pr_dump(_metadata);
+			sct_dump(_metadata, &pr_f);
 		}
 		ASSERT_STREQ(want, got ? got : "(missing)");
 	}
 }
 
+/*
+ * Exactly want lines of r match the spec fmt formats (pr_matches()); the
+ * first of them has the KEY=VAL fields after its "|", if any (pr_fields()).
+ * Asserts. The first of them, or NULL.
+ */
+static const struct sct_line *pr_n(struct __test_metadata *_metadata,
+				   const struct sct_report *r, int want, const char *fmt, ...)
+{
+	const struct sct_line *l;
+	char spec[512], *bar;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	vsnprintf(spec, sizeof(spec), fmt, ap);
+	va_end(ap);
+	n = pr_count(r, spec);
+	/* A kernel without bhash2 has none of its lines (pr_check_no_bhash2()). */
+	if (!pr_has_bhash2() && !strncmp(spec, "bhash2", 6))
+		want = 0;
+	if (n != want) {
+		TH_LOG("port %d: expected %d line(s) '%s', found %d", r->port, want, spec, n);
+		sct_dump(_metadata, &pr_f);
+	}
+	ASSERT_EQ(want, n);
+	l = pr_first(r, spec);
+	bar = strchr(spec, '|');
+	if (bar)
+		pr_fields(_metadata, l, bar + 1);
+	return l;
+}
+
+#define PR_ONE(r, ...)	pr_n(_metadata, (r), 1, __VA_ARGS__)
+#define PR_NONE(r, ...)	pr_n(_metadata, (r), 0, __VA_ARGS__)
+
+/* pr_fields() of the fields fmt formats. */
+static void pr_expect(struct __test_metadata *_metadata, const struct sct_line *l,
+		      const char *fmt, ...)
+{
+	char buf[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	pr_fields(_metadata, l, buf);
+}
+
 #define PR_EXPECT(l, ...)	pr_expect(_metadata, (l), __VA_ARGS__)
-#define PR_SUMMARY(r, ...)	pr_expect(_metadata, pr_section((r), "summary"), __VA_ARGS__)
-#define PR_BHASH(r, ...)	pr_expect(_metadata, pr_section((r), "bhash"), __VA_ARGS__)
 
 /* ---- sockets ---- */
 
@@ -398,43 +370,35 @@ static bool pr_transient(const struct sct_report *r)
 }
 
 /* pr_query() until no connection on port is half-closed. */
-static const struct sct_report *pr_query_settled(struct __test_metadata *_metadata, int port,
-						 struct sct_file *f)
+static const struct sct_report *pr_query_settled(struct __test_metadata *_metadata, int port)
 {
 	int waited;
 
 	for (waited = 0; waited < SCT_WAIT_MS; waited += 20) {
-		if (!pr_transient(pr_query(_metadata, port, f)))
-			return &f->rep[0];
+		if (!pr_transient(pr_query(_metadata, port)))
+			return &pr_f.rep[0];
 		usleep(20000);
 	}
-	pr_dump(_metadata);
-	ASSERT_FALSE(pr_transient(&f->rep[0])) TH_LOG("connections on %d did not settle", port);
-	return &f->rep[0];
+	sct_dump(_metadata, &pr_f);
+	ASSERT_FALSE(pr_transient(&pr_f.rep[0])) TH_LOG("connections on %d did not settle", port);
+	return &pr_f.rep[0];
 }
 
-/* A plain read shows exactly the reports of ports[0..n-1], in that order. */
-static void pr_expect_watched(struct __test_metadata *_metadata, const int *ports, int n)
+/* A plain read shows exactly the reports of the ports in want ("P P ..."), in that order. */
+static void pr_watched(struct __test_metadata *_metadata, const char *want)
 {
-	struct sct_file f = {};
-	bool same;
-	int i;
+	char got[SCT_MAXREP * 6 + 1] = "";
+	int i, o = 0;
 
-	pr_cat(_metadata, &f);
-	same = f.nrep == n;
-	for (i = 0; same && i < n; i++)
-		same = f.rep[i].port == ports[i];
-	if (!same) {
-		TH_LOG("expected %d watched port report(s), first %d; read %d", n,
-		       n ? ports[0] : 0, f.nrep);
-		pr_dump(_metadata);
-	}
-	ASSERT_TRUE(same);
-	sct_file_free(&f);
+	pr_query(_metadata, 0);
+	for (i = 0; i < pr_f.nrep; i++)
+		o += snprintf(got + o, sizeof(got) - o, "%s%d", i ? " " : "", pr_f.rep[i].port);
+	if (strcmp(want, got))
+		sct_dump(_metadata, &pr_f);
+	ASSERT_STREQ(want, got) TH_LOG("the watched ports' reports");
 }
 
-#define PR_WATCHED(...)	pr_expect_watched(_metadata, (const int[]){ __VA_ARGS__ }, \
-					  sizeof((const int[]){ __VA_ARGS__ }) / sizeof(int))
+#define PR_WATCHED(ports)	pr_watched(_metadata, (ports))
 
 /* Per address family: the tests' sockets use addr, any is the wildcard. */
 SCT_FIXTURE(port, true)
@@ -482,10 +446,8 @@ TEST_F_TIMEOUT(port, listener_accept_timewait, SCT_TIMEOUT)
 	const char *fam = variant->fam, *addr = variant->addr, *la, *ino_l, *ino_a;
 	char ca[4][64], ino_c[4][24];
 	const struct sct_report *r;
-	const struct sct_line *l;
 	int lfd, c[4], a[3], i;
 	long uid;
-	struct sct_file f = {};
 
 	lfd = sct_listener_as(variant->family, addr, PR_PORT, SCT_REUSEADDR, 16, PR_UID);
 	ASSERT_LE(0, lfd) TH_LOG("listen as uid %d: %s", PR_UID, strerror(-lfd));
@@ -502,13 +464,13 @@ TEST_F_TIMEOUT(port, listener_accept_timewait, SCT_TIMEOUT)
 	ino_l = SCT_INO(lfd);
 	ino_a = SCT_INO(a[2]);
 
-	r = pr_query_settled(_metadata, PR_PORT, &f);
-	PR_BHASH(r, "fastreuse=0 fastreuseport=0 owners=4");
-	l = PR_ONE(r, PR_MK("bhash-owner", "inode", ino_l, fam, la, "LISTEN"));
-	PR_EXPECT(l, "reuseaddr=1 reuseport=0 uid=4242 via=bind %s", variant->v6only);
+	r = pr_query_settled(_metadata, PR_PORT);
+	PR_ONE(r, "bhash | fastreuse=0 fastreuseport=0 owners=4");
+	PR_EXPECT(PR_ONE(r, "bhash-owner %s %s LISTEN inode=%s", fam, la, ino_l),
+		  "reuseaddr=1 reuseport=0 uid=4242 via=bind %s", variant->v6only);
 	/* accept() grafts the socket to the acceptor's (root's) inode */
-	l = PR_ONE(r, PR_MK("bhash-owner", "inode", ino_a, fam, la, "ESTAB"));
-	PR_EXPECT(l, "reuseaddr=1 reuseport=0 uid=0 via=accept %s", variant->v6only);
+	PR_EXPECT(PR_ONE(r, "bhash-owner %s %s ESTAB inode=%s", fam, la, ino_a),
+		  "reuseaddr=1 reuseport=0 uid=0 via=accept %s", variant->v6only);
 	/*
 	 * Not accepted yet: the uid /proc/net/tcp shows. Until 6.17 that is
 	 * the inode's owner (sock_i_uid()), 0 without a file; from 6.17 the
@@ -516,30 +478,28 @@ TEST_F_TIMEOUT(port, listener_accept_timewait, SCT_TIMEOUT)
 	 */
 	uid = sct_proc_net_tcp_uid(variant->family, PR_PORT, sct_local_port(c[3]));
 	ASSERT_LE(0, uid) TH_LOG("the child of port %d is not in /proc/net/tcp", PR_PORT);
-	l = PR_ONE(r, PR_MK("bhash-owner", "inode", "0", fam, la, "ESTAB"));
-	PR_EXPECT(l, "reuseaddr=1 uid=%ld via=accept", uid);
-	PR_EXPECT(PR_ONE(r, PR_M("bhash-owner", fam, la, "TIME-WAIT")), "inode=0 uid=0 via=-");
+	PR_ONE(r, "bhash-owner %s %s ESTAB inode=0 | reuseaddr=1 uid=%ld via=accept", fam, la, uid);
+	PR_ONE(r, "bhash-owner %s %s TIME-WAIT | inode=0 uid=0 via=-", fam, la);
 
-	PR_EXPECT(PR_ONE(r, PR_M("bhash2", fam, la)), "owners=3 timewait=1");
-	PR_ONE(r, PR_MK("bhash2-owner", "inode", ino_l, fam, la, "LISTEN"));
-	PR_ONE(r, PR_MK("bhash2-owner", "inode", ino_a, fam, la, "ESTAB"));
-	PR_ONE(r, PR_MK("bhash2-owner", "inode", "0", fam, la, "ESTAB"));
-	PR_ONE(r, PR_MK("bhash2-owner", "inode", "0", fam, la, "TIME-WAIT"));
+	PR_ONE(r, "bhash2 %s %s | owners=3 timewait=1", fam, la);
+	PR_ONE(r, "bhash2-owner %s %s LISTEN inode=%s", fam, la, ino_l);
+	PR_ONE(r, "bhash2-owner %s %s ESTAB inode=%s", fam, la, ino_a);
+	PR_ONE(r, "bhash2-owner %s %s ESTAB inode=0", fam, la);
+	PR_ONE(r, "bhash2-owner %s %s TIME-WAIT inode=0", fam, la);
 
-	PR_EXPECT(PR_ONE(r, PR_M("listener", fam, la, "LISTEN")),
-		  "backlog=16 accept_queue=1 syn_recv=0 inode=%s", ino_l);
+	PR_ONE(r, "listener %s %s LISTEN | backlog=16 accept_queue=1 syn_recv=0 inode=%s", fam, la,
+	       ino_l);
 
-	PR_ONE(r, PR_MK("ehash-local", "inode", "0", fam, la, ca[0], "TIME-WAIT"));
-	PR_ONE(r, PR_MK("ehash-local", "inode", ino_a, fam, la, ca[2], "ESTAB"));
-	PR_ONE(r, PR_MK("ehash-local", "inode", "0", fam, la, ca[3], "ESTAB"));
-	PR_ONE(r, PR_MK("ehash-remote", "inode", "0", fam, ca[1], la, "TIME-WAIT"));
-	PR_ONE(r, PR_MK("ehash-remote", "inode", ino_c[2], fam, ca[2], la, "ESTAB"));
-	PR_ONE(r, PR_MK("ehash-remote", "inode", ino_c[3], fam, ca[3], la, "ESTAB"));
-	PR_NONE(r, PR_M("ehash-remote", fam, ca[0]));
+	PR_ONE(r, "ehash-local %s %s %s TIME-WAIT inode=0", fam, la, ca[0]);
+	PR_ONE(r, "ehash-local %s %s %s ESTAB inode=%s", fam, la, ca[2], ino_a);
+	PR_ONE(r, "ehash-local %s %s %s ESTAB inode=0", fam, la, ca[3]);
+	PR_ONE(r, "ehash-remote %s %s %s TIME-WAIT inode=0", fam, ca[1], la);
+	PR_ONE(r, "ehash-remote %s %s %s ESTAB inode=%s", fam, ca[2], la, ino_c[2]);
+	PR_ONE(r, "ehash-remote %s %s %s ESTAB inode=%s", fam, ca[3], la, ino_c[3]);
+	PR_NONE(r, "ehash-remote %s %s", fam, ca[0]);
 
-	PR_SUMMARY(r, "bhash_owners=4 bhash2_buckets=1 listeners=1 "
-		   "ehash_local=3 ehash_remote=3 timewait=1");
-	sct_file_free(&f);
+	PR_ONE(r, "summary | bhash_owners=4 bhash2_buckets=1 listeners=1 timewait=1");
+	PR_ONE(r, "summary | ehash_local=3 ehash_remote=3");
 }
 
 /*
@@ -553,7 +513,6 @@ TEST_F_TIMEOUT(port, via_connect_bind_bind0_listen, SCT_TIMEOUT)
 	const char *addr = variant->addr, *fam = variant->fam, *a;
 	int family = variant->family, p1, p2, c1, c2, cb, cz, cl, err;
 	const struct sct_report *r;
-	struct sct_file f = {};
 
 	p1 = sct_t_listener(_metadata, family, addr, PR_PEER, SCT_REUSEADDR);
 	p2 = sct_t_listener(_metadata, family, addr, PR_PEER2, SCT_REUSEADDR);
@@ -577,43 +536,39 @@ TEST_F_TIMEOUT(port, via_connect_bind_bind0_listen, SCT_TIMEOUT)
 	ASSERT_EQ(PR_PORT4, sct_local_port(cl));
 
 	/* connect(): a bucket made by connect(), fastreuse -1 */
-	r = pr_query(_metadata, PR_PORT, &f);
+	r = pr_query(_metadata, PR_PORT);
 	a = SCT_ADDR(family, addr, PR_PORT);
-	PR_BHASH(r, "fastreuse=-1 fastreuseport=-1 owners=2");
-	PR_EXPECT(PR_ONE(r, PR_MK("bhash-owner", "inode", SCT_INO(c1), fam, a, "ESTAB")),
-		  "reuseaddr=0 reuseport=0 via=connect");
-	PR_EXPECT(PR_ONE(r, PR_MK("bhash-owner", "inode", SCT_INO(c2), fam, a, "ESTAB")),
-		  "via=connect");
-	PR_ONE(r, PR_MK("ehash-local", "inode", SCT_INO(c1), fam, a,
-			SCT_ADDR(family, addr, PR_PEER), "ESTAB"));
-	PR_ONE(r, PR_MK("ehash-local", "inode", SCT_INO(c2), fam, a,
-			SCT_ADDR(family, addr, PR_PEER2), "ESTAB"));
+	PR_ONE(r, "bhash | fastreuse=-1 fastreuseport=-1 owners=2");
+	PR_ONE(r, "bhash-owner %s %s ESTAB inode=%s | reuseaddr=0 reuseport=0 via=connect", fam, a,
+	       SCT_INO(c1));
+	PR_ONE(r, "bhash-owner %s %s ESTAB inode=%s | via=connect", fam, a, SCT_INO(c2));
+	PR_ONE(r, "ehash-local %s %s %s ESTAB inode=%s", fam, a, SCT_ADDR(family, addr, PR_PEER),
+	       SCT_INO(c1));
+	PR_ONE(r, "ehash-local %s %s %s ESTAB inode=%s", fam, a, SCT_ADDR(family, addr, PR_PEER2),
+	       SCT_INO(c2));
 	/* the range is now PR_PORT4 only */
-	PR_EXPECT(pr_verdict(r, "connect-autobind"),
-		  "result=no reason=outside-ip_local_port_range");
-	PR_SUMMARY(r, "bhash_owners=2 listeners=0 ehash_local=2 timewait=0");
+	PR_ONE(r, "verdict connect-autobind | result=no reason=outside-ip_local_port_range");
+	PR_ONE(r, "summary | bhash_owners=2 listeners=0 ehash_local=2 timewait=0");
 
 	/* bind() with the port, then connect() */
-	r = pr_query(_metadata, PR_PORT2, &f);
-	PR_BHASH(r, "fastreuse=0 fastreuseport=0 owners=1");
-	PR_EXPECT(PR_ONE(r, PR_M("bhash-owner", fam, SCT_ADDR(family, addr, PR_PORT2), "ESTAB")),
-		  "via=bind inode=%s", SCT_INO(cb));
+	r = pr_query(_metadata, PR_PORT2);
+	PR_ONE(r, "bhash | fastreuse=0 fastreuseport=0 owners=1");
+	PR_ONE(r, "bhash-owner %s %s ESTAB | via=bind inode=%s", fam,
+	       SCT_ADDR(family, addr, PR_PORT2), SCT_INO(cb));
 
 	/* bind() with port 0: the kernel chose P at bind time */
-	r = pr_query(_metadata, PR_PORT3, &f);
-	PR_BHASH(r, "fastreuse=0 fastreuseport=0 owners=1");
-	PR_EXPECT(PR_ONE(r, PR_M("bhash-owner", fam, SCT_ADDR(family, addr, PR_PORT3), "UNCONN")),
-		  "via=bind0 inode=%s", SCT_INO(cz));
-	PR_SUMMARY(r, "bhash_owners=1 listeners=0 ehash_local=0");
+	r = pr_query(_metadata, PR_PORT3);
+	PR_ONE(r, "bhash | fastreuse=0 fastreuseport=0 owners=1");
+	PR_ONE(r, "bhash-owner %s %s UNCONN | via=bind0 inode=%s", fam,
+	       SCT_ADDR(family, addr, PR_PORT3), SCT_INO(cz));
+	PR_ONE(r, "summary | bhash_owners=1 listeners=0 ehash_local=0");
 
 	/* listen() without bind(): the wildcard address */
-	r = pr_query(_metadata, PR_PORT4, &f);
+	r = pr_query(_metadata, PR_PORT4);
 	a = SCT_ADDR(family, variant->any, PR_PORT4);
-	PR_EXPECT(PR_ONE(r, PR_M("bhash-owner", fam, a, "LISTEN")), "via=listen inode=%s",
-		  SCT_INO(cl));
-	PR_ONE(r, PR_MK("listener", "inode", SCT_INO(cl), fam, a, "LISTEN"));
-	PR_EXPECT(pr_verdict(r, "connect-autobind"), "result=no reason=bound-by-bind");
-	sct_file_free(&f);
+	PR_ONE(r, "bhash-owner %s %s LISTEN | via=listen inode=%s", fam, a, SCT_INO(cl));
+	PR_ONE(r, "listener %s %s LISTEN inode=%s", fam, a, SCT_INO(cl));
+	PR_ONE(r, "verdict connect-autobind | result=no reason=bound-by-bind");
 	close(p1);
 	close(p2);
 }
@@ -624,7 +579,6 @@ TEST_F_TIMEOUT(port, reuseaddr_group, SCT_TIMEOUT)
 	int family = variant->family, s[2], plain, err, i;
 	const char *fam = variant->fam, *a = SCT_ADDR(family, variant->addr, PR_PORT);
 	const struct sct_report *r;
-	struct sct_file f = {};
 	char ino[2][24];
 
 	for (i = 0; i < 2; i++) {
@@ -636,22 +590,21 @@ TEST_F_TIMEOUT(port, reuseaddr_group, SCT_TIMEOUT)
 	ASSERT_EQ(EADDRINUSE, err) TH_LOG("a plain bind() next to SO_REUSEADDR ones: %s",
 					  strerror(err));
 
-	r = pr_query(_metadata, PR_PORT, &f);
-	PR_BHASH(r, "fastreuse=1 fastreuseport=0 owners=2");
+	r = pr_query(_metadata, PR_PORT);
+	PR_ONE(r, "bhash | fastreuse=1 fastreuseport=0 owners=2");
 	for (i = 0; i < 2; i++)
-		PR_EXPECT(PR_ONE(r, PR_MK("bhash-owner", "inode", ino[i], fam, a, "UNCONN")),
-			  "reuseaddr=1 reuseport=0 via=bind %s", variant->v6only);
-	PR_EXPECT(PR_ONE(r, PR_M("bhash2", fam, a)), "owners=2 timewait=0");
-	PR_SUMMARY(r, "bhash_owners=2 bhash2_buckets=1 listeners=0 "
-		   "ehash_local=0 ehash_remote=0 timewait=0");
+		PR_ONE(r, "bhash-owner %s %s UNCONN inode=%s | reuseaddr=1 reuseport=0 via=bind %s",
+		       fam, a, ino[i], variant->v6only);
+	PR_ONE(r, "bhash2 %s %s | owners=2 timewait=0", fam, a);
+	PR_ONE(r, "summary | bhash_owners=2 bhash2_buckets=1 listeners=0");
+	PR_ONE(r, "summary | ehash_local=0 ehash_remote=0 timewait=0");
 
 	ASSERT_EQ(0, listen(s[0], 8)) TH_LOG("listen: %s", strerror(errno));
-	r = pr_query(_metadata, PR_PORT, &f);
-	PR_BHASH(r, "fastreuse=0 fastreuseport=0 owners=2");
-	PR_ONE(r, PR_MK("bhash-owner", "inode", ino[0], fam, a, "LISTEN"));
-	PR_ONE(r, PR_MK("bhash-owner", "inode", ino[1], fam, a, "UNCONN"));
-	PR_ONE(r, PR_MK("listener", "inode", ino[0], fam, a, "LISTEN"));
-	sct_file_free(&f);
+	r = pr_query(_metadata, PR_PORT);
+	PR_ONE(r, "bhash | fastreuse=0 fastreuseport=0 owners=2");
+	PR_ONE(r, "bhash-owner %s %s LISTEN inode=%s", fam, a, ino[0]);
+	PR_ONE(r, "bhash-owner %s %s UNCONN inode=%s", fam, a, ino[1]);
+	PR_ONE(r, "listener %s %s LISTEN inode=%s", fam, a, ino[0]);
 }
 
 /* An SO_REUSEPORT group of listeners: fastreuseport, one uid only. */
@@ -660,7 +613,7 @@ TEST_F_TIMEOUT(port, reuseport_group, SCT_TIMEOUT)
 	int family = variant->family, s[2], other, err, i;
 	const char *fam = variant->fam, *a = SCT_ADDR(family, variant->addr, PR_PORT);
 	const struct sct_report *r;
-	struct sct_file f = {};
+	const struct sct_line *l;
 	char ino[2][24];
 
 	for (i = 0; i < 2; i++) {
@@ -673,16 +626,15 @@ TEST_F_TIMEOUT(port, reuseport_group, SCT_TIMEOUT)
 	ASSERT_EQ(EADDRINUSE, err) TH_LOG("SO_REUSEPORT bind() by another uid: %s",
 					  strerror(err));
 
-	r = pr_query(_metadata, PR_PORT, &f);
-	PR_BHASH(r, "fastreuse=0 fastreuseport=1 owners=2");
+	r = pr_query(_metadata, PR_PORT);
+	PR_ONE(r, "bhash | fastreuse=0 fastreuseport=1 owners=2");
 	for (i = 0; i < 2; i++) {
-		PR_EXPECT(PR_ONE(r, PR_MK("bhash-owner", "inode", ino[i], fam, a, "LISTEN")),
-			  "reuseaddr=0 reuseport=1 uid=0 via=bind");
-		PR_ONE(r, PR_MK("listener", "inode", ino[i], fam, a, "LISTEN"));
+		l = PR_ONE(r, "bhash-owner %s %s LISTEN inode=%s", fam, a, ino[i]);
+		PR_EXPECT(l, "reuseaddr=0 reuseport=1 uid=0 via=bind");
+		PR_ONE(r, "listener %s %s LISTEN inode=%s", fam, a, ino[i]);
 	}
-	PR_EXPECT(PR_ONE(r, PR_M("bhash2", fam, a)), "owners=2 timewait=0");
-	PR_SUMMARY(r, "bhash_owners=2 bhash2_buckets=1 listeners=2");
-	sct_file_free(&f);
+	PR_ONE(r, "bhash2 %s %s | owners=2 timewait=0", fam, a);
+	PR_ONE(r, "summary | bhash_owners=2 bhash2_buckets=1 listeners=2");
 }
 
 /* A self-connected socket is both a local and a remote entry of its port. */
@@ -690,28 +642,24 @@ TEST_F_TIMEOUT(port, self_connect, SCT_TIMEOUT)
 {
 	const char *fam = variant->fam, *a = SCT_ADDR(variant->family, variant->addr, PR_PORT);
 	const struct sct_report *r;
-	struct sct_file f = {};
 	const char *ino;
-	int fd;
 
-	fd = sct_t_self_connect(_metadata, variant->family, variant->addr, PR_PORT, geteuid());
-	ino = SCT_INO(fd);
-
-	r = pr_query(_metadata, PR_PORT, &f);
-	PR_EXPECT(PR_ONE(r, PR_MK("bhash-owner", "inode", ino, fam, a, "ESTAB")), "via=bind");
-	PR_ONE(r, PR_MK("ehash-local", "inode", ino, fam, a, a, "ESTAB"));
-	PR_ONE(r, PR_MK("ehash-remote", "inode", ino, fam, a, a, "ESTAB"));
-	PR_SUMMARY(r, "bhash_owners=1 listeners=0 ehash_local=1 ehash_remote=1");
-	sct_file_free(&f);
+	ino = SCT_INO(sct_t_self_connect(_metadata, variant->family, variant->addr, PR_PORT,
+					 geteuid()));
+	r = pr_query(_metadata, PR_PORT);
+	PR_ONE(r, "bhash-owner %s %s ESTAB inode=%s | via=bind", fam, a, ino);
+	PR_ONE(r, "ehash-local %s %s %s ESTAB inode=%s", fam, a, a, ino);
+	PR_ONE(r, "ehash-remote %s %s %s ESTAB inode=%s", fam, a, a, ino);
+	PR_ONE(r, "summary | bhash_owners=1 listeners=0 ehash_local=1 ehash_remote=1");
 }
 
-/* Whether f names each of ino[0..2] (want) or none of them (!want). */
-static bool pr_names_inodes(const struct sct_file *f, const unsigned long long *ino, bool want)
+/* Whether pr_f names each of ino[0..2] (want) or none of them (!want). */
+static bool pr_names_inodes(const unsigned long long *ino, bool want)
 {
 	int i;
 
 	for (i = 0; i < 3; i++)
-		if (sct_names_inode(f, ino[i]) != want)
+		if (sct_names_inode(&pr_f, ino[i]) != want)
 			return false;
 	return true;
 }
@@ -741,7 +689,6 @@ TEST_F_TIMEOUT(port, two_namespaces, SCT_TIMEOUT)
 	int family = variant->family, lA, cT, aT, nsA, procA, procB;
 	unsigned long long ino_a[3], ino_b[3];
 	const struct sct_report *r;
-	struct sct_file f = {};
 
 	lA = pr_listener_pair(_metadata, family, variant->addr, SCT_REUSEADDR, ino_a);
 	aT = sct_t_client(_metadata, lA, family, variant->addr, PR_PORT, &cT);
@@ -757,33 +704,31 @@ TEST_F_TIMEOUT(port, two_namespaces, SCT_TIMEOUT)
 	ASSERT_LE(0, procB);
 
 	/* in B */
-	r = pr_query(_metadata, PR_PORT, &f);
-	ASSERT_TRUE(pr_names_inodes(&f, ino_b, true) && pr_names_inodes(&f, ino_a, false))
-		pr_dump(_metadata);
-	PR_BHASH(r, "fastreuse=0 fastreuseport=1 owners=2");
-	PR_SUMMARY(r, "bhash_owners=2 bhash2_buckets=1 listeners=1 "
-		   "ehash_local=1 ehash_remote=1 timewait=0");
-	PR_NONE(r, PR_M("bhash-owner", NULL, NULL, "TIME-WAIT"));
+	r = pr_query(_metadata, PR_PORT);
+	ASSERT_TRUE(pr_names_inodes(ino_b, true) && pr_names_inodes(ino_a, false))
+		sct_dump(_metadata, &pr_f);
+	PR_ONE(r, "bhash | fastreuse=0 fastreuseport=1 owners=2");
+	PR_ONE(r, "summary | bhash_owners=2 bhash2_buckets=1 listeners=1");
+	PR_ONE(r, "summary | ehash_local=1 ehash_remote=1 timewait=0");
+	PR_NONE(r, "bhash-owner * * TIME-WAIT");
 
 	/* back in A, B's sockets still open */
 	ASSERT_EQ(0, setns(nsA, CLONE_NEWNET)) TH_LOG("setns: %s", strerror(errno));
-	r = pr_query_settled(_metadata, PR_PORT, &f);
-	ASSERT_TRUE(pr_names_inodes(&f, ino_a, true) && pr_names_inodes(&f, ino_b, false))
-		pr_dump(_metadata);
-	PR_BHASH(r, "fastreuse=0 fastreuseport=0 owners=3");
-	PR_SUMMARY(r, "bhash_owners=3 bhash2_buckets=1 listeners=1 "
-		   "ehash_local=2 ehash_remote=1 timewait=1");
+	r = pr_query_settled(_metadata, PR_PORT);
+	ASSERT_TRUE(pr_names_inodes(ino_a, true) && pr_names_inodes(ino_b, false))
+		sct_dump(_metadata, &pr_f);
+	PR_ONE(r, "bhash | fastreuse=0 fastreuseport=0 owners=3");
+	PR_ONE(r, "summary | bhash_owners=3 bhash2_buckets=1 listeners=1");
+	PR_ONE(r, "summary | ehash_local=2 ehash_remote=1 timewait=1");
 
 	/* watched ports: each descriptor writes to its opener's namespace */
 	ASSERT_EQ(6, write(procA, "18084\n", 6));
 	ASSERT_EQ(6, write(procB, "18086\n", 6));
 	ASSERT_EQ(5, write(procB, "18084", 5));
-	PR_WATCHED(PR_PORT);
+	PR_WATCHED("18084");
 	ASSERT_EQ(6, write(procB, "clear\n", 6));
-	PR_WATCHED(PR_PORT);
-	pr_cat(_metadata, &f);
-	ASSERT_TRUE(pr_names_inodes(&f, ino_b, false)) pr_dump(_metadata);
-	sct_file_free(&f);
+	PR_WATCHED("18084");
+	ASSERT_TRUE(pr_names_inodes(ino_b, false)) sct_dump(_metadata, &pr_f);
 	close(procA);
 	close(procB);
 	close(nsA);
@@ -800,14 +745,14 @@ struct pr_want {
 
 static const char *pr_errname(int err)
 {
-	switch (err) {
-	case 0: return "ok";
-	case EADDRINUSE: return "EADDRINUSE";
-	case EADDRNOTAVAIL: return "EADDRNOTAVAIL";
-	case EINVAL: return "EINVAL";
-	case ECONNREFUSED: return "ECONNREFUSED";
-	default: return strerror(err);
-	}
+	static const char * const names[] = {
+		[0] = "ok", [EADDRINUSE] = "EADDRINUSE", [EADDRNOTAVAIL] = "EADDRNOTAVAIL",
+		[EINVAL] = "EINVAL", [ECONNREFUSED] = "ECONNREFUSED",
+	};
+
+	if (err >= 0 && err < (int)ARRAY_SIZE(names) && names[err])
+		return names[err];
+	return strerror(err);
 }
 
 /* bind(0.0.0.0:port) of a fresh IPv4 socket: 0 or errno; released at once. */
@@ -837,10 +782,11 @@ static int pr_try_autobind(struct __test_metadata *_metadata, int family, const 
 	return err;
 }
 
-/* A verdict line against the errno of the real syscall. */
-static void pr_agree(struct __test_metadata *_metadata, const struct sct_line *v,
-		     const char *syscall, int err)
+/* The verdict line of r spec names against the errno of the real syscall. */
+static void pr_agree(struct __test_metadata *_metadata, const struct sct_report *r,
+		     const char *spec, const char *syscall, int err)
 {
+	const struct sct_line *v = pr_first(r, spec);
 	const char *res = sct_kv(v, "result");
 	bool same;
 
@@ -852,7 +798,7 @@ static void pr_agree(struct __test_metadata *_metadata, const struct sct_line *v
 		TH_LOG("MODULE DISAGREES WITH THE KERNEL in set-up %s: verdict '%s', "
 		       "but the real %s gave %s", _metadata->name, v->text, syscall,
 		       pr_errname(err));
-		pr_dump(_metadata);
+		sct_dump(_metadata, &pr_f);
 	}
 	EXPECT_TRUE(same);
 }
@@ -867,36 +813,32 @@ static void pr_agree(struct __test_metadata *_metadata, const struct sct_line *v
 static void pr_verdicts(struct __test_metadata *_metadata, int family, const char *addr,
 			const struct pr_want *w)
 {
-	const struct sct_line *vb, *vr, *vc;
 	const struct sct_report *r;
 	char want[256], got[256];
-	struct sct_file f = {};
 	int probe, eb, er, ec;
 
 	probe = sct_t_listener(_metadata, family, addr, PR_PROBE, SCT_REUSEADDR);
 	ASSERT_EQ(0, sct_set_range(PR_PORT, PR_PORT));
-	r = pr_query_settled(_metadata, PR_PORT, &f);
-	vb = pr_verdict(r, "bind");
-	vr = pr_verdict(r, "bind-reuseaddr");
-	vc = pr_verdict(r, "connect-autobind");
+	r = pr_query_settled(_metadata, PR_PORT);
 
 	ec = pr_try_autobind(_metadata, family, addr);
 	eb = pr_try_bind_any(_metadata, PR_PORT, 0);
 	er = pr_try_bind_any(_metadata, PR_PORT, SCT_REUSEADDR);
 
-	pr_agree(_metadata, vb, "bind(0.0.0.0:P)", eb);
-	pr_agree(_metadata, vr, "bind(0.0.0.0:P) with SO_REUSEADDR", er);
-	pr_agree(_metadata, vc, "connect() autobind with ip_local_port_range P P", ec);
+	pr_agree(_metadata, r, "verdict bind", "bind(0.0.0.0:P)", eb);
+	pr_agree(_metadata, r, "verdict bind-reuseaddr", "bind(0.0.0.0:P) with SO_REUSEADDR", er);
+	pr_agree(_metadata, r, "verdict connect-autobind",
+		 "connect() autobind with ip_local_port_range P P", ec);
 	ASSERT_TRUE(_metadata->passed);
 
 	snprintf(want, sizeof(want), "bind %s, reuseaddr %s, connect %s (%s)", w->bind,
 		 w->reuse, w->connect, w->reason);
 	snprintf(got, sizeof(got), "bind %s, reuseaddr %s, connect %s (%s)", pr_errname(eb),
-		 pr_errname(er), ec ? "no" : "ok", sct_kv(vc, "reason"));
+		 pr_errname(er), ec ? "no" : "ok",
+		 sct_kv(pr_first(r, "verdict connect-autobind"), "reason"));
 	if (strcmp(want, got))
-		pr_dump(_metadata);
+		sct_dump(_metadata, &pr_f);
 	ASSERT_STREQ(want, got) TH_LOG("set-up %s is not what the test meant", _metadata->name);
-	sct_file_free(&f);
 	close(probe);
 }
 
@@ -1013,41 +955,31 @@ TEST_F_TIMEOUT(verdict, connect_autobind_reuseaddr, SCT_TIMEOUT)
  */
 TEST_F_TIMEOUT(verdict, connect_then_bind_reuseaddr, SCT_TIMEOUT)
 {
-	struct sct_file f = {};
-
 	pr_autobind_setup(_metadata, variant->family, variant->addr, SCT_REUSEADDR);
 	sct_t_bound(_metadata, variant->family, variant->bind, PR_PORT, SCT_REUSEADDR);
-	PR_BHASH(pr_query(_metadata, PR_PORT, &f), "fastreuse=-1 fastreuseport=0 owners=2");
-	sct_file_free(&f);
+	PR_ONE(pr_query(_metadata, PR_PORT), "bhash | fastreuse=-1 fastreuseport=0 owners=2");
 	PR_VERDICTS("EADDRINUSE", "ok", "no", "bound-by-bind", false);
 }
 
-/* The same once the bind() socket is closed: the bucket keeps the mark. */
 /*
- * Only the connect()ed socket is left: from 6.18 (and 6.17.8) the kernel
- * gives such a bucket back to connect() when the last bind() owner leaves
- * (inet_bind_bucket_destroy(), "tcp: Update bind bucket state on port
- * release"): fastreuse and fastreuseport -1 again; before, the bind()
- * left its marks (fastreuseport 0) and the bucket stays bind()'s.
- * The verdict follows what the bucket says, and the real connect() agrees.
+ * The same once the bind() socket is closed, only the connect()ed one left:
+ * from 6.18 (and 6.17.8) the kernel gives such a bucket back to connect()
+ * when the last bind() owner leaves (inet_bind_bucket_destroy(), "tcp:
+ * Update bind bucket state on port release"): fastreuse and fastreuseport
+ * -1 again; before, the bind() left its marks (fastreuseport 0) and the
+ * bucket stays bind()'s. The verdict follows what the bucket says, and the
+ * real connect() agrees.
  */
 TEST_F_TIMEOUT(verdict, connect_after_closed_bind, SCT_TIMEOUT)
 {
-	const struct sct_line *b;
-	struct sct_file f = {};
-	bool given_back;
+	bool back;
 
 	pr_autobind_setup(_metadata, variant->family, variant->addr, SCT_REUSEADDR);
 	close(sct_t_bound(_metadata, variant->family, variant->bind, PR_PORT, SCT_REUSEADDR));
-	b = pr_section(pr_query(_metadata, PR_PORT, &f), "bhash");
-	given_back = !strcmp(sct_kv(b, "fastreuse"), "-1") &&
-		     !strcmp(sct_kv(b, "fastreuseport"), "-1");
-	sct_file_free(&f);
-	TH_LOG("the bucket %s", given_back ? "is connect()'s again" : "stays bind()'s");
-	if (given_back)
-		PR_VERDICTS("EADDRINUSE", "ok", "ok", "new-4-tuple-only", false);
-	else
-		PR_VERDICTS("EADDRINUSE", "ok", "no", "bound-by-bind", false);
+	back = pr_count(pr_query(_metadata, PR_PORT), "bhash fastreuse=-1 fastreuseport=-1");
+	TH_LOG("the bucket %s", back ? "is connect()'s again" : "stays bind()'s");
+	PR_VERDICTS("EADDRINUSE", "ok", back ? "ok" : "no",
+		    back ? "new-4-tuple-only" : "bound-by-bind", false);
 }
 
 /* A connect() autobind that closed first: a client-side TIME-WAIT on P. */
@@ -1071,8 +1003,8 @@ TEST_F_TIMEOUT(verdict, connect_timewait, SCT_TIMEOUT)
 TEST_F_TIMEOUT(verdict, duplicate_4tuple, SCT_TIMEOUT)
 {
 	int family = variant->family, s1, s2, err;
+	const char *fam = variant->fam;
 	const struct sct_report *r;
-	struct sct_file f = {};
 
 	sct_t_listener(_metadata, family, variant->addr, PR_PEER, SCT_REUSEADDR);
 	s1 = sct_t_bound(_metadata, family, variant->bind, PR_PORT, SCT_REUSEADDR);
@@ -1082,13 +1014,11 @@ TEST_F_TIMEOUT(verdict, duplicate_4tuple, SCT_TIMEOUT)
 	err = -sct_connect(s2, family, variant->addr, PR_PEER);
 	ASSERT_EQ(EADDRNOTAVAIL, err) TH_LOG("second connect: %s", pr_errname(err));
 
-	r = pr_query(_metadata, PR_PORT, &f);
-	PR_ONE(r, PR_MK("ehash-local", "inode", SCT_INO(s1), variant->fam,
-			SCT_ADDR(family, variant->addr, PR_PORT),
-			SCT_ADDR(family, variant->addr, PR_PEER), "ESTAB"));
-	PR_EXPECT(PR_ONE(r, PR_MK("bhash-owner", "inode", SCT_INO(s2), variant->fam, NULL,
-				  "UNCONN")), "reuseaddr=1 via=bind");
-	sct_file_free(&f);
+	r = pr_query(_metadata, PR_PORT);
+	PR_ONE(r, "ehash-local %s %s %s ESTAB inode=%s", fam,
+	       SCT_ADDR(family, variant->addr, PR_PORT), SCT_ADDR(family, variant->addr, PR_PEER),
+	       SCT_INO(s1));
+	PR_ONE(r, "bhash-owner %s * UNCONN inode=%s | reuseaddr=1 via=bind", fam, SCT_INO(s2));
 	PR_VERDICTS("EADDRINUSE", "ok", "no", "bound-by-bind", true);
 }
 
@@ -1112,7 +1042,7 @@ TEST_F_TIMEOUT(verdict, reuseport_listeners, SCT_TIMEOUT)
 /* Nothing on P, but P is in ip_local_reserved_ports. */
 TEST_F_TIMEOUT(verdict, reserved_port, SCT_TIMEOUT)
 {
-	ASSERT_EQ(0, sct_write_file(PR_RESERVED, "18084\n"));
+	ASSERT_EQ(0, sct_write_file("/proc/sys/net/ipv4/ip_local_reserved_ports", "18084\n"));
 	PR_VERDICTS("ok", "ok", "no", "ip_local_reserved_ports", false);
 }
 
@@ -1121,43 +1051,35 @@ TEST_F_TIMEOUT(verdict, reserved_port, SCT_TIMEOUT)
 /* IPV6_V6ONLY on [::]:P and 0.0.0.0:P: both listen. */
 TEST_F_TIMEOUT(ns, v6only_and_v4_share_port, SCT_TIMEOUT)
 {
-	const char *i6, *i4;
 	const struct sct_report *r;
-	struct sct_file f = {};
+	const char *i6, *i4;
 
 	i6 = SCT_INO(sct_t_listener(_metadata, AF_INET6, "::", PR_PORT, SCT_V6ONLY));
 	i4 = SCT_INO(sct_t_listener(_metadata, AF_INET, "0.0.0.0", PR_PORT, 0));
-	r = pr_query(_metadata, PR_PORT, &f);
-	PR_EXPECT(PR_ONE(r, PR_MK("bhash-owner", "inode", i6, "inet6", "[::]:18084", "LISTEN")),
-		  "v6only=1 via=bind");
-	PR_EXPECT(PR_ONE(r, PR_MK("bhash-owner", "inode", i4, "inet", "0.0.0.0:18084", "LISTEN")),
-		  "v6only=0 via=bind");
-	PR_EXPECT(PR_ONE(r, PR_M("bhash2", "inet6", "[::]:18084")), "owners=1");
-	PR_EXPECT(PR_ONE(r, PR_M("bhash2", "inet", "0.0.0.0:18084")), "owners=1");
-	PR_ONE(r, PR_MK("listener", "inode", i6, "inet6", "[::]:18084"));
-	PR_ONE(r, PR_MK("listener", "inode", i4, "inet", "0.0.0.0:18084"));
-	PR_SUMMARY(r, "bhash_owners=2 bhash2_buckets=2 listeners=2");
-	sct_file_free(&f);
+	r = pr_query(_metadata, PR_PORT);
+	PR_ONE(r, "bhash-owner inet6 [::]:18084 LISTEN inode=%s | v6only=1 via=bind", i6);
+	PR_ONE(r, "bhash-owner inet 0.0.0.0:18084 LISTEN inode=%s | v6only=0 via=bind", i4);
+	PR_ONE(r, "bhash2 inet6 [::]:18084 | owners=1");
+	PR_ONE(r, "bhash2 inet 0.0.0.0:18084 | owners=1");
+	PR_ONE(r, "listener inet6 [::]:18084 inode=%s", i6);
+	PR_ONE(r, "listener inet 0.0.0.0:18084 inode=%s", i4);
+	PR_ONE(r, "summary | bhash_owners=2 bhash2_buckets=2 listeners=2");
 }
 
 /* Without IPV6_V6ONLY, [::]:P takes 0.0.0.0:P too. */
 TEST_F_TIMEOUT(ns, v6_any_takes_v4, SCT_TIMEOUT)
 {
 	const struct sct_report *r;
-	struct sct_file f = {};
 	const char *i6;
-	int s4, err;
+	int err;
 
 	i6 = SCT_INO(sct_t_listener(_metadata, AF_INET6, "::", PR_PORT, 0));
-	s4 = sct_t_socket(_metadata, AF_INET, 0);
-	err = pr_try_bind(s4, AF_INET, "0.0.0.0", PR_PORT);
+	err = pr_try_bind(sct_t_socket(_metadata, AF_INET, 0), AF_INET, "0.0.0.0", PR_PORT);
 	ASSERT_EQ(EADDRINUSE, err) TH_LOG("bind 0.0.0.0 next to [::]: %s", pr_errname(err));
-	r = pr_query(_metadata, PR_PORT, &f);
-	PR_EXPECT(PR_ONE(r, PR_MK("bhash-owner", "inode", i6, "inet6", "[::]:18084", "LISTEN")),
-		  "v6only=0");
-	PR_EXPECT(pr_verdict(r, "bind"), "result=EADDRINUSE inode=%s", i6);
-	PR_SUMMARY(r, "bhash_owners=1 bhash2_buckets=1 listeners=1");
-	sct_file_free(&f);
+	r = pr_query(_metadata, PR_PORT);
+	PR_ONE(r, "bhash-owner inet6 [::]:18084 LISTEN inode=%s | v6only=0", i6);
+	PR_ONE(r, "verdict bind | result=EADDRINUSE inode=%s", i6);
+	PR_ONE(r, "summary | bhash_owners=1 bhash2_buckets=1 listeners=1");
 }
 
 /*
@@ -1168,25 +1090,22 @@ TEST_F_TIMEOUT(ns, v4_and_v6_loopback, SCT_TIMEOUT)
 {
 	const char *mapped = "::ffff:127.0.0.1", *ia;
 	const struct sct_report *r;
-	struct sct_file f = {};
 	int s4, s6, c;
 
 	s4 = sct_t_listener(_metadata, AF_INET, "127.0.0.1", PR_PORT, 0);
 	s6 = sct_t_listener(_metadata, AF_INET6, "::1", PR_PORT, 0);
 	ia = SCT_INO(sct_t_client(_metadata, s4, AF_INET6, mapped, PR_PORT, &c));
 
-	r = pr_query(_metadata, PR_PORT, &f);
-	PR_ONE(r, PR_MK("listener", "inode", SCT_INO(s4), "inet", "127.0.0.1:18084"));
-	PR_ONE(r, PR_MK("listener", "inode", SCT_INO(s6), "inet6", "[::1]:18084"));
-	PR_EXPECT(PR_ONE(r, PR_MK("bhash-owner", "inode", ia, "inet", "127.0.0.1:18084",
-				  "ESTAB")), "via=accept");
-	PR_ONE(r, PR_MK("ehash-local", "inode", ia, "inet", "127.0.0.1:18084",
-			SCT_ADDR(AF_INET, "127.0.0.1", sct_local_port(c)), "ESTAB"));
-	PR_ONE(r, PR_MK("ehash-remote", "inode", SCT_INO(c), "inet6",
-			SCT_ADDR(AF_INET6, mapped, sct_local_port(c)),
-			"[::ffff:127.0.0.1]:18084", "ESTAB"));
-	PR_SUMMARY(r, "bhash_owners=3 bhash2_buckets=2 listeners=2 ehash_local=1 ehash_remote=1");
-	sct_file_free(&f);
+	r = pr_query(_metadata, PR_PORT);
+	PR_ONE(r, "listener inet 127.0.0.1:18084 inode=%s", SCT_INO(s4));
+	PR_ONE(r, "listener inet6 [::1]:18084 inode=%s", SCT_INO(s6));
+	PR_ONE(r, "bhash-owner inet 127.0.0.1:18084 ESTAB inode=%s | via=accept", ia);
+	PR_ONE(r, "ehash-local inet 127.0.0.1:18084 %s ESTAB inode=%s",
+	       SCT_ADDR(AF_INET, "127.0.0.1", sct_local_port(c)), ia);
+	PR_ONE(r, "ehash-remote inet6 %s [::ffff:127.0.0.1]:18084 ESTAB inode=%s",
+	       SCT_ADDR(AF_INET6, mapped, sct_local_port(c)), SCT_INO(c));
+	PR_ONE(r, "summary | bhash_owners=3 bhash2_buckets=2 listeners=2 ehash_local=1");
+	PR_ONE(r, "summary | ehash_remote=1");
 }
 
 #define PR_VERDICTS4(...) \
@@ -1233,7 +1152,7 @@ TEST_F_TIMEOUT(ns, bad_writes, SCT_TIMEOUT)
 
 	ASSERT_EQ(0, -sct_write_file(SCT_PROC, "18084\n"));
 	ASSERT_EQ(0, -sct_write_file(SCT_PROC, "80"));
-	PR_WATCHED(80, PR_PORT);
+	PR_WATCHED("80 18084");
 	for (i = 0; i < ARRAY_SIZE(bad); i++) {
 		err = -sct_write(SCT_PROC, O_WRONLY, bad[i].bytes, bad[i].len);
 		if (err != bad[i].err)
@@ -1241,39 +1160,38 @@ TEST_F_TIMEOUT(ns, bad_writes, SCT_TIMEOUT)
 			       (int)bad[i].len, bad[i].bytes, strerror(bad[i].err),
 			       err ? strerror(err) : "success");
 		EXPECT_EQ(bad[i].err, err);
-		PR_WATCHED(80, PR_PORT);
+		PR_WATCHED("80 18084");
 	}
 }
 
 /* 64 watched ports at most: the 65th is ENOSPC and changes nothing. */
 TEST_F_TIMEOUT(ns, sixty_fifth_port, SCT_TIMEOUT)
 {
-	int ports[64], i, err;
-	char cmd[16];
+	char cmd[16], want[SCT_MAXREP * 6 + 8];
+	int i, o = 0, err;
 
 	for (i = 0; i < 64; i++) {
-		ports[i] = 20000 + i;
-		snprintf(cmd, sizeof(cmd), "%d\n", ports[i]);
-		ASSERT_EQ(0, -sct_write_file(SCT_PROC, cmd)) TH_LOG("watch port %d", ports[i]);
+		snprintf(cmd, sizeof(cmd), "%d\n", 20000 + i);
+		ASSERT_EQ(0, -sct_write_file(SCT_PROC, cmd)) TH_LOG("watch port %d", 20000 + i);
+		o += snprintf(want + o, sizeof(want) - o, "%s%d", i ? " " : "", 20000 + i);
 	}
-	pr_expect_watched(_metadata, ports, 64);
+	PR_WATCHED(want);
 	err = -sct_write_file(SCT_PROC, "65535\n");
 	ASSERT_EQ(ENOSPC, err) TH_LOG("65th port: %s", err ? strerror(err) : "success");
-	pr_expect_watched(_metadata, ports, 64);
+	PR_WATCHED(want);
 	ASSERT_EQ(ENOSPC, -sct_write_file(SCT_PROC, "1"));
-	pr_expect_watched(_metadata, ports, 64);
+	PR_WATCHED(want);
 
 	/* room again after a removal; the bounds 1 and 65535 are ports */
 	ASSERT_EQ(0, -sct_write_file(SCT_PROC, "-20000\n"));
 	ASSERT_EQ(0, -sct_write_file(SCT_PROC, "65535"));
-	memmove(ports, ports + 1, 63 * sizeof(int));
-	ports[63] = 65535;
-	pr_expect_watched(_metadata, ports, 64);
+	snprintf(want + o, sizeof(want) - o, " 65535");
+	PR_WATCHED(want + strlen("20000 "));
 	ASSERT_EQ(0, -sct_write_file(SCT_PROC, "clear\n"));
 	ASSERT_EQ(0, -sct_write_file(SCT_PROC, "1\n"));
-	PR_WATCHED(1);
+	PR_WATCHED("1");
 	ASSERT_EQ(0, -sct_write_file(SCT_PROC, "clear"));
-	pr_expect_watched(_metadata, NULL, 0);
+	PR_WATCHED("");
 }
 
 /*
@@ -1282,31 +1200,32 @@ TEST_F_TIMEOUT(ns, sixty_fifth_port, SCT_TIMEOUT)
  */
 TEST_F_TIMEOUT(ns, watched_reports_follow_rows, SCT_TIMEOUT)
 {
-	struct sct_file f = {};
 	char *rows;
 
 	sct_t_self_connect(_metadata, AF_INET, "127.0.0.1", PR_SELF, geteuid());
 	ASSERT_EQ(0, -sct_write_file(SCT_PROC, "18096\n"));
 	ASSERT_EQ(0, -sct_write_file(SCT_PROC, "18084\n"));
-	PR_WATCHED(PR_PORT, PR_SELF);
-
-	pr_cat(_metadata, &f);
-	rows = strstr(f.text, "\ninet 127.0.0.1:18096 ESTAB ");
-	ASSERT_NE(NULL, rows) pr_dump(_metadata);
-	ASSERT_TRUE(strstr(f.text, "# selfconn v1 rows=1") == f.text) pr_dump(_metadata);
-	ASSERT_TRUE(rows < strstr(f.text, "# port 18084\n")) pr_dump(_metadata);
-	PR_ONE(&f.rep[1], PR_M("ehash-local", "inet", "127.0.0.1:18096", "127.0.0.1:18096",
-			       "ESTAB"));
-	sct_file_free(&f);
+	PR_WATCHED("18084 18096");
+	rows = strstr(pr_f.text, "\ninet 127.0.0.1:18096 ESTAB ");
+	ASSERT_NE(NULL, rows) sct_dump(_metadata, &pr_f);
+	ASSERT_EQ(pr_f.text, strstr(pr_f.text, "# selfconn v1 rows=1")) sct_dump(_metadata, &pr_f);
+	ASSERT_TRUE(rows < strstr(pr_f.text, "# port 18084\n")) sct_dump(_metadata, &pr_f);
+	PR_ONE(&pr_f.rep[1], "ehash-local inet 127.0.0.1:18096 127.0.0.1:18096 ESTAB");
 
 	ASSERT_EQ(0, -sct_write_file(SCT_PROC, "-18084"));
-	PR_WATCHED(PR_SELF);
+	PR_WATCHED("18096");
 	ASSERT_EQ(ENOENT, -sct_write_file(SCT_PROC, "-18084\n"));
 	ASSERT_EQ(0, -sct_write_file(SCT_PROC, "18096\n"));	/* already watched */
-	PR_WATCHED(PR_SELF);
+	PR_WATCHED("18096");
 	ASSERT_EQ(0, -sct_write_file(SCT_PROC, "clear\n"));
-	pr_expect_watched(_metadata, NULL, 0);
+	PR_WATCHED("");
 	ASSERT_EQ(ENOENT, -sct_write_file(SCT_PROC, "-18096\n"));
+}
+
+/* Re-read fd from offset 0 into pr_f: the one report of port (0: a listing). */
+static void pr_reread(struct __test_metadata *_metadata, int fd, int port)
+{
+	pr_got(_metadata, sct_reread(&pr_f, fd, 65536, port), port, &pr_f);
 }
 
 /*
@@ -1322,32 +1241,31 @@ TEST_F_TIMEOUT(ns, query_descriptor, SCT_TIMEOUT)
 		PR_BAD("0", EINVAL), PR_BAD("abc", EINVAL), PR_BAD("65536\n", EINVAL),
 		PR_BAD("18084 ", EINVAL), PR_BAD("18084\n18086", EINVAL),
 	};
-	struct sct_file f = {};
 	size_t i;
 	int fd, l;
 
 	l = sct_t_listener(_metadata, AF_INET, "127.0.0.1", PR_PORT2, 0);
 	fd = open(SCT_PROC, O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, fd);
-	pr_reread(_metadata, fd, 0, &f);
-	ASSERT_EQ(0, strncmp(f.text, "# selfconn v1 rows=0", 20)) pr_dump(_metadata);
-	ASSERT_TRUE(f.text[20] == ' ' || f.text[20] == '\n') pr_dump(_metadata);
-	ASSERT_EQ(0, f.nrep);
+	pr_reread(_metadata, fd, 0);
+	ASSERT_EQ(0, strncmp(pr_f.text, "# selfconn v1 rows=0", 20)) sct_dump(_metadata, &pr_f);
+	ASSERT_TRUE(pr_f.text[20] == ' ' || pr_f.text[20] == '\n') sct_dump(_metadata, &pr_f);
+	ASSERT_EQ(0, pr_f.nrep);
 
 	ASSERT_EQ(0, lseek(fd, 0, SEEK_SET));
 	ASSERT_EQ(6, write(fd, "18084\n", 6));
 	ASSERT_EQ(0, lseek(fd, 0, SEEK_CUR)) TH_LOG("the write moved the offset");
-	pr_reread(_metadata, fd, PR_PORT, &f);
-	ASSERT_EQ(0, strncmp(f.text, "# port 18084\nport 18084 bhash none\n", 35))
-		pr_dump(_metadata);
+	pr_reread(_metadata, fd, PR_PORT);
+	ASSERT_EQ(0, strncmp(pr_f.text, "# port 18084\nport 18084 bhash none\n", 35))
+		sct_dump(_metadata, &pr_f);
 
 	/* at EOF a write is not at offset 0 */
 	EXPECT_EQ(-1, write(fd, "18086", 5));
 	EXPECT_EQ(EINVAL, errno);
 	ASSERT_EQ(0, lseek(fd, 0, SEEK_SET));
 	ASSERT_EQ(5, write(fd, "18086", 5));
-	pr_reread(_metadata, fd, PR_PORT2, &f);
-	PR_ONE(&f.rep[0], PR_M("listener", "inet", "127.0.0.1:18086"));
+	pr_reread(_metadata, fd, PR_PORT2);
+	PR_ONE(&pr_f.rep[0], "listener inet 127.0.0.1:18086");
 
 	for (i = 0; i < ARRAY_SIZE(bad); i++) {
 		ASSERT_EQ(0, lseek(fd, 0, SEEK_SET));
@@ -1355,18 +1273,17 @@ TEST_F_TIMEOUT(ns, query_descriptor, SCT_TIMEOUT)
 		EXPECT_EQ(-1, write(fd, bad[i].bytes, bad[i].len))
 			TH_LOG("query write '%.*s' succeeded", (int)bad[i].len, bad[i].bytes);
 		EXPECT_EQ(bad[i].err, errno);
-		pr_reread(_metadata, fd, PR_PORT2, &f);
+		pr_reread(_metadata, fd, PR_PORT2);
 	}
 	close(fd);
-	pr_expect_watched(_metadata, NULL, 0);
-	sct_file_free(&f);
+	PR_WATCHED("");
 	close(l);
 }
 
 /* A query neither adds a watched port nor changes what a plain read shows. */
 TEST_F_TIMEOUT(ns, query_leaves_cat_alone, SCT_TIMEOUT)
 {
-	struct sct_file before = {}, q = {}, after = {};
+	struct sct_file before = {}, after = {};
 	const char *rep;
 	int s, l;
 
@@ -1374,26 +1291,24 @@ TEST_F_TIMEOUT(ns, query_leaves_cat_alone, SCT_TIMEOUT)
 	s = sct_t_self_connect(_metadata, AF_INET, "127.0.0.1", PR_SELF, geteuid());
 	ASSERT_EQ(0, -sct_write_file(SCT_PROC, "18096\n"));
 
-	pr_cat(_metadata, &before);
-	pr_query(_metadata, PR_PORT, &q);
-	ASSERT_EQ(NULL, strstr(q.text, "# selfconn")) pr_dump(_metadata);
-	ASSERT_EQ(NULL, strstr(q.text, "18096")) pr_dump(_metadata);
-	PR_ONE(&q.rep[0], PR_M("listener", "inet", "127.0.0.1:18084"));
-	pr_cat(_metadata, &after);
+	pr_got(_metadata, sct_cat(&before), 0, &before);
+	pr_query(_metadata, PR_PORT);
+	ASSERT_EQ(NULL, strstr(pr_f.text, "# selfconn")) sct_dump(_metadata, &pr_f);
+	ASSERT_EQ(NULL, strstr(pr_f.text, "18096")) sct_dump(_metadata, &pr_f);
+	PR_ONE(&pr_f.rep[0], "listener inet 127.0.0.1:18084");
+	pr_got(_metadata, sct_cat(&after), 0, &after);
 	if (strcmp(before.text, after.text)) {
 		TH_LOG("plain read before the query:");
-		pr_shown = &before;
-		pr_dump(_metadata);
+		sct_dump(_metadata, &before);
 	}
 	ASSERT_STREQ(before.text, after.text);
 
 	/* a query of a watched port gives the same bytes as its report */
-	pr_query(_metadata, PR_SELF, &q);
+	pr_query(_metadata, PR_SELF);
 	rep = strstr(after.text, "# port 18096\n");
 	ASSERT_NE(NULL, rep);
-	ASSERT_STREQ(rep, q.text);
+	ASSERT_STREQ(rep, pr_f.text);
 	sct_file_free(&before);
-	sct_file_free(&q);
 	sct_file_free(&after);
 	close(l);
 	close(s);
@@ -1419,19 +1334,17 @@ static void pr_keep_fd(struct sct_result *res, int fd)
  */
 static void pr_unpriv_child(struct sct_result *res, int procdir)
 {
-	int fd;
+	static const char * const cmds[] = { "18084\n", "-80\n", "clear\n" };
+	int fd, i;
 
 	if (sct_become_nobody())
 		SCT_FAIL(res, 1, "become uid %d", SCT_NOBODY);
 	fd = openat(procdir, "selfconn", O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		SCT_FAIL(res, 3, "open write-only");
-	if (sct_write_fd(fd, "18084\n") != -EPERM)
-		SCT_FAIL(res, 4, "watch as nobody: not EPERM");
-	if (sct_write_fd(fd, "-80\n") != -EPERM)
-		SCT_FAIL(res, 5, "unwatch as nobody: not EPERM");
-	if (sct_write_fd(fd, "clear\n") != -EPERM)
-		SCT_FAIL(res, 6, "clear as nobody: not EPERM");
+	for (i = 0; i < 3; i++)
+		if (sct_write_fd(fd, cmds[i]) != -EPERM)
+			SCT_FAIL(res, 4 + i, "'%s' as nobody: not EPERM", cmds[i]);
 	close(fd);
 	fd = openat(procdir, "selfconn", O_RDWR | O_CLOEXEC);
 	if (fd < 0 || sct_write_fd(fd, "18084\n"))
@@ -1458,9 +1371,12 @@ static void pr_userns_child(struct sct_result *res, int procdir)
 	pr_keep_fd(res, fd);
 }
 
-/* Run fn(res, /proc) in a child: no check of it fails (at skip: SKIP). */
-static struct sct_result *pr_in_child(struct __test_metadata *_metadata,
-				      void (*fn)(struct sct_result *, int), int skip)
+/*
+ * Run fn(res, /proc) in a child: no check of it fails (at skip: SKIP).
+ * What it read into pr_f: the one report of port (0: a listing), checked.
+ */
+static void pr_in_child(struct __test_metadata *_metadata,
+			void (*fn)(struct sct_result *, int), int skip, int port)
 {
 	int procdir = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	struct sct_result *res;
@@ -1478,7 +1394,8 @@ static struct sct_result *pr_in_child(struct __test_metadata *_metadata,
 		SCT_SKIP("%s: %s", res->why, strerror(res->err));
 	ASSERT_EQ(0, res->step) TH_LOG("child: step %d: %s (errno %s)", res->step, res->why,
 				       strerror(res->err));
-	return res;
+	pr_got(_metadata, sct_load_text(&pr_f, res->text) ?: sct_check_kind(&pr_f, port), port,
+	       &pr_f);
 }
 
 /*
@@ -1487,8 +1404,6 @@ static struct sct_result *pr_in_child(struct __test_metadata *_metadata,
  */
 TEST_F_TIMEOUT(ns, unprivileged, SCT_TIMEOUT)
 {
-	struct sct_file f = {};
-	struct sct_result *res;
 	struct stat st;
 	int l;
 
@@ -1497,12 +1412,9 @@ TEST_F_TIMEOUT(ns, unprivileged, SCT_TIMEOUT)
 	l = sct_t_listener(_metadata, AF_INET, "127.0.0.1", PR_PORT, 0);
 	ASSERT_EQ(0, -sct_write_file(SCT_PROC, "80\n"));
 
-	res = pr_in_child(_metadata, pr_unpriv_child, -1);
-	PR_WATCHED(80);
-	pr_got(_metadata, sct_load_text(&f, res->text) ?: sct_check_kind(&f, PR_PORT), PR_PORT,
-	       &f);
-	PR_ONE(&f.rep[0], PR_MK("listener", "inode", SCT_INO(l), "inet", "127.0.0.1:18084"));
-	sct_file_free(&f);
+	pr_in_child(_metadata, pr_unpriv_child, -1, PR_PORT);
+	PR_ONE(&pr_f.rep[0], "listener inet 127.0.0.1:18084 inode=%s", SCT_INO(l));
+	PR_WATCHED("80");
 }
 
 /*
@@ -1513,16 +1425,11 @@ TEST_F_TIMEOUT(ns, unprivileged, SCT_TIMEOUT)
  */
 TEST_F_TIMEOUT(ns, own_userns_may_watch, SCT_TIMEOUT)
 {
-	struct sct_file f = {};
-	struct sct_result *res;
-
 	ASSERT_EQ(0, -sct_write_file(SCT_PROC, "80\n"));
-	res = pr_in_child(_metadata, pr_userns_child, 2);
-	pr_got(_metadata, sct_load_text(&f, res->text) ?: sct_check_kind(&f, 0), 0, &f);
-	ASSERT_EQ(1, f.nrep) pr_dump(_metadata);
-	ASSERT_EQ(PR_PORT, f.rep[0].port);
-	sct_file_free(&f);
-	PR_WATCHED(80);
+	pr_in_child(_metadata, pr_userns_child, 2, 0);
+	ASSERT_EQ(1, pr_f.nrep) sct_dump(_metadata, &pr_f);
+	ASSERT_EQ(PR_PORT, pr_f.rep[0].port);
+	PR_WATCHED("80");
 }
 
 /* ---- the companion: selfconn port P [--json] ---- */
@@ -1567,7 +1474,6 @@ TEST_F_TIMEOUT(ns, companion_port, SCT_TIMEOUT)
 	};
 	const char *bin = sct_companion();
 	char *out, want[256];
-	struct sct_file f = {};
 	int l, c, st;
 	size_t i;
 
@@ -1575,14 +1481,14 @@ TEST_F_TIMEOUT(ns, companion_port, SCT_TIMEOUT)
 		SKIP(return, "no companion: set SELFCONN_BIN, or put selfconn in PATH");
 	l = sct_t_listener(_metadata, AF_INET, "127.0.0.1", PR_PORT, 0);
 	sct_t_client(_metadata, l, AF_INET, "127.0.0.1", PR_PORT, &c);
-	pr_query(_metadata, PR_PORT, &f);
+	pr_query(_metadata, PR_PORT);
 
 	st = sct_run((char *const[]){ (char *)bin, "port", "18084", NULL }, &out);
 	ASSERT_EQ(0, st);
 	ASSERT_NE(NULL, out);
-	if (strcmp(out, f.text))
+	if (strcmp(out, pr_f.text))
 		TH_LOG("selfconn port 18084 printed:\n%s", out);
-	ASSERT_STREQ(f.text, out);
+	ASSERT_STREQ(pr_f.text, out);
 	free(out);
 
 	st = sct_run((char *const[]){ (char *)bin, "port", "--json", "18084", NULL }, &out);
@@ -1591,7 +1497,7 @@ TEST_F_TIMEOUT(ns, companion_port, SCT_TIMEOUT)
 	ASSERT_TRUE(pr_json_valid(out)) TH_LOG("not JSON:\n%s", out);
 	ASSERT_EQ(0, strncmp(out, "{\"schema\":1,\"port\":18084,\"lines\":[", 34))
 		TH_LOG("%s", out);
-	ASSERT_EQ(f.rep[0].n, pr_count_str(out, "{\"section\":")) TH_LOG("%s", out);
+	ASSERT_EQ(pr_f.rep[0].n, pr_count_str(out, "{\"section\":")) TH_LOG("%s", out);
 	snprintf(want, sizeof(want), "{\"section\":\"listener\",\"args\":[\"inet\","
 		 "\"127.0.0.1:18084\",\"LISTEN\"],\"fields\":{\"backlog\":16,"
 		 "\"accept_queue\":0,\"syn_recv\":0,"
@@ -1609,8 +1515,7 @@ TEST_F_TIMEOUT(ns, companion_port, SCT_TIMEOUT)
 			TH_LOG("selfconn port %s %s", usage[i][0] ?: "", usage[i][1] ?: "");
 		free(out);
 	}
-	pr_expect_watched(_metadata, NULL, 0);
-	sct_file_free(&f);
+	PR_WATCHED("");
 }
 
 TEST_HARNESS_MAIN
