@@ -458,10 +458,10 @@ TEST_F_TIMEOUT(port, listener_accept_timewait, SCT_TIMEOUT)
 TEST_F_TIMEOUT(port, via_connect_bind_bind0_listen, SCT_TIMEOUT)
 {
 	const char *addr = variant->addr, *fam = variant->fam, *a;
-	int family = variant->family, p1, p2, c1, c2, cb, cz, cl, err;
+	int family = variant->family, c1, c2, cb, cz, cl, err;
 
-	p1 = sct_t_listener(_metadata, family, addr, PR_PEER, SCT_REUSEADDR);
-	p2 = sct_t_listener(_metadata, family, addr, PR_PEER2, SCT_REUSEADDR);
+	sct_t_listener(_metadata, family, addr, PR_PEER, SCT_REUSEADDR);
+	sct_t_listener(_metadata, family, addr, PR_PEER2, SCT_REUSEADDR);
 	ASSERT_EQ(0, sct_set_range(PR_PORT, PR_PORT));
 	c1 = sct_t_connected(_metadata, family, addr, -1, addr, PR_PEER, 0);
 	c2 = sct_t_connected(_metadata, family, addr, -1, addr, PR_PEER2, 0);
@@ -515,14 +515,12 @@ TEST_F_TIMEOUT(port, via_connect_bind_bind0_listen, SCT_TIMEOUT)
 	PR_ONE("bhash-owner %s %s LISTEN | via=listen inode=%s", fam, a, SCT_INO(cl));
 	PR_ONE("listener %s %s LISTEN inode=%s", fam, a, SCT_INO(cl));
 	PR_ONE("verdict connect-autobind | result=no reason=bound-by-bind");
-	close(p1);
-	close(p2);
 }
 
 /* Two SO_REUSEADDR sockets on one address: fastreuse 1 until one listens. */
 TEST_F_TIMEOUT(port, reuseaddr_group, SCT_TIMEOUT)
 {
-	int family = variant->family, s[2], plain, err, i;
+	int family = variant->family, s[2], err, i;
 	const char *fam = variant->fam, *a = SCT_ADDR(family, variant->addr, PR_PORT);
 	char ino[2][24];
 
@@ -530,10 +528,8 @@ TEST_F_TIMEOUT(port, reuseaddr_group, SCT_TIMEOUT)
 		s[i] = sct_t_bound(_metadata, family, variant->addr, PR_PORT, SCT_REUSEADDR);
 		sct_inode_str(s[i], ino[i], sizeof(ino[i]));
 	}
-	plain = sct_t_socket(_metadata, family, 0);
-	err = pr_try_bind(plain, family, variant->addr, PR_PORT);
-	ASSERT_EQ(EADDRINUSE, err) TH_LOG("a plain bind() next to SO_REUSEADDR ones: %s",
-					  strerror(err));
+	err = pr_try_bind(sct_t_socket(_metadata, family, 0), family, variant->addr, PR_PORT);
+	ASSERT_EQ(EADDRINUSE, err) TH_LOG("bind() without SO_REUSEADDR: %s", strerror(err));
 
 	pr_query(_metadata, PR_PORT);
 	PR_ONE("bhash | fastreuse=1 fastreuseport=0 owners=2");
@@ -555,7 +551,7 @@ TEST_F_TIMEOUT(port, reuseaddr_group, SCT_TIMEOUT)
 /* An SO_REUSEPORT group of listeners: fastreuseport, one uid only. */
 TEST_F_TIMEOUT(port, reuseport_group, SCT_TIMEOUT)
 {
-	int family = variant->family, s[2], other, err, i;
+	int family = variant->family, s[2], err, i;
 	const char *fam = variant->fam, *a = SCT_ADDR(family, variant->addr, PR_PORT);
 	char ino[2][24];
 
@@ -564,10 +560,9 @@ TEST_F_TIMEOUT(port, reuseport_group, SCT_TIMEOUT)
 		sct_inode_str(s[i], ino[i], sizeof(ino[i]));
 	}
 	/* SO_REUSEPORT groups are per uid */
-	other = sct_socket_as(family, SCT_REUSEPORT, PR_UID);
-	err = pr_try_bind(other, family, variant->addr, PR_PORT);
-	ASSERT_EQ(EADDRINUSE, err) TH_LOG("SO_REUSEPORT bind() by another uid: %s",
-					  strerror(err));
+	err = pr_try_bind(sct_socket_as(family, SCT_REUSEPORT, PR_UID), family, variant->addr,
+			  PR_PORT);
+	ASSERT_EQ(EADDRINUSE, err) TH_LOG("SO_REUSEPORT bind() by another uid: %s", strerror(err));
 
 	pr_query(_metadata, PR_PORT);
 	PR_ONE("bhash | fastreuse=0 fastreuseport=1 owners=2");
@@ -670,9 +665,6 @@ TEST_F_TIMEOUT(port, two_namespaces, SCT_TIMEOUT)
 	ASSERT_EQ(6, write(procB, "clear\n", 6));
 	PR_WATCHED("18084");
 	ASSERT_TRUE(pr_names_inodes(ino_b, false)) sct_dump(_metadata, &pr_f);
-	close(procA);
-	close(procB);
-	close(nsA);
 }
 
 /* ---- verdicts against the real syscalls ---- */
@@ -1156,9 +1148,9 @@ TEST_F_TIMEOUT(ns, query_descriptor, SCT_TIMEOUT)
 		PR_BAD("18084 ", EINVAL), PR_BAD("18084\n18086", EINVAL),
 	};
 	size_t i;
-	int fd, l;
+	int fd;
 
-	l = sct_t_listener(_metadata, AF_INET, "127.0.0.1", PR_PORT2, 0);
+	sct_t_listener(_metadata, AF_INET, "127.0.0.1", PR_PORT2, 0);
 	fd = open(SCT_PROC, O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, fd);
 	pr_reread(_metadata, fd, 0);
@@ -1191,7 +1183,6 @@ TEST_F_TIMEOUT(ns, query_descriptor, SCT_TIMEOUT)
 	}
 	close(fd);
 	PR_WATCHED("");
-	close(l);
 }
 
 /* A query neither adds a watched port nor changes what a plain read shows. */
@@ -1199,10 +1190,9 @@ TEST_F_TIMEOUT(ns, query_leaves_cat_alone, SCT_TIMEOUT)
 {
 	struct sct_file before = {}, after = {};
 	const char *rep;
-	int s, l;
 
-	l = sct_t_listener(_metadata, AF_INET, "127.0.0.1", PR_PORT, SCT_REUSEADDR);
-	s = sct_t_self_connect(_metadata, AF_INET, "127.0.0.1", PR_SELF, geteuid());
+	sct_t_listener(_metadata, AF_INET, "127.0.0.1", PR_PORT, SCT_REUSEADDR);
+	sct_t_self_connect(_metadata, AF_INET, "127.0.0.1", PR_SELF, geteuid());
 	ASSERT_EQ(0, -sct_write_file(SCT_PROC, "18096\n"));
 
 	pr_got(_metadata, sct_cat(&before), 0, &before);
@@ -1222,10 +1212,6 @@ TEST_F_TIMEOUT(ns, query_leaves_cat_alone, SCT_TIMEOUT)
 	rep = strstr(after.text, "# port 18096\n");
 	ASSERT_NE(NULL, rep);
 	ASSERT_STREQ(rep, pr_f.text);
-	sct_file_free(&before);
-	sct_file_free(&after);
-	close(l);
-	close(s);
 }
 
 /* ---- privilege ---- */
