@@ -1015,20 +1015,19 @@ TEST_F_TIMEOUT(ns, v4_and_v6_loopback, SCT_TIMEOUT)
 	PR_ONE("summary | ehash_remote=1");
 }
 
-#define PR_VERDICTS4(...)	pr_verdicts(_metadata, AF_INET, "127.0.0.1", __VA_ARGS__)
-
 /* An IPV6_V6ONLY listener on [::]:P leaves 0.0.0.0:P free. */
 TEST_F_TIMEOUT(ns, verdict_v6only_any, SCT_TIMEOUT)
 {
 	sct_t_listener(_metadata, AF_INET6, "::", PR_PORT, SCT_V6ONLY);
-	PR_VERDICTS4("ok", "ok", "no", "bound-by-bind");
+	pr_verdicts(_metadata, AF_INET, "127.0.0.1", "ok", "ok", "no", "bound-by-bind");
 }
 
 /* An IPv4-mapped listener [::ffff:127.0.0.1]:P blocks 0.0.0.0:P. */
 TEST_F_TIMEOUT(ns, verdict_v4mapped_listener, SCT_TIMEOUT)
 {
 	sct_t_listener(_metadata, AF_INET6, "::ffff:127.0.0.1", PR_PORT, SCT_REUSEADDR);
-	PR_VERDICTS4("EADDRINUSE", "EADDRINUSE", "no", "bound-by-bind");
+	pr_verdicts(_metadata, AF_INET, "127.0.0.1", "EADDRINUSE", "EADDRINUSE", "no",
+		    "bound-by-bind");
 }
 
 /* ---- the write interface ---- */
@@ -1216,11 +1215,36 @@ TEST_F_TIMEOUT(ns, query_leaves_cat_alone, SCT_TIMEOUT)
 
 /* ---- privilege ---- */
 
-/* What fd reads, kept in res; closes fd. */
-static void pr_keep_fd(struct sct_result *res, int fd)
+/*
+ * A child, as nobody, opens "selfconn" at its parent's /proc descriptor:
+ * only the file's permissions count, not those of the way to /proc.
+ * Without userns every watch command is EPERM and a query of PR_PORT
+ * works; in a user and network namespace of its own it may watch PR_PORT
+ * there, then reads the file. What it read last is kept in res.
+ */
+static void pr_nobody_child(struct sct_result *res, int procdir, bool userns)
 {
+	static const char * const cmds[] = { "18084\n", "-80\n", "clear\n" };
 	char *text;
+	size_t i;
+	int fd;
 
+	if (sct_become_nobody())
+		SCT_FAIL(res, 1, "become uid %d", SCT_NOBODY);
+	if (userns && unshare(CLONE_NEWUSER | CLONE_NEWNET))
+		SCT_FAIL(res, 2, "no unprivileged user namespaces");
+	fd = openat(procdir, "selfconn", O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		SCT_FAIL(res, 3, "open write-only");
+	if (userns && sct_write_fd(fd, cmds[0]))
+		SCT_FAIL(res, 4, "watch in its own namespace");
+	for (i = 0; !userns && i < ARRAY_SIZE(cmds); i++)
+		if (sct_write_fd(fd, cmds[i]) != -EPERM)
+			SCT_FAIL(res, 5 + i, "'%s' as nobody: not EPERM", cmds[i]);
+	close(fd);
+	fd = openat(procdir, "selfconn", (userns ? O_RDONLY : O_RDWR) | O_CLOEXEC);
+	if (fd < 0 || (!userns && sct_write_fd(fd, cmds[0])))
+		SCT_FAIL(res, 8, userns ? "open read-only" : "query as nobody");
 	sct_read_fd(fd, 65536, &text, NULL);
 	sct_keep(res, text);
 	free(text);
@@ -1228,55 +1252,11 @@ static void pr_keep_fd(struct sct_result *res, int fd)
 }
 
 /*
- * The children open "selfconn" at their parent's /proc descriptor: only
- * the file's permissions count, not those of the way to /proc.
- * As nobody: every watch command is EPERM, a query of PR_PORT works.
+ * pr_nobody_child() in a child: none of its checks fails (without user
+ * namespaces: SKIP). What it read into pr_f: the one report of port (0: a
+ * listing), checked.
  */
-static void pr_unpriv_child(struct sct_result *res, int procdir)
-{
-	static const char * const cmds[] = { "18084\n", "-80\n", "clear\n" };
-	int fd, i;
-
-	if (sct_become_nobody())
-		SCT_FAIL(res, 1, "become uid %d", SCT_NOBODY);
-	fd = openat(procdir, "selfconn", O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		SCT_FAIL(res, 3, "open write-only");
-	for (i = 0; i < 3; i++)
-		if (sct_write_fd(fd, cmds[i]) != -EPERM)
-			SCT_FAIL(res, 4 + i, "'%s' as nobody: not EPERM", cmds[i]);
-	close(fd);
-	fd = openat(procdir, "selfconn", O_RDWR | O_CLOEXEC);
-	if (fd < 0 || sct_write_fd(fd, "18084\n"))
-		SCT_FAIL(res, 7, "query as nobody");
-	pr_keep_fd(res, fd);
-}
-
-/* As nobody in its own user and network namespace: watch there, then read. */
-static void pr_userns_child(struct sct_result *res, int procdir)
-{
-	int fd;
-
-	if (sct_become_nobody())
-		SCT_FAIL(res, 1, "become uid %d", SCT_NOBODY);
-	if (unshare(CLONE_NEWUSER | CLONE_NEWNET))
-		SCT_FAIL(res, 2, "no unprivileged user namespaces");
-	fd = openat(procdir, "selfconn", O_WRONLY | O_CLOEXEC);
-	if (fd < 0 || sct_write_fd(fd, "18084\n"))
-		SCT_FAIL(res, 3, "watch in its own namespace");
-	close(fd);
-	fd = openat(procdir, "selfconn", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		SCT_FAIL(res, 4, "open read-only");
-	pr_keep_fd(res, fd);
-}
-
-/*
- * Run fn(res, /proc) in a child: no check of it fails (at skip: SKIP).
- * What it read into pr_f: the one report of port (0: a listing), checked.
- */
-static void pr_in_child(struct __test_metadata *_metadata,
-			void (*fn)(struct sct_result *, int), int skip, int port)
+static void pr_in_child(struct __test_metadata *_metadata, bool userns, int port)
 {
 	int procdir = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	struct sct_result *res;
@@ -1285,12 +1265,12 @@ static void pr_in_child(struct __test_metadata *_metadata,
 	ASSERT_LE(0, procdir);
 	res = sct_t_fork(_metadata, &c);
 	if (!c.pid) {
-		fn(res, procdir);
+		pr_nobody_child(res, procdir, userns);
 		_exit(0);
 	}
 	ASSERT_EQ(0, sct_child_wait(&c));
 	close(procdir);
-	if (res->step == skip)
+	if (res->step == 2)
 		SCT_SKIP("%s: %s", res->why, strerror(res->err));
 	ASSERT_EQ(0, res->step) TH_LOG("child: step %d: %s (errno %s)", res->step, res->why,
 				       strerror(res->err));
@@ -1312,7 +1292,7 @@ TEST_F_TIMEOUT(ns, unprivileged, SCT_TIMEOUT)
 	l = sct_t_listener(_metadata, AF_INET, "127.0.0.1", PR_PORT, 0);
 	ASSERT_EQ(0, -sct_write_file(SCT_PROC, "80\n"));
 
-	pr_in_child(_metadata, pr_unpriv_child, -1, PR_PORT);
+	pr_in_child(_metadata, false, PR_PORT);
 	PR_ONE("listener inet 127.0.0.1:18084 inode=%s", SCT_INO(l));
 	PR_WATCHED("80");
 }
@@ -1326,7 +1306,7 @@ TEST_F_TIMEOUT(ns, unprivileged, SCT_TIMEOUT)
 TEST_F_TIMEOUT(ns, own_userns_may_watch, SCT_TIMEOUT)
 {
 	ASSERT_EQ(0, -sct_write_file(SCT_PROC, "80\n"));
-	pr_in_child(_metadata, pr_userns_child, 2, 0);
+	pr_in_child(_metadata, true, 0);
 	ASSERT_EQ(1, pr_f.nrep) sct_dump(_metadata, &pr_f);
 	ASSERT_EQ(PR_PORT, pr_f.rep[0].port);
 	PR_WATCHED("80");
