@@ -1139,12 +1139,14 @@ static inline int sct_parse(struct sct_file *f)
 	const char *why = NULL;
 	int lineno = 0;
 
-	if (strlen(f->text) != f->len)
+	f->lines = strdup(f->text);
+	f->fields = strdup(f->text);
+	if (!f->lines || !f->fields)
+		why = "out of memory";
+	else if (strlen(f->text) != f->len)
 		why = "NUL byte in the output";
 	else if (f->len && f->text[f->len - 1] != '\n')
 		why = "output does not end with a newline";
-	else if (!(f->lines = strdup(f->text)) || !(f->fields = strdup(f->text)))
-		why = "out of memory";
 	for (line = why ? NULL : f->lines; line && *line; line = nl + 1) {
 		nl = strchr(line, '\n');
 		*nl = '\0';

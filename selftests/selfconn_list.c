@@ -80,8 +80,7 @@ static int sc_count_tw(struct __test_metadata *_metadata, bool log)
 		if (sct_read_file(files[i], &text))
 			continue;
 		if (log)
-			TH_LOG("%s, up to the inode (the hashed pointer after it is no test output):",
-			       files[i]);
+			TH_LOG("%s, up to the inode (hashed pointers follow):", files[i]);
 		for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 			n += sscanf(line, " %*s %*s %*s %x", &st) == 1 && st == 6;
 			if (!log)

@@ -299,8 +299,11 @@ static void *st_reader(void *arg)
 	size_t chunk;
 
 	while (!atomic_load(&t->ctx->stop)) {
-		if (fd < 0 && (fd = st_open_proc(t, t->id == 2 ? O_RDWR : O_RDONLY)) < 0)
-			continue;
+		if (fd < 0) {
+			fd = st_open_proc(t, t->id == 2 ? O_RDWR : O_RDONLY);
+			if (fd < 0)
+				continue;
+		}
 		if (t->id == 2) {
 			char cmd[16];
 
@@ -344,8 +347,11 @@ static void *st_writer(void *arg)
 	char cmd[16];
 
 	while (!atomic_load(&t->ctx->stop)) {
-		if (fd < 0 && (fd = st_open_proc(t, O_WRONLY)) < 0)
-			continue;
+		if (fd < 0) {
+			fd = st_open_proc(t, O_WRONLY);
+			if (fd < 0)
+				continue;
+		}
 		r = st_rand(t, 100);
 		if (r == 0)
 			snprintf(cmd, sizeof(cmd), "clear\n");
