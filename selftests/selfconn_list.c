@@ -65,35 +65,70 @@ static bool sc_wait_count(struct __test_metadata *_metadata,
 	return false;
 }
 
+/* One /proc/net/tcp{,6} entry as a TAP comment, its addresses' last 8 hex digits. */
+static void sc_log_entry(struct __test_metadata *_metadata, const char *line)
+{
+	char la[33], ra[33];
+	unsigned int lp, rp, st;
+
+	if (sscanf(line, " %*d: %32[0-9A-F]:%x %32[0-9A-F]:%x %x", la, &lp, ra, &rp, &st) != 5 ||
+	    strlen(la) < 8 || strlen(ra) < 8)
+		return;
+	TH_LOG("  %s:%u -> %s:%u st %02X", la + strlen(la) - 8, lp, ra + strlen(ra) - 8, rp, st);
+}
+
+/*
+ * The namespace's TcpExt counters that are not 0 (/proc/net/netstat: a
+ * line of names, then one of values): TCPTimeWaitOverflow counts the
+ * TIME-WAIT sockets tcp_time_wait() could not allocate, TCPAbortOn* the
+ * connections ended by a reset.
+ */
+static void sc_log_tcpext(struct __test_metadata *_metadata)
+{
+	char *text, *names, *vals, *n, *v, *sn, *sv;
+
+	if (sct_read_file("/proc/net/netstat", &text))
+		return;
+	names = strstr(text, "TcpExt: ");
+	vals = names ? strstr(names + 1, "TcpExt: ") : NULL;
+	if (vals) {
+		names[strcspn(names, "\n")] = '\0';
+		vals[strcspn(vals, "\n")] = '\0';
+		n = strtok_r(names + 8, " ", &sn);
+		v = strtok_r(vals + 8, " ", &sv);
+		for (; n && v; n = strtok_r(NULL, " ", &sn), v = strtok_r(NULL, " ", &sv))
+			if (strcmp(v, "0"))
+				TH_LOG("  TcpExt %s %s", n, v);
+	}
+	free(text);
+}
+
 /*
  * TIME_WAIT entries (st 06) in this namespace's /proc/net/tcp and tcp6;
- * with log, both files as TAP comments: where the sockets are stuck.
+ * with log, every entry and the TcpExt counters as TAP comments: where the
+ * sockets are stuck.
  */
 static int sc_count_tw(struct __test_metadata *_metadata, bool log)
 {
 	static const char * const files[] = { "/proc/net/tcp", "/proc/net/tcp6" };
-	char *text, *line, *save, *end;
+	char *text, *line, *save;
 	unsigned int i, st;
-	int n = 0, col;
+	int n = 0;
 
 	for (i = 0; i < 2; i++) {
 		if (sct_read_file(files[i], &text))
 			continue;
 		if (log)
-			TH_LOG("%s, up to the inode (hashed pointers follow):", files[i]);
+			TH_LOG("%s:", files[i]);
 		for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 			n += sscanf(line, " %*s %*s %*s %x", &st) == 1 && st == 6;
-			if (!log)
-				continue;
-			/* up to the 10th column, the inode */
-			for (end = line, col = 0; col < 10; col++) {
-				end += strspn(end, " ");
-				end += strcspn(end, " ");
-			}
-			TH_LOG("%.*s", (int)(end - line), line);
+			if (log)
+				sc_log_entry(_metadata, line);
 		}
 		free(text);
 	}
+	if (log)
+		sc_log_tcpext(_metadata);
 	return n;
 }
 
@@ -300,13 +335,13 @@ TEST_F_TIMEOUT(selfconn, distractors, SCT_TIMEOUT)
 		sct_dump(_metadata, &t);
 	ASSERT_EQ(0, t.nrows) TH_LOG("distractors listed while ESTABLISHED");
 
-	/* Active close by the clients: they go to TIME-WAIT. */
-	close(c1);
-	close(c2);
-	close(c3);
-	close(a1);
-	close(a2);
-	close(a3);
+	/*
+	 * Active close by the clients, each server closing once it has read
+	 * the FIN: the clients go to TIME-WAIT, with no simultaneous close.
+	 */
+	sct_t_close_pair(_metadata, c1, a1);
+	sct_t_close_pair(_metadata, c2, a2);
+	sct_t_close_pair(_metadata, c3, a3);
 	for (waited = 0; sc_count_tw(_metadata, false) < 3 && waited < SCT_WAIT_MS; waited += 20)
 		usleep(20000);
 	ASSERT_LE(3, sc_count_tw(_metadata, waited >= SCT_WAIT_MS))
