@@ -21,100 +21,7 @@
 #define BI_W(s)		SCT_BAD(O_WRONLY, s, EINVAL)
 #define BI_Q(s)		SCT_BAD(O_RDWR, s, EINVAL)
 
-/* write() at offset off (pwrite() is ESPIPE: a seq_file has no FMODE_PWRITE). */
-static ssize_t bi_write_at(int fd, const void *buf, size_t len, off_t off)
-{
-	if (lseek(fd, off, SEEK_SET) != off)
-		return -1;
-	return write(fd, buf, len);
-}
-
-/* The errno of a call that returned n, 0 if it did not fail. */
-static int bi_errno(ssize_t n)
-{
-	return n < 0 ? errno : 0;
-}
-
-static const char *bi_err(int err)
-{
-	return err ? strerror(err) : "success";
-}
-
-/* Printable form of a row's bytes, for the logs. */
-static const char *bi_show(const char *s, size_t len, char *buf, size_t size)
-{
-	size_t i, o = 0;
-
-	for (i = 0; i < len && o + 5 < size; i++) {
-		unsigned char c = s[i];
-
-		if (c >= 0x20 && c < 0x7f && c != '\\')
-			buf[o++] = c;
-		else
-			o += snprintf(buf + o, size - o, "\\x%02x", c);
-	}
-	buf[o] = '\0';
-	return buf;
-}
-
-/* The state a bad write must leave alone: the watched ports, refuse, audit. */
-static const char *bi_state(char *buf, size_t len)
-{
-	snprintf(buf, len, "watched %s, refuse %ld, audit %ld", SCT_WATCHED(),
-		 sct_read_long(SCT_SYSCTL), sct_read_long(SCT_AUDIT));
-	return buf;
-}
-
-/* The state is still the set-up's, after what. */
-static void bi_unchanged(struct __test_metadata *_metadata, const char *base, const char *what)
-{
-	char now[512];
-
-	EXPECT_STREQ(base, bi_state(now, sizeof(now))) TH_LOG("%s changed the state", what);
-}
-
-#define BI_EXPECT_UNCHANGED(what)	bi_unchanged(_metadata, self->base, (what))
-
-/* The port of a query descriptor's report, read from offset 0; -1 if none. */
-static int bi_query_port(int fd)
-{
-	struct sct_file f = {};
-	int port = !lseek(fd, 0, SEEK_SET) && !sct_load(&f, fd, 65536) && f.nrep == 1 &&
-		   !f.listing ? f.rep[0].port : -1;
-
-	sct_file_free(&f);
-	return port;
-}
-
-/*
- * Each row of a table, written to path (O_RDWR rows: to the query
- * descriptor qfd at offset 0, whose port 1234 stays), fails with its errno
- * and leaves the state as it was (base).
- */
-static void bi_rows(struct __test_metadata *_metadata, const char *base, const char *path,
-		    const struct sct_bad *rows, size_t n, int qfd)
-{
-	const struct sct_bad *r;
-	char shown[64];
-	size_t i;
-	int err;
-
-	for (i = 0, r = rows; i < n; i++, r++) {
-		bi_show(r->bytes, r->len, shown, sizeof(shown));
-		if (r->flags == O_RDWR) {
-			err = bi_errno(bi_write_at(qfd, r->bytes, r->len, 0));
-			EXPECT_EQ(1234, bi_query_port(qfd))
-				TH_LOG("row %zu: query port changed by \"%s\"", i, shown);
-		} else {
-			err = -sct_write(path, O_WRONLY, r->bytes, r->len);
-		}
-		EXPECT_EQ(r->err, err)
-			TH_LOG("row %zu: %s \"%s\" (%zu bytes): expected %s, got %s", i,
-			       r->flags == O_RDWR ? "query" : path, shown, r->len,
-			       strerror(r->err), bi_err(err));
-		bi_unchanged(_metadata, base, shown);
-	}
-}
+#define BI_EXPECT_UNCHANGED(what)	sct_t_unchanged(_metadata, self->base, (what))
 
 FIXTURE(bad) {
 	char base[512];
@@ -142,7 +49,7 @@ FIXTURE_SETUP(bad)
 	ASSERT_EQ(0, sct_set_refuse(variant->refuse));
 	ASSERT_STREQ(variant->refuse ? "watched 81 18084, refuse 1, audit 0" :
 				       "watched 81 18084, refuse 0, audit 0",
-		     bi_state(self->base, sizeof(self->base)));
+		     sct_state(self->base, sizeof(self->base)));
 }
 
 FIXTURE_TEARDOWN(bad)
@@ -183,8 +90,8 @@ TEST_F_TIMEOUT(bad, proc_rows, SCT_TIMEOUT)
 
 	ASSERT_LE(0, qfd);
 	ASSERT_EQ(5, write(qfd, "1234\n", 5));
-	ASSERT_EQ(1234, bi_query_port(qfd));
-	bi_rows(_metadata, self->base, SCT_PROC, bi_proc_rows, ARRAY_SIZE(bi_proc_rows), qfd);
+	ASSERT_EQ(1234, sct_query_port(qfd));
+	sct_t_bad_rows(_metadata, self->base, SCT_PROC, bi_proc_rows, ARRAY_SIZE(bi_proc_rows), qfd);
 	close(qfd);
 }
 
@@ -213,15 +120,15 @@ TEST_F_TIMEOUT(bad, sysctl_rows, SCT_TIMEOUT)
 	int err;
 
 	for (s = 0; s < ARRAY_SIZE(sysctls); s++) {
-		bi_rows(_metadata, self->base, sysctls[s], bi_sysctl_rows,
+		sct_t_bad_rows(_metadata, self->base, sysctls[s], bi_sysctl_rows,
 			ARRAY_SIZE(bi_sysctl_rows), -1);
 		snprintf(was, sizeof(was), "%ld\n", sct_read_long(sysctls[s]));
 		/* The kernel's other spellings of 1 are values, not bad input. */
 		for (i = 0; i < ARRAY_SIZE(good); i++) {
-			bi_show(good[i], strlen(good[i]), shown, sizeof(shown));
+			sct_show(good[i], strlen(good[i]), shown, sizeof(shown));
 			ASSERT_EQ(0, sct_write_file(sysctls[s], "0\n"));
 			err = -sct_write_file(sysctls[s], good[i]);
-			EXPECT_EQ(0, err) TH_LOG("%s \"%s\": %s", sysctls[s], shown, bi_err(err));
+			EXPECT_EQ(0, err) TH_LOG("%s \"%s\": %s", sysctls[s], shown, sct_err(err));
 			EXPECT_EQ(1, sct_read_long(sysctls[s]));
 		}
 		ASSERT_EQ(0, sct_write_file(sysctls[s], was));
@@ -247,8 +154,8 @@ TEST_F_TIMEOUT(bad, huge_writes, SCT_TIMEOUT)
 	qfd = open(SCT_PROC, O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, qfd);
 	ASSERT_EQ(2, write(qfd, "82", 2));
-	EXPECT_EQ(EINVAL, bi_errno(bi_write_at(qfd, buf, BI_HUGE, 0)));
-	EXPECT_EQ(82, bi_query_port(qfd));
+	EXPECT_EQ(EINVAL, sct_errno(sct_write_at(qfd, buf, BI_HUGE, 0)));
+	EXPECT_EQ(82, sct_query_port(qfd));
 	close(qfd);
 
 	/* the sysctl: a value then spaces past a page; digits; spaces */
@@ -289,14 +196,14 @@ TEST_F_TIMEOUT(bad, split_writes, SCT_TIMEOUT)
 	fd = open(SCT_PROC, O_WRONLY | O_CLOEXEC);
 	ASSERT_LE(0, fd);
 	/* pieces that are no command each fail */
-	EXPECT_EQ(EINVAL, bi_errno(write(fd, "cl", 2)));
-	EXPECT_EQ(EINVAL, bi_errno(write(fd, "ear\n", 4)));
+	EXPECT_EQ(EINVAL, sct_errno(write(fd, "cl", 2)));
+	EXPECT_EQ(EINVAL, sct_errno(write(fd, "ear\n", 4)));
 	EXPECT_EQ(0, lseek(fd, 0, SEEK_CUR));
 	BI_EXPECT_UNCHANGED("clear in two writes");
-	EXPECT_EQ(EINVAL, bi_errno(write(fd, "-", 1)));
+	EXPECT_EQ(EINVAL, sct_errno(write(fd, "-", 1)));
 	/* a piece that is a command is one: "18" then "084\n" */
 	EXPECT_EQ(2, write(fd, "18", 2));
-	EXPECT_EQ(EINVAL, bi_errno(write(fd, "084\n", 4)));
+	EXPECT_EQ(EINVAL, sct_errno(write(fd, "084\n", 4)));
 	EXPECT_STREQ("18 81 18084", SCT_WATCHED());
 	EXPECT_EQ(0, -sct_write_file(SCT_PROC, "-18"));
 
@@ -308,7 +215,7 @@ TEST_F_TIMEOUT(bad, split_writes, SCT_TIMEOUT)
 	EXPECT_EQ(0, -sct_write_file(SCT_PROC, "-85"));
 	EXPECT_EQ(0, -sct_write_file(SCT_PROC, "-180"));
 	iov[0] = (struct iovec){ .iov_base = "x", .iov_len = 1 };
-	EXPECT_EQ(EINVAL, bi_errno(writev(fd, iov, 2)));
+	EXPECT_EQ(EINVAL, sct_errno(writev(fd, iov, 2)));
 	close(fd);
 	BI_EXPECT_UNCHANGED("writev");
 
@@ -317,8 +224,8 @@ TEST_F_TIMEOUT(bad, split_writes, SCT_TIMEOUT)
 	ASSERT_LE(0, fd);
 	EXPECT_EQ(1, write(fd, variant->refuse ? "1" : "0", 1));
 	EXPECT_EQ(1, lseek(fd, 0, SEEK_CUR));
-	EXPECT_EQ(EINVAL, bi_errno(write(fd, "\n", 1)));
-	EXPECT_EQ(EINVAL, bi_errno(write(fd, variant->refuse ? "0" : "1", 1)));
+	EXPECT_EQ(EINVAL, sct_errno(write(fd, "\n", 1)));
+	EXPECT_EQ(EINVAL, sct_errno(write(fd, variant->refuse ? "0" : "1", 1)));
 	close(fd);
 	BI_EXPECT_UNCHANGED("the sysctl in pieces");
 }
@@ -340,24 +247,24 @@ TEST_F_TIMEOUT(bad, offset_writes, SCT_TIMEOUT)
 	ASSERT_LE(0, qfd);
 	ASSERT_EQ(2, write(qfd, "82", 2));
 	for (i = 0; i < ARRAY_SIZE(offs); i++) {
-		EXPECT_EQ(EINVAL, bi_errno(bi_write_at(fd, "83\n", 3, offs[i])))
+		EXPECT_EQ(EINVAL, sct_errno(sct_write_at(fd, "83\n", 3, offs[i])))
 			TH_LOG("watch at offset %lld", (long long)offs[i]);
-		EXPECT_EQ(EINVAL, bi_errno(bi_write_at(fd, "clear", 5, offs[i])));
-		EXPECT_EQ(EINVAL, bi_errno(bi_write_at(qfd, "83", 2, offs[i])))
+		EXPECT_EQ(EINVAL, sct_errno(sct_write_at(fd, "clear", 5, offs[i])));
+		EXPECT_EQ(EINVAL, sct_errno(sct_write_at(qfd, "83", 2, offs[i])))
 			TH_LOG("query at offset %lld", (long long)offs[i]);
-		EXPECT_EQ(82, bi_query_port(qfd));
-		EXPECT_EQ(ESPIPE, bi_errno(pwrite(fd, "83\n", 3, offs[i])));
+		EXPECT_EQ(82, sct_query_port(qfd));
+		EXPECT_EQ(ESPIPE, sct_errno(pwrite(fd, "83\n", 3, offs[i])));
 		BI_EXPECT_UNCHANGED("a write past offset 0");
 	}
-	EXPECT_EQ(ESPIPE, bi_errno(pwrite(fd, "83\n", 3, 0)));
-	EXPECT_EQ(ESPIPE, bi_errno(pwrite(qfd, "83", 2, 0)));
+	EXPECT_EQ(ESPIPE, sct_errno(pwrite(fd, "83\n", 3, 0)));
+	EXPECT_EQ(ESPIPE, sct_errno(pwrite(qfd, "83", 2, 0)));
 	/* after a read moved the offset, a plain write() is past 0 too */
-	EXPECT_EQ(82, bi_query_port(qfd));
+	EXPECT_EQ(82, sct_query_port(qfd));
 	EXPECT_LT(0, lseek(qfd, 0, SEEK_CUR));
-	EXPECT_EQ(EINVAL, bi_errno(write(qfd, "83", 2)));
-	EXPECT_EQ(2, bi_write_at(qfd, "83", 2, 0));
-	EXPECT_EQ(83, bi_query_port(qfd));
-	EXPECT_EQ(3, bi_write_at(fd, "83\n", 3, 0));
+	EXPECT_EQ(EINVAL, sct_errno(write(qfd, "83", 2)));
+	EXPECT_EQ(2, sct_write_at(qfd, "83", 2, 0));
+	EXPECT_EQ(83, sct_query_port(qfd));
+	EXPECT_EQ(3, sct_write_at(fd, "83\n", 3, 0));
 	EXPECT_EQ(0, -sct_write_file(SCT_PROC, "-83\n"));
 	close(qfd);
 	close(fd);
@@ -365,7 +272,7 @@ TEST_F_TIMEOUT(bad, offset_writes, SCT_TIMEOUT)
 	fd = open(SCT_SYSCTL, O_WRONLY | O_CLOEXEC);
 	ASSERT_LE(0, fd);
 	for (i = 0; i < ARRAY_SIZE(offs); i++) {
-		EXPECT_EQ(EINVAL, bi_errno(pwrite(fd, variant->refuse ? "0\n" : "1\n", 2, offs[i])))
+		EXPECT_EQ(EINVAL, sct_errno(pwrite(fd, variant->refuse ? "0\n" : "1\n", 2, offs[i])))
 			TH_LOG("sysctl at offset %lld", (long long)offs[i]);
 		BI_EXPECT_UNCHANGED("a sysctl write past offset 0");
 	}
@@ -493,7 +400,7 @@ TEST_F_TIMEOUT(bad, concurrent_sysctl_writers, SCT_TIMEOUT)
 		ASSERT_TRUE(v == 0 || v == 1) TH_LOG("refuse reads %d", v);
 		err = sct_self_connect_errno(BI_SELF);
 		EXPECT_EQ(v ? ECONNREFUSED : 0, err)
-			TH_LOG("round %d: refuse=%d but self-connect: %s", round, v, bi_err(err));
+			TH_LOG("round %d: refuse=%d but self-connect: %s", round, v, sct_err(err));
 	}
 	ASSERT_EQ(0, sct_set_refuse(variant->refuse));
 	BI_EXPECT_UNCHANGED("the togglers");

@@ -1327,6 +1327,61 @@ static inline const char *sct_watched_str(char *buf, size_t len)
 
 #define SCT_WATCHED()	sct_watched_str((char[SCT_MAXREP * 6 + 1]) { 0 }, SCT_MAXREP * 6 + 1)
 
+/* write() at offset off (pwrite() is ESPIPE: a seq_file has no FMODE_PWRITE). */
+static inline ssize_t sct_write_at(int fd, const void *buf, size_t len, off_t off)
+{
+	if (lseek(fd, off, SEEK_SET) != off)
+		return -1;
+	return write(fd, buf, len);
+}
+
+/* The errno of a call that returned n, 0 if it did not fail. */
+static inline int sct_errno(ssize_t n)
+{
+	return n < 0 ? errno : 0;
+}
+
+static inline const char *sct_err(int err)
+{
+	return err ? strerror(err) : "success";
+}
+
+/* Printable form of a write's bytes, for the logs. */
+static inline const char *sct_show(const char *s, size_t len, char *buf, size_t size)
+{
+	size_t i, o = 0;
+
+	for (i = 0; i < len && o + 5 < size; i++) {
+		unsigned char c = s[i];
+
+		if (c >= 0x20 && c < 0x7f && c != '\\')
+			buf[o++] = c;
+		else
+			o += snprintf(buf + o, size - o, "\\x%02x", c);
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
+/* The state a bad write must leave alone: the watched ports, refuse, audit. */
+static inline const char *sct_state(char *buf, size_t len)
+{
+	snprintf(buf, len, "watched %s, refuse %ld, audit %ld", SCT_WATCHED(),
+		 sct_read_long(SCT_SYSCTL), sct_read_long(SCT_AUDIT));
+	return buf;
+}
+
+/* The port of a query descriptor's report, read from offset 0; -1 if none. */
+static inline int sct_query_port(int fd)
+{
+	struct sct_file f = {};
+	int port = !lseek(fd, 0, SEEK_SET) && !sct_load(&f, fd, 65536) && f.nrep == 1 &&
+		   !f.listing ? f.rep[0].port : -1;
+
+	sct_file_free(&f);
+	return port;
+}
+
 /* ---- fault injection (Documentation/fault-injection/) ---- */
 
 #define SCT_FAIL_NTH	"/proc/thread-self/fail-nth"
@@ -1505,6 +1560,45 @@ static inline void sct_read_chunked(struct __test_metadata *_metadata,
 static inline void sct_read(struct __test_metadata *_metadata, struct sct_file *f)
 {
 	sct_read_chunked(_metadata, f, 65536);
+}
+
+/* The state is still base (sct_state()), after what. */
+static inline void sct_t_unchanged(struct __test_metadata *_metadata, const char *base,
+				   const char *what)
+{
+	char now[512];
+
+	EXPECT_STREQ(base, sct_state(now, sizeof(now))) TH_LOG("%s changed the state", what);
+}
+
+/*
+ * Each row of a table, written to path (O_RDWR rows: to the query
+ * descriptor qfd at offset 0, whose port stays), fails with its errno and
+ * leaves the state as it was (base).
+ */
+static inline void sct_t_bad_rows(struct __test_metadata *_metadata, const char *base,
+				  const char *path, const struct sct_bad *rows, size_t n, int qfd)
+{
+	int qport = qfd >= 0 ? sct_query_port(qfd) : -1, err;
+	const struct sct_bad *r;
+	char shown[64];
+	size_t i;
+
+	for (i = 0, r = rows; i < n; i++, r++) {
+		sct_show(r->bytes, r->len, shown, sizeof(shown));
+		if (r->flags == O_RDWR) {
+			err = sct_errno(sct_write_at(qfd, r->bytes, r->len, 0));
+			EXPECT_EQ(qport, sct_query_port(qfd))
+				TH_LOG("row %zu: query port changed by \"%s\"", i, shown);
+		} else {
+			err = -sct_write(path, O_WRONLY, r->bytes, r->len);
+		}
+		EXPECT_EQ(r->err, err)
+			TH_LOG("row %zu: %s \"%s\" (%zu bytes): expected %s, got %s", i,
+			       r->flags == O_RDWR ? "query" : path, shown, r->len,
+			       strerror(r->err), sct_err(err));
+		sct_t_unchanged(_metadata, base, shown);
+	}
 }
 
 #define EXPECT_COUNTERS(want_attempts, want_refused) do {			\

@@ -1039,7 +1039,7 @@ TEST_F_TIMEOUT(ns, verdict_v4mapped_listener, SCT_TIMEOUT)
 
 /* ---- the write interface ---- */
 
-#define PR_BAD(s, e)	SCT_BAD(O_WRONLY, s, e)
+#define PR_BAD(s)	SCT_BAD(O_WRONLY, s, EINVAL)
 
 /*
  * Every bad write on a write-only descriptor fails with its errno and
@@ -1049,31 +1049,21 @@ TEST_F_TIMEOUT(ns, verdict_v4mapped_listener, SCT_TIMEOUT)
 TEST_F_TIMEOUT(ns, bad_writes, SCT_TIMEOUT)
 {
 	static const struct sct_bad bad[] = {
-		PR_BAD("", EINVAL), PR_BAD("\n", EINVAL), PR_BAD("abc", EINVAL),
-		PR_BAD("0", EINVAL), PR_BAD("0\n", EINVAL), PR_BAD("65536", EINVAL),
-		PR_BAD("99999999", EINVAL), PR_BAD("+80", EINVAL), PR_BAD(" 80", EINVAL),
-		PR_BAD("80 ", EINVAL), PR_BAD("8 0", EINVAL), PR_BAD("80x", EINVAL),
-		PR_BAD("80\n81", EINVAL), PR_BAD("80\n\n", EINVAL), PR_BAD("080", EINVAL),
-		PR_BAD("--80", EINVAL), PR_BAD("-", EINVAL), PR_BAD("-\n", EINVAL),
-		PR_BAD("-0", EINVAL), PR_BAD("-65536", EINVAL), PR_BAD("80\0", EINVAL),
-		PR_BAD("clear ", EINVAL), PR_BAD("CLEAR", EINVAL), PR_BAD("clear\n\n", EINVAL),
-		PR_BAD("\t80", EINVAL), PR_BAD("-81\n", ENOENT), PR_BAD("-18085", ENOENT),
+		PR_BAD(""), PR_BAD("\n"), PR_BAD("abc"), PR_BAD("0"), PR_BAD("0\n"), PR_BAD("65536"),
+		PR_BAD("99999999"), PR_BAD("+80"), PR_BAD(" 80"), PR_BAD("80 "), PR_BAD("8 0"),
+		PR_BAD("80x"), PR_BAD("80\n81"), PR_BAD("80\n\n"), PR_BAD("080"), PR_BAD("--80"),
+		PR_BAD("-"), PR_BAD("-\n"), PR_BAD("-0"), PR_BAD("-65536"), PR_BAD("80\0"),
+		PR_BAD("clear "), PR_BAD("CLEAR"), PR_BAD("clear\n\n"), PR_BAD("\t80"),
+		SCT_BAD(O_WRONLY, "-81\n", ENOENT), SCT_BAD(O_WRONLY, "-18085", ENOENT),
 	};
-	size_t i;
-	int err;
+	char base[512];
 
 	ASSERT_EQ(0, -sct_write_file(SCT_PROC, "18084\n"));
 	ASSERT_EQ(0, -sct_write_file(SCT_PROC, "80"));
 	PR_WATCHED("80 18084");
-	for (i = 0; i < ARRAY_SIZE(bad); i++) {
-		err = -sct_write(SCT_PROC, O_WRONLY, bad[i].bytes, bad[i].len);
-		if (err != bad[i].err)
-			TH_LOG("write of %zu bytes '%.*s': expected %s, got %s", bad[i].len,
-			       (int)bad[i].len, bad[i].bytes, strerror(bad[i].err),
-			       err ? strerror(err) : "success");
-		EXPECT_EQ(bad[i].err, err);
-		PR_WATCHED("80 18084");
-	}
+	sct_state(base, sizeof(base));
+	sct_t_bad_rows(_metadata, base, SCT_PROC, bad, ARRAY_SIZE(bad), -1);
+	PR_WATCHED("80 18084");
 }
 
 /* 64 watched ports at most: the 65th is ENOSPC and changes nothing. */
@@ -1149,9 +1139,8 @@ static void pr_reread(struct __test_metadata *_metadata, int fd, int port)
 TEST_F_TIMEOUT(ns, query_descriptor, SCT_TIMEOUT)
 {
 	static const struct sct_bad bad[] = {
-		PR_BAD("", EINVAL), PR_BAD("clear", EINVAL), PR_BAD("-18086", EINVAL),
-		PR_BAD("0", EINVAL), PR_BAD("abc", EINVAL), PR_BAD("65536\n", EINVAL),
-		PR_BAD("18084 ", EINVAL), PR_BAD("18084\n18086", EINVAL),
+		PR_BAD(""), PR_BAD("clear"), PR_BAD("-18086"), PR_BAD("0"), PR_BAD("abc"),
+		PR_BAD("65536\n"), PR_BAD("18084 "), PR_BAD("18084\n18086"),
 	};
 	size_t i;
 	int fd;
