@@ -2,8 +2,8 @@
 /*
  * Privilege and namespace boundaries of /proc/selfconn and
  * net.selfconn.refuse (uid 65534; a network namespace of a child user
- * namespace, uid 100000 outside, against the namespace the program starts
- * in), and no kernel address in anything selfconn prints. Needs root.
+ * namespace, uid 100000 outside, against the namespace the test made
+ * first), and no kernel address in anything selfconn prints. Needs root.
  */
 #define _GNU_SOURCE
 #include "kselftest_harness.h"
@@ -137,25 +137,8 @@ static void bd_nobody_child(struct sct_result *c, int wo_root, int sc_root,
 		SCT_FAIL(c, 12, "query as nobody: %s", f.err[0] ? f.err : strerror(-err));
 }
 
-/* Each test picks its network namespaces. */
-FIXTURE(boundary) {
-	unsigned long taint;
-};
-
-FIXTURE_SETUP(boundary)
-{
-	const char *why = sct_cannot_run(false);
-
-	self->taint = sct_taint();
-	if (why)
-		SCT_SKIP("%s", why);
-	ASSERT_TRUE(sct_module_loaded()) TH_LOG("load selfconn.ko first");
-}
-
-FIXTURE_TEARDOWN(boundary)
-{
-	sct_t_teardown(_metadata, self->taint);
-}
+/* Each test in a new network namespace: "initial" below is that one. */
+SCT_FIXTURE(boundary, false)
 
 TEST_F_TIMEOUT(boundary, nobody_reads_never_writes, SCT_TIMEOUT)
 {
@@ -164,7 +147,6 @@ TEST_F_TIMEOUT(boundary, nobody_reads_never_writes, SCT_TIMEOUT)
 	struct sct_child ch;
 	struct sct_result *c;
 
-	ASSERT_EQ(0, sct_new_netns()) TH_LOG("new netns: %s", strerror(errno));
 	ASSERT_EQ(0, sct_write_file(SCT_PROC, "18134\n"));
 	ASSERT_EQ(0, sct_set_refuse(1));
 	ASSERT_EQ(0, sct_set_refuse(0));	/* a self-connect first */
@@ -381,7 +363,6 @@ TEST_F_TIMEOUT(boundary, no_kernel_address, SCT_TIMEOUT)
 	ASSERT_EQ(NULL, sct_kernel_address("inet6 [::ffff:127.0.0.1]:18084 ESTAB 0 8301 -\n"));
 	ASSERT_EQ(NULL, sct_kernel_address("[ffff:ffff:ffff:ffff::1]:80 inode=4294967295"));
 
-	ASSERT_EQ(0, sct_new_netns()) TH_LOG("new netns: %s", strerror(errno));
 	bd_make_sockets(_metadata, &s);
 	/* IPv4-mapped AF_INET6 self-connects; the first closed: a TIME-WAIT row */
 	fd = sct_self_connect(AF_INET6, "::ffff:127.0.0.1", 18138, SCT_REUSEADDR);
