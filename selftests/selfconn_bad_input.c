@@ -91,7 +91,8 @@ TEST_F_TIMEOUT(bad, proc_rows, SCT_TIMEOUT)
 	ASSERT_LE(0, qfd);
 	ASSERT_EQ(5, write(qfd, "1234\n", 5));
 	ASSERT_EQ(1234, sct_query_port(qfd));
-	sct_t_bad_rows(_metadata, self->base, SCT_PROC, bi_proc_rows, ARRAY_SIZE(bi_proc_rows), qfd);
+	sct_t_bad_rows(_metadata, self->base, SCT_PROC, bi_proc_rows, ARRAY_SIZE(bi_proc_rows),
+		       qfd);
 	close(qfd);
 }
 
@@ -121,7 +122,7 @@ TEST_F_TIMEOUT(bad, sysctl_rows, SCT_TIMEOUT)
 
 	for (s = 0; s < ARRAY_SIZE(sysctls); s++) {
 		sct_t_bad_rows(_metadata, self->base, sysctls[s], bi_sysctl_rows,
-			ARRAY_SIZE(bi_sysctl_rows), -1);
+			       ARRAY_SIZE(bi_sysctl_rows), -1);
 		snprintf(was, sizeof(was), "%ld\n", sct_read_long(sysctls[s]));
 		/* The kernel's other spellings of 1 are values, not bad input. */
 		for (i = 0; i < ARRAY_SIZE(good); i++) {
@@ -272,7 +273,8 @@ TEST_F_TIMEOUT(bad, offset_writes, SCT_TIMEOUT)
 	fd = open(SCT_SYSCTL, O_WRONLY | O_CLOEXEC);
 	ASSERT_LE(0, fd);
 	for (i = 0; i < ARRAY_SIZE(offs); i++) {
-		EXPECT_EQ(EINVAL, sct_errno(pwrite(fd, variant->refuse ? "0\n" : "1\n", 2, offs[i])))
+		EXPECT_EQ(EINVAL,
+			  sct_errno(pwrite(fd, variant->refuse ? "0\n" : "1\n", 2, offs[i])))
 			TH_LOG("sysctl at offset %lld", (long long)offs[i]);
 		BI_EXPECT_UNCHANGED("a sysctl write past offset 0");
 	}

@@ -1050,11 +1050,12 @@ TEST_F_TIMEOUT(ns, verdict_v4mapped_listener, SCT_TIMEOUT)
 TEST_F_TIMEOUT(ns, bad_writes, SCT_TIMEOUT)
 {
 	static const struct sct_bad bad[] = {
-		PR_BAD(""), PR_BAD("\n"), PR_BAD("abc"), PR_BAD("0"), PR_BAD("0\n"), PR_BAD("65536"),
-		PR_BAD("99999999"), PR_BAD("+80"), PR_BAD(" 80"), PR_BAD("80 "), PR_BAD("8 0"),
-		PR_BAD("80x"), PR_BAD("80\n81"), PR_BAD("80\n\n"), PR_BAD("080"), PR_BAD("--80"),
-		PR_BAD("-"), PR_BAD("-\n"), PR_BAD("-0"), PR_BAD("-65536"), PR_BAD("80\0"),
-		PR_BAD("clear "), PR_BAD("CLEAR"), PR_BAD("clear\n\n"), PR_BAD("\t80"),
+		PR_BAD(""), PR_BAD("\n"), PR_BAD("abc"), PR_BAD("0"), PR_BAD("0\n"),
+		PR_BAD("65536"), PR_BAD("99999999"), PR_BAD("+80"), PR_BAD(" 80"), PR_BAD("80 "),
+		PR_BAD("8 0"), PR_BAD("80x"), PR_BAD("80\n81"), PR_BAD("80\n\n"), PR_BAD("080"),
+		PR_BAD("--80"), PR_BAD("-"), PR_BAD("-\n"), PR_BAD("-0"), PR_BAD("-65536"),
+		PR_BAD("80\0"), PR_BAD("clear "), PR_BAD("CLEAR"), PR_BAD("clear\n\n"),
+		PR_BAD("\t80"),
 		SCT_BAD(O_WRONLY, "-81\n", ENOENT), SCT_BAD(O_WRONLY, "-18085", ENOENT),
 	};
 	char base[512];
