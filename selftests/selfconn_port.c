@@ -303,12 +303,6 @@ static const struct sct_line *pr_n(struct __test_metadata *_metadata,
 #define PR_ONE(...)	pr_n(_metadata, &pr_f.rep[0], 1, __VA_ARGS__)
 #define PR_NONE(...)	pr_n(_metadata, &pr_f.rep[0], 0, __VA_ARGS__)
 
-/* bind(): 0 or errno. */
-static int pr_try_bind(int fd, int family, const char *addr, int port)
-{
-	return sct_bind(fd, family, addr, port) ? errno : 0;
-}
-
 /* States a connection passes through while it closes. */
 static bool pr_transient(const struct sct_report *r)
 {
@@ -535,7 +529,8 @@ TEST_F_TIMEOUT(port, reuseaddr_group, SCT_TIMEOUT)
 		s[i] = sct_t_bound(_metadata, family, variant->addr, PR_PORT, SCT_REUSEADDR);
 		sct_inode_str(s[i], ino[i], sizeof(ino[i]));
 	}
-	err = pr_try_bind(sct_t_socket(_metadata, family, 0), family, variant->addr, PR_PORT);
+	err = sct_errno(sct_bind(sct_t_socket(_metadata, family, 0), family, variant->addr,
+				 PR_PORT));
 	ASSERT_EQ(EADDRINUSE, err) TH_LOG("bind() without SO_REUSEADDR: %s", strerror(err));
 
 	pr_query(_metadata, PR_PORT);
@@ -567,8 +562,8 @@ TEST_F_TIMEOUT(port, reuseport_group, SCT_TIMEOUT)
 		sct_inode_str(s[i], ino[i], sizeof(ino[i]));
 	}
 	/* SO_REUSEPORT groups are per uid */
-	err = pr_try_bind(sct_socket_as(family, SCT_REUSEPORT, PR_UID), family, variant->addr,
-			  PR_PORT);
+	err = sct_errno(sct_bind(sct_socket_as(family, SCT_REUSEPORT, PR_UID), family,
+				 variant->addr, PR_PORT));
 	ASSERT_EQ(EADDRINUSE, err) TH_LOG("SO_REUSEPORT bind() by another uid: %s", strerror(err));
 
 	pr_query(_metadata, PR_PORT);
@@ -689,7 +684,7 @@ static int pr_try_bind_any(struct __test_metadata *_metadata, int port, int flag
 {
 	int fd = sct_t_socket(_metadata, AF_INET, flags), err;
 
-	err = pr_try_bind(fd, AF_INET, "0.0.0.0", port);
+	err = sct_errno(sct_bind(fd, AF_INET, "0.0.0.0", port));
 	close(fd);
 	return err;
 }
@@ -989,7 +984,7 @@ TEST_F_TIMEOUT(ns, v6_any_takes_v4, SCT_TIMEOUT)
 	int err;
 
 	i6 = SCT_INO(sct_t_listener(_metadata, AF_INET6, "::", PR_PORT, 0));
-	err = pr_try_bind(sct_t_socket(_metadata, AF_INET, 0), AF_INET, "0.0.0.0", PR_PORT);
+	err = sct_errno(sct_bind(sct_t_socket(_metadata, AF_INET, 0), AF_INET, "0.0.0.0", PR_PORT));
 	ASSERT_EQ(EADDRINUSE, err) TH_LOG("bind 0.0.0.0 next to [::]: %s", pr_errname(err));
 	pr_query(_metadata, PR_PORT);
 	PR_ONE("bhash-owner inet6 [::]:18084 LISTEN inode=%s | v6only=0", i6);
@@ -1084,7 +1079,7 @@ TEST_F_TIMEOUT(ns, sixty_fifth_port, SCT_TIMEOUT)
 	}
 	PR_WATCHED(want);
 	err = -sct_write_file(SCT_PROC, "65535\n");
-	ASSERT_EQ(ENOSPC, err) TH_LOG("65th port: %s", err ? strerror(err) : "success");
+	ASSERT_EQ(ENOSPC, err) TH_LOG("65th port: %s", sct_err(err));
 	PR_WATCHED(want);
 	ASSERT_EQ(ENOSPC, -sct_write_file(SCT_PROC, "1"));
 	PR_WATCHED(want);
