@@ -1584,6 +1584,8 @@ static inline void sct_t_bad_rows(struct __test_metadata *_metadata, const char 
 	char shown[64];
 	size_t i;
 
+	if (qfd >= 0)
+		ASSERT_LT(0, qport) TH_LOG("the query descriptor reports no port");
 	for (i = 0, r = rows; i < n; i++, r++) {
 		sct_show(r->bytes, r->len, shown, sizeof(shown));
 		if (r->flags == O_RDWR) {
