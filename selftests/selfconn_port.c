@@ -1,13 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The port report of /proc/selfconn: who occupies a TCP port.
- *
- * Known socket set-ups on a port: every section of the report is checked
- * against the real sockets (inodes from fstat(), ports from getsockname()),
- * the verdicts against what bind() and connect() really do right after.
- * Each test has a fresh network namespace: the fixed ports are free, and
- * ip_local_port_range can be "P P" to make connect() autobind to P. The
- * verdicts always describe an IPv4 bind(0.0.0.0:P), as the module does.
+ * The port report of /proc/selfconn: its sections checked against the real
+ * sockets, its verdicts (for an IPv4 bind(0.0.0.0:P), as the module does)
+ * against what bind() and connect() do. Each test has a fresh netns, where
+ * ip_local_port_range "P P" makes connect() autobind to P.
  */
 #define _GNU_SOURCE
 #include <limits.h>
@@ -29,10 +25,7 @@
 /* The last read (sct_query() frees it before the next), dumped by the failure logs. */
 static struct sct_file pr_f;
 
-/*
- * Whether l matches spec: "SECTION POS... KEY=VAL...", its first positional
- * fields POS ("*": any) and KEY=VAL among its fields; a "|" ends the spec.
- */
+/* l has "SECTION POS... KEY=VAL... | ...": POS ("*": any) first, KEY=VAL among its fields. */
 static bool pr_matches(const struct sct_line *l, const char *spec)
 {
 	char buf[512], *tok, *save = NULL, *eq;
@@ -68,7 +61,6 @@ static int pr_count(const struct sct_report *r, const char *spec)
 	return n;
 }
 
-/* The first line matching spec, or NULL. */
 static const struct sct_line *pr_first(const struct sct_report *r, const char *spec)
 {
 	int i;
@@ -92,9 +84,8 @@ static long pr_kv_num(const struct sct_line *l, const char *key)
 /*
  * From 6.8 ("tcp: Link bhash2 to bhash") inet_csk_get_port() links the new
  * bhash2 bucket to tb->bhash2 before inet_csk_update_fastreuse() tests
- * hlist_empty(&tb->bhash2) for the first owner, so a bind() never sets
- * fastreuse to 1 or fastreuseport to FASTREUSEPORT_ANY: they stay 0, and
- * a SO_REUSEPORT owner makes FASTREUSEPORT_STRICT (2).
+ * hlist_empty(&tb->bhash2), so a bind() never sets fastreuse 1 or fastreuseport
+ * FASTREUSEPORT_ANY: they stay 0, SO_REUSEPORT makes FASTREUSEPORT_STRICT (2).
  */
 static const char *pr_kernel_value(const char *key, const char *want)
 {
@@ -148,10 +139,7 @@ static const char *pr_check_counts(const struct sct_report *r)
 	return NULL;
 }
 
-/*
- * Each bhash2 bucket is followed by owners + timewait bhash2-owner lines.
- * Without bhash2: one "bhash2 none" line for the bhash bucket, if any.
- */
+/* owners + timewait bhash2-owner lines follow a bhash2 bucket; no bhash2: "bhash2 none". */
 static const char *pr_check_bhash2(const struct sct_report *r)
 {
 	int i, j, want = strcmp(pr_first(r, "bhash")->pos[0], "none") ? 1 : 0;
@@ -219,9 +207,8 @@ static const char *pr_check_connect(const struct sct_report *r)
 
 static const char *pr_check(const struct sct_report *r)
 {
-	const char *why;
+	const char *why = pr_check_shape(r);
 
-	why = pr_check_shape(r);
 	why = why ?: pr_check_counts(r);
 	why = why ?: pr_check_bhash2(r);
 	why = why ?: pr_check_blocker(r, "verdict bind");
@@ -254,9 +241,8 @@ static const struct sct_report *pr_query(struct __test_metadata *_metadata, int 
 }
 
 /*
- * Exactly want lines of r match the spec fmt formats (pr_matches()); the
- * first of them has every KEY=VAL after the spec's "|", if any, VAL as this
- * kernel has it (pr_kernel_value()). Asserts. The first of them, or NULL.
+ * Asserts that want lines of r match the spec fmt formats, and that the first (returned)
+ * has each KEY=VAL after its "|", VAL as this kernel has it (pr_kernel_value()).
  */
 static const struct sct_line *pr_n(struct __test_metadata *_metadata,
 				   const struct sct_report *r, int want, const char *fmt, ...)
@@ -288,13 +274,12 @@ static const struct sct_line *pr_n(struct __test_metadata *_metadata,
 		ASSERT_NE(NULL, eq);
 		*eq = '\0';
 		val = pr_kernel_value(tok, eq + 1);
-		got = sct_kv(l, tok);
-		if (!got || strcmp(got, val)) {
-			TH_LOG("in '%s': expected %s=%s, got %s", l->text, tok, val,
-			       got ? got : "no such field");
+		got = sct_kv(l, tok) ?: "(missing)";
+		if (strcmp(got, val)) {
+			TH_LOG("in '%s': expected %s=%s, got %s", l->text, tok, val, got);
 			sct_dump(_metadata, &pr_f);
 		}
-		ASSERT_STREQ(val, got ? got : "(missing)");
+		ASSERT_STREQ(val, got);
 	}
 	return l;
 }
@@ -363,9 +348,8 @@ FIXTURE_VARIANT_ADD(port, ipv6) { SCT_IPV6, .v6only = "v6only=1" };
 SCT_FIXTURE(ns, true)
 
 /*
- * The verdict set-ups: sockets bind() to `bind` and connect() to `addr`.
- * Bound to ::1 (ipv6) they are IPV6_V6ONLY and never block an IPv4 bind();
- * bound to [::] without it (ipv6_any) they block it like IPv4 ones.
+ * The verdict set-ups bind() to `bind`, connect() to `addr`. Bound to ::1 they are IPV6_V6ONLY,
+ * never blocking an IPv4 bind(); bound to [::] without it they block it like IPv4 ones.
  */
 SCT_FIXTURE(verdict, true)
 
@@ -382,11 +366,8 @@ FIXTURE_VARIANT_ADD(verdict, ipv6_any) { SCT_IPV6, .bind = "::" };
 /* ---- sections ---- */
 
 /*
- * A listener on P (made as uid PR_UID) with: a connection closed by the
- * server first (server-side TIME-WAIT on P), one closed by the client first
- * (client-side TIME-WAIT, remote port P), one accepted and open, one still
- * in the accept queue. Every socket shows in its sections, with its state,
- * inode, uid and how it got P.
+ * A listener on P (uid PR_UID) with a connection closed by the server first (TIME-WAIT on P),
+ * one by the client first (TIME-WAIT towards P), one accepted, one in the accept queue.
  */
 TEST_F_TIMEOUT(port, listener_accept_timewait, SCT_TIMEOUT)
 {
@@ -398,9 +379,8 @@ TEST_F_TIMEOUT(port, listener_accept_timewait, SCT_TIMEOUT)
 	lfd = sct_listener_as(variant->family, addr, PR_PORT, SCT_REUSEADDR, 16, PR_UID);
 	ASSERT_LE(0, lfd) TH_LOG("listen as uid %d: %s", PR_UID, strerror(-lfd));
 	/*
-	 * Each accepted before the next connects: on loopback the final ACKs
-	 * of two clients may reach the listener out of order (each is queued
-	 * to the backlog of the CPU that sent it), and so may their children.
+	 * Each accepted before the next connects: on loopback the final ACKs of two clients may
+	 * reach the listener out of order (each queued to the backlog of the CPU that sent it).
 	 */
 	for (i = 0; i < 4; i++) {
 		if (i < 3)
@@ -425,9 +405,8 @@ TEST_F_TIMEOUT(port, listener_accept_timewait, SCT_TIMEOUT)
 	PR_ONE("bhash-owner %s ESTAB inode=%s | reuseaddr=1 reuseport=0 uid=0 via=accept %s",
 	       fa, ino_a, variant->v6only);
 	/*
-	 * Not accepted yet: the uid /proc/net/tcp shows. Until 6.17 that is
-	 * the inode's owner (sock_i_uid()), 0 without a file; from 6.17 the
-	 * sk_uid() the child copied from its listener.
+	 * Not accepted: the uid /proc/net/tcp shows. Until 6.17 the inode's owner (sock_i_uid()),
+	 * 0 without a file; from 6.17 the sk_uid() the child copied from its listener.
 	 */
 	uid = sct_proc_net_tcp_uid(variant->family, PR_PORT, sct_local_port(c[3]));
 	ASSERT_LE(0, uid) TH_LOG("the child of port %d is not in /proc/net/tcp", PR_PORT);
@@ -451,10 +430,8 @@ TEST_F_TIMEOUT(port, listener_accept_timewait, SCT_TIMEOUT)
 }
 
 /*
- * How a socket got its port: connect() without bind() (two of them share
- * P, to different peers), bind() with the port, bind() with port 0, and
- * listen() without bind(). The kernel picks from ip_local_port_range, set
- * to the one port each time.
+ * How a socket got its port: connect() without bind() (two share P, to different peers),
+ * bind() with the port, bind() with port 0 and listen() without bind(), from a one-port range.
  */
 TEST_F_TIMEOUT(port, via_connect_bind_bind0_listen, SCT_TIMEOUT)
 {
@@ -679,33 +656,6 @@ static const char *pr_errname(int err)
 	return err ? strerror(err) : "ok";
 }
 
-/* bind(0.0.0.0:port) of a fresh IPv4 socket: 0 or errno; released at once. */
-static int pr_try_bind_any(struct __test_metadata *_metadata, int port, int flags)
-{
-	int fd = sct_t_socket(_metadata, AF_INET, flags), err;
-
-	err = sct_errno(sct_bind(fd, AF_INET, "0.0.0.0", port));
-	close(fd);
-	return err;
-}
-
-/*
- * connect() without bind() to addr:PR_PROBE: 0 or errno. It may only get
- * PR_PORT (ip_local_port_range is "P P"). The abortive close leaves no
- * TIME-WAIT, so the port is as it was before.
- */
-static int pr_try_autobind(struct __test_metadata *_metadata, int family, const char *addr)
-{
-	int fd = sct_t_socket(_metadata, family, 0), err, lport;
-
-	err = -sct_connect(fd, family, addr, PR_PROBE);
-	lport = sct_local_port(fd);
-	sct_rst_close(fd);
-	if (!err)
-		ASSERT_EQ(PR_PORT, lport) TH_LOG("connect() outside ip_local_port_range");
-	return err;
-}
-
 /* KEY= of the verdict line of the last read. */
 static const char *pr_said(const char *verdict, const char *key)
 {
@@ -718,13 +668,10 @@ static const char *pr_said(const char *verdict, const char *key)
 #define PR_VERDICT_FMT	"bind %s, reuseaddr %s, connect-autobind %s (%s)"
 
 /*
- * Read the verdicts of PR_PORT through a query, then do what they predict:
- * connect() autobind with ip_local_port_range "P P" (first: a successful
- * bind() may change the bucket's fastreuseport, which connect() looks at),
- * bind(0.0.0.0:P) plain and with SO_REUSEADDR. The verdicts must match the
- * syscalls (connect-autobind "no" is EADDRNOTAVAIL); the outcomes must also
- * be the ones the set-up was built for (bind, reuse: plain and SO_REUSEADDR
- * bind, connect and its reason), so no check is vacuous.
+ * Read PR_PORT's verdicts, then do what they predict: connect() autobind (first: a bind() may
+ * change the bucket's fastreuseport, which connect() looks at), bind(0.0.0.0:P) plain and with
+ * SO_REUSEADDR. The verdicts must match the syscalls (connect-autobind "no": EADDRNOTAVAIL),
+ * and the outcomes the ones the set-up was built for, so no check is vacuous.
  */
 static void pr_verdicts(struct __test_metadata *_metadata, int family, const char *addr,
 			const char *bind, const char *reuse, const char *connect,
@@ -732,19 +679,28 @@ static void pr_verdicts(struct __test_metadata *_metadata, int family, const cha
 {
 	char want[256], said[256], got[256];
 	const char *why;
-	int probe, eb, er, ec;
+	int fd, lport, eb[2], ec, i;
 
-	probe = sct_t_listener(_metadata, family, addr, PR_PROBE, SCT_REUSEADDR);
+	sct_t_listener(_metadata, family, addr, PR_PROBE, SCT_REUSEADDR);
 	ASSERT_EQ(0, sct_set_range(PR_PORT, PR_PORT));
 	pr_query_settled(_metadata, PR_PORT);
-	ec = pr_try_autobind(_metadata, family, addr);
-	eb = pr_try_bind_any(_metadata, PR_PORT, 0);
-	er = pr_try_bind_any(_metadata, PR_PORT, SCT_REUSEADDR);
+	/* the abortive close leaves no TIME-WAIT: P is as it was */
+	fd = sct_t_socket(_metadata, family, 0);
+	ec = -sct_connect(fd, family, addr, PR_PROBE);
+	lport = sct_local_port(fd);
+	sct_rst_close(fd);
+	if (!ec)
+		ASSERT_EQ(PR_PORT, lport) TH_LOG("connect() outside ip_local_port_range");
+	for (i = 0; i < 2; i++) {
+		fd = sct_t_socket(_metadata, AF_INET, i ? SCT_REUSEADDR : 0);
+		eb[i] = sct_errno(sct_bind(fd, AF_INET, "0.0.0.0", PR_PORT));
+		close(fd);
+	}
 
 	why = pr_said("connect-autobind", "reason");
 	snprintf(said, sizeof(said), PR_VERDICT_FMT, pr_said("bind", "result"),
 		 pr_said("bind-reuseaddr", "result"), pr_said("connect-autobind", "result"), why);
-	snprintf(got, sizeof(got), PR_VERDICT_FMT, pr_errname(eb), pr_errname(er),
+	snprintf(got, sizeof(got), PR_VERDICT_FMT, pr_errname(eb[0]), pr_errname(eb[1]),
 		 ec == EADDRNOTAVAIL ? "no" : pr_errname(ec), why);
 	snprintf(want, sizeof(want), PR_VERDICT_FMT, bind, reuse, connect, reason);
 	if (strcmp(said, got) || strcmp(want, got))
@@ -752,13 +708,11 @@ static void pr_verdicts(struct __test_metadata *_metadata, int family, const cha
 	ASSERT_STREQ(got, said)
 		TH_LOG("MODULE DISAGREES WITH THE KERNEL in set-up %s", _metadata->name);
 	ASSERT_STREQ(want, got) TH_LOG("set-up %s is not what the test meant", _metadata->name);
-	close(probe);
 }
 
 /*
- * What the set-up is built to give. by_bind: every owner of P got it from
- * bind() to variant->bind (or was accepted by such a listener), so on the
- * ipv6 variant all owners are IPV6_V6ONLY and both binds are free.
+ * by_bind: every owner of P got it from bind() to variant->bind (or was accepted by such a
+ * listener), so on the ipv6 variant all owners are IPV6_V6ONLY and both binds are free.
  */
 #define PR_VERDICTS(b, r, c, why, by_bind) \
 	pr_verdicts(_metadata, variant->family, variant->addr, \
