@@ -1136,11 +1136,9 @@ TEST_F_TIMEOUT(ns, query_leaves_cat_alone, SCT_TIMEOUT)
 /* ---- privilege ---- */
 
 /*
- * A child, as nobody, opens "selfconn" at its parent's /proc descriptor:
- * only the file's permissions count, not those of the way to /proc.
- * Without userns every watch command is EPERM and a query of PR_PORT
- * works; in a user and network namespace of its own it may watch PR_PORT
- * there, then reads the file. What it read last is kept in res.
+ * As nobody, open "selfconn" at the parent's /proc descriptor (only the file's permissions count):
+ * without userns each watch command is EPERM and a query of PR_PORT works; in its own user and
+ * network namespace it may watch PR_PORT, then reads the file. Its last read is kept in res.
  */
 static void pr_nobody_child(struct sct_result *res, int procdir, bool userns)
 {
@@ -1167,14 +1165,11 @@ static void pr_nobody_child(struct sct_result *res, int procdir, bool userns)
 		SCT_FAIL(res, 8, userns ? "open read-only" : "query as nobody");
 	sct_read_fd(fd, 65536, &text, NULL);
 	sct_keep(res, text);
-	free(text);
-	close(fd);
 }
 
 /*
- * pr_nobody_child() in a child: none of its checks fails (without user
- * namespaces: SKIP). What it read into pr_f: the one report of port (0: a
- * listing), checked.
+ * pr_nobody_child() in a child, none of its checks failing (no user namespaces: SKIP); what it
+ * read into pr_f, checked: the one report of port (0: a listing).
  */
 static void pr_in_child(struct __test_metadata *_metadata, bool userns, int port)
 {
@@ -1198,10 +1193,7 @@ static void pr_in_child(struct __test_metadata *_metadata, bool userns, int port
 	       &pr_f);
 }
 
-/*
- * The file is mode 0666. An unprivileged process opens it write-only but
- * gets EPERM for every watch command; its per-descriptor query works.
- */
+/* Mode 0666: nobody opens it write-only, but each watch command is EPERM; its query works. */
 TEST_F_TIMEOUT(ns, unprivileged, SCT_TIMEOUT)
 {
 	struct stat st;
@@ -1218,10 +1210,8 @@ TEST_F_TIMEOUT(ns, unprivileged, SCT_TIMEOUT)
 }
 
 /*
- * CAP_NET_ADMIN over the opener's network namespace is what counts: nobody
- * owns a namespace it made in its own user namespace, and may watch there
- * (its plain read has the report of the port); this namespace's watched
- * ports stay as they were.
+ * CAP_NET_ADMIN over the opener's network namespace is what counts: nobody may watch in one it
+ * made in its own user namespace (its plain read has the port's report); ours stay as they were.
  */
 TEST_F_TIMEOUT(ns, own_userns_may_watch, SCT_TIMEOUT)
 {
@@ -1253,10 +1243,9 @@ static bool pr_json_valid(const char *text)
 }
 
 /*
- * selfconn port P prints the same bytes as a query; --json is valid JSON
- * with one object per report line, positional fields in "args",
- * key=value ones in "fields", integers as numbers; bad usage exits 64.
- * Neither touches the watched ports.
+ * selfconn port P prints the same bytes as a query; --json is valid JSON, one object per report
+ * line, positional fields in "args", key=value ones in "fields", integers as numbers; bad usage
+ * exits 64. Neither touches the watched ports.
  */
 TEST_F_TIMEOUT(ns, companion_port, SCT_TIMEOUT)
 {
@@ -1276,8 +1265,6 @@ TEST_F_TIMEOUT(ns, companion_port, SCT_TIMEOUT)
 
 	ASSERT_EQ(0, sct_run((char *const[]){ (char *)bin, "port", "18084", NULL }, &out));
 	ASSERT_NE(NULL, out);
-	if (strcmp(out, pr_f.text))
-		TH_LOG("selfconn port 18084 printed:\n%s", out);
 	ASSERT_STREQ(pr_f.text, out);
 	free(out);
 
