@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The port report of /proc/selfconn: its sections checked against the real
- * sockets, its verdicts (for an IPv4 bind(0.0.0.0:P), as the module does)
- * against what bind() and connect() do. Each test has a fresh netns, where
- * ip_local_port_range "P P" makes connect() autobind to P.
+ * The port report of /proc/selfconn: sections checked against the real sockets, verdicts (for an
+ * IPv4 bind(0.0.0.0:P), as the module does) against what bind() and connect() do. Each test has
+ * a fresh netns, where ip_local_port_range "P P" makes connect() autobind to P.
  */
 #define _GNU_SOURCE
 #include <limits.h>
@@ -82,10 +81,9 @@ static long pr_kv_num(const struct sct_line *l, const char *key)
 #define pr_has_bhash2()	sct_kernel_at_least(6, 1)
 
 /*
- * From 6.8 ("tcp: Link bhash2 to bhash") inet_csk_get_port() links the new
- * bhash2 bucket to tb->bhash2 before inet_csk_update_fastreuse() tests
- * hlist_empty(&tb->bhash2), so a bind() never sets fastreuse 1 or fastreuseport
- * FASTREUSEPORT_ANY: they stay 0, SO_REUSEPORT makes FASTREUSEPORT_STRICT (2).
+ * From 6.8 ("tcp: Link bhash2 to bhash") inet_csk_get_port() links the new bhash2 bucket to
+ * tb->bhash2 before inet_csk_update_fastreuse() tests hlist_empty(&tb->bhash2), so a bind() never
+ * sets fastreuse 1 or fastreuseport FASTREUSEPORT_ANY: they stay 0, SO_REUSEPORT makes 2 (STRICT).
  */
 static const char *pr_kernel_value(const char *key, const char *want)
 {
@@ -332,7 +330,6 @@ static void pr_watched(struct __test_metadata *_metadata, const char *want)
 
 #define PR_WATCHED(ports)	pr_watched(_metadata, (ports))
 
-/* Per address family: the tests' sockets use addr, any is the wildcard. */
 SCT_FIXTURE(port, true)
 
 FIXTURE_VARIANT(port) {
@@ -473,7 +470,6 @@ TEST_F_TIMEOUT(port, via_connect_bind_bind0_listen, SCT_TIMEOUT)
 	PR_ONE("verdict connect-autobind | result=no reason=outside-ip_local_port_range");
 	PR_ONE("summary | bhash_owners=2 listeners=0 ehash_local=2 timewait=0");
 
-	/* bind() with the port, then connect() */
 	pr_query(_metadata, PR_PORT2);
 	PR_ONE("bhash | fastreuse=0 fastreuseport=0 owners=1");
 	PR_ONE("bhash-owner %s %s ESTAB | via=bind inode=%s", fam,
@@ -613,7 +609,6 @@ TEST_F_TIMEOUT(port, two_namespaces, SCT_TIMEOUT)
 	procB = open(SCT_PROC, O_WRONLY | O_CLOEXEC);
 	ASSERT_LE(0, procB);
 
-	/* in B */
 	pr_query(_metadata, PR_PORT);
 	ASSERT_TRUE(pr_names_inodes(ino_b, true) && pr_names_inodes(ino_a, false))
 		sct_dump(_metadata, &pr_f);
@@ -714,7 +709,6 @@ static void pr_verdicts(struct __test_metadata *_metadata, int family, const cha
 		    variant->bind_v6only && (by_bind) ? "ok" : (b), \
 		    variant->bind_v6only && (by_bind) ? "ok" : (r), (c), (why))
 
-/* Nothing on P. */
 TEST_F_TIMEOUT(verdict, free, SCT_TIMEOUT)
 {
 	PR_VERDICTS("ok", "ok", "ok", "free", false);
@@ -798,7 +792,6 @@ TEST_F_TIMEOUT(verdict, connect_autobind, SCT_TIMEOUT)
 	PR_VERDICTS("EADDRINUSE", "EADDRINUSE", "ok", "new-4-tuple-only", false);
 }
 
-/* The same with SO_REUSEADDR on the connecting socket. */
 TEST_F_TIMEOUT(verdict, connect_autobind_reuseaddr, SCT_TIMEOUT)
 {
 	pr_autobind_setup(_metadata, variant->family, variant->addr, SCT_REUSEADDR);
@@ -871,7 +864,6 @@ TEST_F_TIMEOUT(verdict, duplicate_4tuple, SCT_TIMEOUT)
 	PR_VERDICTS("EADDRINUSE", "ok", "no", "bound-by-bind", true);
 }
 
-/* bind() to port 0 got P. */
 TEST_F_TIMEOUT(verdict, bind0, SCT_TIMEOUT)
 {
 	ASSERT_EQ(0, sct_set_range(PR_PORT, PR_PORT));
@@ -888,7 +880,6 @@ TEST_F_TIMEOUT(verdict, reuseport_listeners, SCT_TIMEOUT)
 	PR_VERDICTS("EADDRINUSE", "EADDRINUSE", "no", "bound-by-bind", true);
 }
 
-/* Nothing on P, but P is in ip_local_reserved_ports. */
 TEST_F_TIMEOUT(verdict, reserved_port, SCT_TIMEOUT)
 {
 	ASSERT_EQ(0, sct_write_file("/proc/sys/net/ipv4/ip_local_reserved_ports", "18084\n"));
@@ -897,7 +888,6 @@ TEST_F_TIMEOUT(verdict, reserved_port, SCT_TIMEOUT)
 
 /* ---- IPv4 and IPv6 on one port ---- */
 
-/* IPV6_V6ONLY on [::]:P and 0.0.0.0:P: both listen. */
 TEST_F_TIMEOUT(ns, v6only_and_v4_share_port, SCT_TIMEOUT)
 {
 	const char *i6 = SCT_INO(sct_t_listener(_metadata, AF_INET6, "::", PR_PORT, SCT_V6ONLY));
@@ -913,7 +903,6 @@ TEST_F_TIMEOUT(ns, v6only_and_v4_share_port, SCT_TIMEOUT)
 	PR_ONE("summary | bhash_owners=2 bhash2_buckets=2 listeners=2");
 }
 
-/* Without IPV6_V6ONLY, [::]:P takes 0.0.0.0:P too. */
 TEST_F_TIMEOUT(ns, v6_any_takes_v4, SCT_TIMEOUT)
 {
 	const char *i6 = SCT_INO(sct_t_listener(_metadata, AF_INET6, "::", PR_PORT, 0));
@@ -948,14 +937,12 @@ TEST_F_TIMEOUT(ns, v4_and_v6_loopback, SCT_TIMEOUT)
 	PR_ONE("summary | ehash_remote=1");
 }
 
-/* An IPV6_V6ONLY listener on [::]:P leaves 0.0.0.0:P free. */
 TEST_F_TIMEOUT(ns, verdict_v6only_any, SCT_TIMEOUT)
 {
 	sct_t_listener(_metadata, AF_INET6, "::", PR_PORT, SCT_V6ONLY);
 	pr_verdicts(_metadata, AF_INET, "127.0.0.1", "ok", "ok", "no", "bound-by-bind");
 }
 
-/* An IPv4-mapped listener [::ffff:127.0.0.1]:P blocks 0.0.0.0:P. */
 TEST_F_TIMEOUT(ns, verdict_v4mapped_listener, SCT_TIMEOUT)
 {
 	sct_t_listener(_metadata, AF_INET6, "::ffff:127.0.0.1", PR_PORT, SCT_REUSEADDR);
@@ -1079,8 +1066,7 @@ TEST_F_TIMEOUT(ns, query_descriptor, SCT_TIMEOUT)
 	ASSERT_TRUE(pr_f.text[20] == ' ' || pr_f.text[20] == '\n') sct_dump(_metadata, &pr_f);
 	ASSERT_EQ(0, pr_f.nrep);
 
-	ASSERT_EQ(0, lseek(fd, 0, SEEK_SET));
-	ASSERT_EQ(6, write(fd, "18084\n", 6));
+	ASSERT_EQ(6, sct_write_at(fd, "18084\n", 6, 0));
 	ASSERT_EQ(0, lseek(fd, 0, SEEK_CUR)) TH_LOG("the write moved the offset");
 	pr_reread(_metadata, fd, PR_PORT);
 	ASSERT_EQ(0, strncmp(pr_f.text, "# port 18084\nport 18084 bhash none\n", 35))
@@ -1089,8 +1075,7 @@ TEST_F_TIMEOUT(ns, query_descriptor, SCT_TIMEOUT)
 	/* at EOF a write is not at offset 0 */
 	EXPECT_EQ(-1, write(fd, "18086", 5));
 	EXPECT_EQ(EINVAL, errno);
-	ASSERT_EQ(0, lseek(fd, 0, SEEK_SET));
-	ASSERT_EQ(5, write(fd, "18086", 5));
+	ASSERT_EQ(5, sct_write_at(fd, "18086", 5, 0));
 	pr_reread(_metadata, fd, PR_PORT2);
 	PR_ONE("listener inet 127.0.0.1:18086");
 
