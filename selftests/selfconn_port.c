@@ -232,7 +232,6 @@ static const struct sct_report *pr_got(struct __test_metadata *_metadata, int re
 	return &f->rep[0];
 }
 
-/* The report of port (0: a plain read) into pr_f, asserted and checked. */
 static const struct sct_report *pr_query(struct __test_metadata *_metadata, int port)
 {
 	return pr_got(_metadata, sct_query(port, &pr_f), port, &pr_f);
@@ -370,10 +369,10 @@ TEST_F_TIMEOUT(port, listener_accept_timewait, SCT_TIMEOUT)
 {
 	const char *fam = variant->fam, *addr = variant->addr, *la, *ino_l, *ino_a;
 	char ca[4][64], ino_c[4][24], fa[80];
-	int lfd, c[4], a[3], i;
+	int family = variant->family, lfd, c[4], a[3], i;
 	long uid;
 
-	lfd = sct_listener_as(variant->family, addr, PR_PORT, SCT_REUSEADDR, 16, PR_UID);
+	lfd = sct_listener_as(family, addr, PR_PORT, SCT_REUSEADDR, 16, PR_UID);
 	ASSERT_LE(0, lfd) TH_LOG("listen as uid %d: %s", PR_UID, strerror(-lfd));
 	/*
 	 * Each accepted before the next connects: on loopback the final ACKs of two clients may
@@ -381,16 +380,15 @@ TEST_F_TIMEOUT(port, listener_accept_timewait, SCT_TIMEOUT)
 	 */
 	for (i = 0; i < 4; i++) {
 		if (i < 3)
-			a[i] = sct_t_client(_metadata, lfd, variant->family, addr, PR_PORT, &c[i]);
+			a[i] = sct_t_client(_metadata, lfd, family, addr, PR_PORT, &c[i]);
 		else
-			c[i] = sct_t_connected(_metadata, variant->family, addr, -1, addr,
-					       PR_PORT, 0);
-		sct_addrstr(variant->family, addr, sct_local_port(c[i]), ca[i], sizeof(ca[i]));
+			c[i] = sct_t_connected(_metadata, family, addr, -1, addr, PR_PORT, 0);
+		sct_addrstr(family, addr, sct_local_port(c[i]), ca[i], sizeof(ca[i]));
 		sct_inode_str(c[i], ino_c[i], sizeof(ino_c[i]));
 	}
 	sct_t_close_pair(_metadata, a[0], c[0]);	/* TIME-WAIT on P */
 	sct_t_close_pair(_metadata, c[1], a[1]);	/* TIME-WAIT towards P */
-	la = SCT_ADDR(variant->family, addr, PR_PORT);
+	la = SCT_ADDR(family, addr, PR_PORT);
 	snprintf(fa, sizeof(fa), "%s %s", fam, la);
 	ino_l = SCT_INO(lfd);
 	ino_a = SCT_INO(a[2]);
@@ -405,7 +403,7 @@ TEST_F_TIMEOUT(port, listener_accept_timewait, SCT_TIMEOUT)
 	 * Not accepted: the uid /proc/net/tcp shows. Until 6.17 the inode's owner (sock_i_uid()),
 	 * 0 without a file; from 6.17 the sk_uid() the child copied from its listener.
 	 */
-	uid = sct_proc_net_tcp_uid(variant->family, PR_PORT, sct_local_port(c[3]));
+	uid = sct_proc_net_tcp_uid(family, PR_PORT, sct_local_port(c[3]));
 	ASSERT_LE(0, uid) TH_LOG("the child of port %d is not in /proc/net/tcp", PR_PORT);
 	PR_ONE("bhash-owner %s ESTAB inode=0 | reuseaddr=1 uid=%ld via=accept", fa, uid);
 	PR_ONE("bhash-owner %s TIME-WAIT | inode=0 uid=0 via=-", fa);
@@ -1259,8 +1257,7 @@ TEST_F_TIMEOUT(ns, companion_port, SCT_TIMEOUT)
 	ASSERT_EQ(pr_f.rep[0].n, n) TH_LOG("%s", out);
 	snprintf(want, sizeof(want), "{\"section\":\"listener\",\"args\":[\"inet\","
 		 "\"127.0.0.1:18084\",\"LISTEN\"],\"fields\":{\"backlog\":16,"
-		 "\"accept_queue\":0,\"syn_recv\":0,"
-		 "\"inode\":%s}}", SCT_INO(l));
+		 "\"accept_queue\":0,\"syn_recv\":0,\"inode\":%s}}", SCT_INO(l));
 	ASSERT_NE(NULL, strstr(out, want)) TH_LOG("no '%s' in:\n%s", want, out);
 	ASSERT_NE(NULL, strstr(out, "{\"section\":\"verdict\",\"args\":[\"bind\",\"blocker\","
 			       "\"inet\",\"127.0.0.1:18084\",\"ESTAB\"],"
