@@ -375,8 +375,8 @@ TEST_F_TIMEOUT(port, listener_accept_timewait, SCT_TIMEOUT)
 	lfd = sct_listener_as(family, addr, PR_PORT, SCT_REUSEADDR, 16, PR_UID);
 	ASSERT_LE(0, lfd) TH_LOG("listen as uid %d: %s", PR_UID, strerror(-lfd));
 	/*
-	 * Each accepted before the next connects: on loopback the final ACKs of two clients may
-	 * reach the listener out of order (each queued to the backlog of the CPU that sent it).
+	 * Each accepted before the next connects: on loopback two clients' final ACKs, and so their
+	 * children, may reach the listener out of order (each queued to the sending CPU's backlog).
 	 */
 	for (i = 0; i < 4; i++) {
 		if (i < 3)
