@@ -1146,8 +1146,8 @@ static void pr_nobody_child(struct sct_result *res, int procdir, bool userns)
 }
 
 /*
- * pr_nobody_child() in a child, none of its checks failing (no user namespaces: SKIP); what it
- * read into pr_f, checked: the one report of port (0: a listing).
+ * pr_nobody_child() in a child, none of its checks failing (no user namespaces: SKIP), with 80
+ * watched here, which it leaves so; what it read into pr_f, checked: the report of port (0: all).
  */
 static void pr_in_child(struct __test_metadata *_metadata, bool userns, int port)
 {
@@ -1156,6 +1156,7 @@ static void pr_in_child(struct __test_metadata *_metadata, bool userns, int port
 	struct sct_child c;
 
 	ASSERT_LE(0, procdir);
+	ASSERT_EQ(0, -sct_write_file(SCT_PROC, "80\n"));
 	res = sct_t_fork(_metadata, &c);
 	if (!c.pid) {
 		pr_nobody_child(res, procdir, userns);
@@ -1167,6 +1168,7 @@ static void pr_in_child(struct __test_metadata *_metadata, bool userns, int port
 		SCT_SKIP("%s: %s", res->why, strerror(res->err));
 	ASSERT_EQ(0, res->step) TH_LOG("child: step %d: %s (errno %s)", res->step, res->why,
 				       strerror(res->err));
+	pr_watched(_metadata, "80");
 	pr_got(_metadata, sct_load_text(&pr_f, res->text) ?: sct_check_kind(&pr_f, port), port,
 	       &pr_f);
 }
@@ -1180,11 +1182,8 @@ TEST_F_TIMEOUT(ns, unprivileged, SCT_TIMEOUT)
 	ASSERT_EQ(0, stat(SCT_PROC, &st));
 	ASSERT_EQ(0666, st.st_mode & 07777);
 	l = sct_t_listener(_metadata, AF_INET, "127.0.0.1", PR_PORT, 0);
-	ASSERT_EQ(0, -sct_write_file(SCT_PROC, "80\n"));
-
 	pr_in_child(_metadata, false, PR_PORT);
 	PR_ONE("listener inet 127.0.0.1:18084 inode=%s", SCT_INO(l));
-	PR_WATCHED("80");
 }
 
 /*
@@ -1193,11 +1192,9 @@ TEST_F_TIMEOUT(ns, unprivileged, SCT_TIMEOUT)
  */
 TEST_F_TIMEOUT(ns, own_userns_may_watch, SCT_TIMEOUT)
 {
-	ASSERT_EQ(0, -sct_write_file(SCT_PROC, "80\n"));
 	pr_in_child(_metadata, true, 0);
 	ASSERT_EQ(1, pr_f.nrep) sct_dump(_metadata, &pr_f);
 	ASSERT_EQ(PR_PORT, pr_f.rep[0].port);
-	PR_WATCHED("80");
 }
 
 /* ---- the companion: selfconn port P [--json] ---- */
