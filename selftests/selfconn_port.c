@@ -72,9 +72,7 @@ static const struct sct_line *pr_first(const struct sct_report *r, const char *s
 
 static long pr_kv_num(const struct sct_line *l, const char *key)
 {
-	const char *v = sct_kv(l, key);
-
-	return v ? strtol(v, NULL, 10) : -1;
+	return strtol(sct_kv(l, key) ?: "-1", NULL, 10);
 }
 
 /* bhash2 arrived in 6.1: before, a report says so where its lines would be. */
@@ -644,12 +642,9 @@ static const char *pr_errname(int err)
 	return err ? strerror(err) : "ok";
 }
 
-/* KEY= of the verdict line of the last read. */
-static const char *pr_said(const char *verdict, const char *key)
+/* KEY= of the verdict line (spec) of the last read. */
+static const char *pr_said(const char *spec, const char *key)
 {
-	char spec[64];
-
-	snprintf(spec, sizeof(spec), "verdict %s", verdict);
 	return sct_kv(pr_first(&pr_f.rep[0], spec), key) ?: "(none)";
 }
 
@@ -685,9 +680,10 @@ static void pr_verdicts(struct __test_metadata *_metadata, int family, const cha
 		close(fd);
 	}
 
-	why = pr_said("connect-autobind", "reason");
-	snprintf(said, sizeof(said), PR_VERDICT_FMT, pr_said("bind", "result"),
-		 pr_said("bind-reuseaddr", "result"), pr_said("connect-autobind", "result"), why);
+	why = pr_said("verdict connect-autobind", "reason");
+	snprintf(said, sizeof(said), PR_VERDICT_FMT, pr_said("verdict bind", "result"),
+		 pr_said("verdict bind-reuseaddr", "result"),
+		 pr_said("verdict connect-autobind", "result"), why);
 	snprintf(got, sizeof(got), PR_VERDICT_FMT, pr_errname(eb[0]), pr_errname(eb[1]),
 		 ec == EADDRNOTAVAIL ? "no" : pr_errname(ec), why);
 	snprintf(want, sizeof(want), PR_VERDICT_FMT, bind, reuse, connect, reason);
