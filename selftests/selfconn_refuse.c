@@ -1,11 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * net.selfconn.refuse: a connect() whose SYN would go from a socket to
- * itself fails at once with ECONNREFUSED where the namespace's refuse is 1;
- * nothing else changes. Each test runs in a fresh network namespace, once
- * per variant (IPv4, IPv6, IPv4-mapped). Needs root, the module, ip(8) and
- * iproute2's tc(8) with netem (else a skip); the reload test needs a
- * selfconn.ko (sct_module_ko()).
+ * net.selfconn.refuse=1: a connect() whose SYN would go from a socket to
+ * itself fails at once with ECONNREFUSED; nothing else changes. Each test runs
+ * in a fresh netns per variant; simultaneous_open needs ip(8) and tc(8) with
+ * netem, module_reload a selfconn.ko (else a skip).
  */
 #define _GNU_SOURCE
 #include <linux/capability.h>
@@ -19,8 +17,7 @@
 #define RF_FAST_MS	500	/* "at once": well under a second */
 #define RF_PORT		18082
 #define RF_OTHER_PORT	18090
-/* A log line is printed when its ratelimit window (5 s) has passed. */
-#define RF_RATELIMIT_US	5500000
+#define RF_RATELIMIT_US	5500000	/* past the log's 5 s ratelimit window */
 
 /* Is a row for address string @addr (as ss writes it) in /proc/selfconn? */
 static bool rf_listed(struct __test_metadata *_metadata, const char *addr)
@@ -67,10 +64,8 @@ static void rf_expect_refused(struct __test_metadata *_metadata, int err, long l
 	TH_LOG("%s refused in %lld us", what, us);
 }
 
-/* In a test: sct_connect() of fd to the variant's addr:port. */
+/* In a test: fd connects to addr:port; a socket (opts) on addr:RF_PORT to itself. */
 #define RF_TO(fd, port)	sct_connect((fd), variant->family, variant->addr, (port))
-
-/* In a test: a socket (opts) bound to addr:RF_PORT connects to itself. */
 #define RF_SELF(opts)	sct_self_connect(variant->family, variant->addr, RF_PORT, (opts))
 
 /* fd connects to itself: ECONNREFUSED, at once. */
@@ -81,24 +76,6 @@ static void rf_expect_refused(struct __test_metadata *_metadata, int err, long l
 } while (0)
 
 /*
- * bind() to a port whose last socket was just closed passively: wait for
- * its LAST-ACK to end (a TIME-WAIT would hold the port for 60 s).
- */
-static int rf_bind_once_free(int fd, int family, const char *addr, int port)
-{
-	int i;
-
-	for (i = 0; i < 300; i++) {
-		if (!sct_bind(fd, family, addr, port))
-			return 0;
-		if (errno != EADDRINUSE)
-			return -1;
-		usleep(10000);
-	}
-	return -1;
-}
-
-/*
  * After a refusal: the socket connects to a listener (it is reusable), and
  * once closed its port can be bound again without SO_REUSEADDR, with no
  * row left in /proc/selfconn (no TIME-WAIT holds it).
@@ -106,15 +83,16 @@ static int rf_bind_once_free(int fd, int family, const char *addr, int port)
 static void rf_expect_reusable(struct __test_metadata *_metadata, int fd,
 			       int family, const char *addr, int port)
 {
-	int lfd, afd, nfd;
+	int lfd, afd, nfd, i, err;
 	char buf[80];
 
 	lfd = sct_t_listener(_metadata, family, addr, RF_OTHER_PORT, SCT_REUSEADDR);
 	EXPECT_EQ(0, sct_connect(fd, family, addr, RF_OTHER_PORT))
 		TH_LOG("the refused socket cannot connect to a listener");
+	/* before accept(): a deferred TCP_FASTOPEN_CONNECT sends its SYN here */
+	EXPECT_EQ(5, write(fd, "hello", 5)) TH_LOG("write: %s", strerror(errno));
 	afd = sct_t_accept(_metadata, lfd, sct_local_port(fd));
-	EXPECT_EQ(1, write(fd, "x", 1));
-	EXPECT_EQ(1, read(afd, buf, 1));
+	EXPECT_EQ(5, read(afd, buf, 5));
 	/* the peer closes first: crossed FINs would leave fd in TIME-WAIT */
 	close(afd);
 	close(lfd);
@@ -124,8 +102,14 @@ static void rf_expect_reusable(struct __test_metadata *_metadata, int fd,
 	EXPECT_FALSE(rf_listed(_metadata, sct_addrstr(family, addr, port, buf, sizeof(buf))))
 		TH_LOG("%s listed after a refused self-connect", buf);
 	nfd = sct_t_socket(_metadata, family, 0);
-	EXPECT_EQ(0, rf_bind_once_free(nfd, family, addr, port))
-		TH_LOG("port %d not released: bind: %s", port, strerror(errno));
+	/* fd closed passively: its LAST-ACK ends soon (a TIME-WAIT would hold 60 s) */
+	for (i = 0; i < 300; i++) {
+		err = sct_bind(nfd, family, addr, port);
+		if (!err || errno != EADDRINUSE)
+			break;
+		usleep(10000);
+	}
+	EXPECT_EQ(0, err) TH_LOG("port %d not released: bind: %s", port, strerror(errno));
 	EXPECT_EQ(0, listen(nfd, 1));
 	close(nfd);
 }
@@ -157,12 +141,6 @@ FIXTURE_VARIANT_ADD(refuse, v4mapped) {
 	.any_dst = "::ffff:0.0.0.0",
 	.veth = { "::ffff:198.18.0.1", "::ffff:198.18.0.2" },
 };
-
-/* The address to give ip(8) for a veth end (IPv4-mapped: the IPv4 one). */
-static const char *rf_ipaddr(const char *addr)
-{
-	return strncmp(addr, "::ffff:", 7) ? addr : addr + 7;
-}
 
 FIXTURE_SETUP(refuse)
 {
@@ -299,16 +277,14 @@ static int rf_race(struct __test_metadata *_metadata, int family,
 	int i, fd, err, self = 0;
 
 	*connected = 0;
-	for (i = 0; i < RF_RACE_TRIES; i++) {
+	for (i = 0; i < RF_RACE_TRIES && !self; i++) {
 		fd = sct_t_socket(_metadata, family, 0);
 		err = sct_connect(fd, family, addr, RF_RACE_LO);
 		if (!err) {
 			(*connected)++;
-			self += sct_is_self(fd);
+			self = sct_is_self(fd);
 		}
 		close(fd);
-		if (self)
-			break;
 		if (err && err != -ECONNREFUSED) {
 			TH_LOG("try %d: unexpected %s", i, strerror(-err));
 			return -1;
@@ -319,27 +295,23 @@ static int rf_race(struct __test_metadata *_metadata, int family,
 
 TEST_F_TIMEOUT(refuse, ephemeral_race, SCT_TIMEOUT)
 {
-	long long attempts, refused;
 	struct sct_file f = {};
-	int connected, nself;
+	int connected;
 
 	ASSERT_EQ(0, sct_set_range(RF_RACE_LO, RF_RACE_LO + 7));
 	ASSERT_EQ(0, sct_set_refuse(1));
-	nself = rf_race(_metadata, variant->family, variant->addr, &connected);
-	EXPECT_EQ(0, nself);
+	EXPECT_EQ(0, rf_race(_metadata, variant->family, variant->addr, &connected));
 	EXPECT_EQ(0, connected) TH_LOG("%d connect()s succeeded with refuse=1", connected);
 	sct_read(_metadata, &f);
-	attempts = f.attempts;
-	refused = f.refused;
-	sct_file_free(&f);
-	EXPECT_LT(0, refused) TH_LOG("the loop never drew the destination port");
-	EXPECT_EQ(attempts, refused);
-	TH_LOG("refuse=1: %d tries, %lld self-connects refused", RF_RACE_TRIES, refused);
+	EXPECT_LT(0, f.refused) TH_LOG("the loop never drew the destination port");
+	EXPECT_EQ(f.attempts, f.refused);
+	TH_LOG("refuse=1: %d tries, %lld self-connects refused", RF_RACE_TRIES, f.refused);
 
 	ASSERT_EQ(0, sct_set_refuse(0));
-	nself = rf_race(_metadata, variant->family, variant->addr, &connected);
-	EXPECT_EQ(1, nself) TH_LOG("refuse=0: no self-connect in %d tries", RF_RACE_TRIES);
-	EXPECT_COUNTERS(attempts, refused);
+	EXPECT_EQ(1, rf_race(_metadata, variant->family, variant->addr, &connected))
+		TH_LOG("refuse=0: no self-connect in %d tries", RF_RACE_TRIES);
+	EXPECT_COUNTERS(f.attempts, f.refused);
+	sct_file_free(&f);
 }
 
 /* sendto(MSG_FASTOPEN) of a socket bound to the port it sends to: refused. */
@@ -399,9 +371,8 @@ TEST_F_TIMEOUT(refuse, tfo_connect, SCT_TIMEOUT)
  */
 TEST_F_TIMEOUT(refuse, tfo_connect_deferred, SCT_TIMEOUT)
 {
-	int fd, lfd, afd, one = 1;
+	int fd, one = 1;
 	long long t0;
-	char buf[8];
 	ssize_t n;
 
 	ASSERT_EQ(0, sct_write_file(RF_TFO, "5"));
@@ -416,16 +387,7 @@ TEST_F_TIMEOUT(refuse, tfo_connect_deferred, SCT_TIMEOUT)
 			  "write() after a deferred TCP_FASTOPEN_CONNECT");
 	EXPECT_EQ(0, rf_sock_error(fd));
 	EXPECT_COUNTERS(1, 1);
-
-	lfd = sct_t_listener(_metadata, variant->family, variant->addr, RF_OTHER_PORT,
-			     SCT_REUSEADDR);
-	EXPECT_EQ(0, RF_TO(fd, RF_OTHER_PORT));
-	EXPECT_EQ(5, write(fd, "hello", 5)) TH_LOG("write: %s", strerror(errno));
-	afd = sct_t_accept(_metadata, lfd, sct_local_port(fd));
-	EXPECT_EQ(5, read(afd, buf, 5));
-	close(afd);
-	close(lfd);
-	close(fd);
+	rf_expect_reusable(_metadata, fd, variant->family, variant->addr, RF_PORT);
 	EXPECT_COUNTERS(1, 1);
 }
 
@@ -502,16 +464,15 @@ TEST_F_TIMEOUT(refuse, distinct_sockets, SCT_TIMEOUT)
  * netem delay, so that the two SYNs cross. Both have refuse=1; both
  * connect()s succeed and neither is counted.
  */
-static int rf_veth_setup(const FIXTURE_VARIANT(refuse) *variant, int end,
-			 const char *dev)
+static int rf_veth_setup(const char *addr, const char *dev)
 {
-	const char *addr = rf_ipaddr(variant->veth[end]);
-	bool v6 = strchr(addr, ':');
+	bool v6;
 
-	if (rf_sh("ip %saddr add %s/%s dev %s%s", v6 ? "-6 " : "", addr, v6 ? "64" : "24", dev,
-		  v6 ? " nodad" : ""))
-		return -1;
-	if (rf_sh("ip link set %s up", dev))
+	if (!strncmp(addr, "::ffff:", 7))
+		addr += 7;	/* ip(8) takes the IPv4 address */
+	v6 = strchr(addr, ':');
+	if (rf_sh("ip %saddr add %s/%s dev %s%s && ip link set %s up", v6 ? "-6 " : "", addr,
+		  v6 ? "64" : "24", dev, v6 ? " nodad" : "", dev))
 		return -1;
 	return rf_sh("tc qdisc add dev %s root netem delay 500ms", dev);
 }
@@ -532,7 +493,7 @@ TEST_F_TIMEOUT(refuse, simultaneous_open, SCT_TIMEOUT)
 		/* B: own namespace, end 1 of the veth. */
 		if (sct_new_netns() || sct_set_refuse(1) || sct_send(c.from[1], 'n'))
 			SCT_DIE(10);
-		if (sct_recv(c.to[0]) != 'v' || rf_veth_setup(variant, 1, "scv1"))
+		if (sct_recv(c.to[0]) != 'v' || rf_veth_setup(variant->veth[1], "scv1"))
 			SCT_DIE(11);
 		fd = socket(variant->family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 		if (fd < 0 || sct_bind(fd, variant->family, variant->veth[1], RF_PORT))
@@ -549,7 +510,7 @@ TEST_F_TIMEOUT(refuse, simultaneous_open, SCT_TIMEOUT)
 	}
 	ASSERT_EQ('n', sct_recv(c.from[0]));
 	ASSERT_EQ(0, rf_sh("ip link add scv0 type veth peer name scv1 netns %d", c.pid));
-	ASSERT_EQ(0, rf_veth_setup(variant, 0, "scv0"));
+	ASSERT_EQ(0, rf_veth_setup(variant->veth[0], "scv0"));
 	fd = sct_t_bound(_metadata, variant->family, variant->veth[0], RF_PORT, 0);
 	ASSERT_EQ(0, sct_send(c.to[1], 'v'));
 	ASSERT_EQ('r', sct_recv(c.from[0]));
@@ -724,10 +685,7 @@ TEST_F_TIMEOUT(refuse, counters_and_log, SCT_TIMEOUT)
 	EXPECT_COUNTERS(1, 1);
 	refused = 1;
 	if (!sct_kmsg_find(kfd, want, text, sizeof(text))) {
-		/*
-		 * Earlier tests may have spent the one budget of all
-		 * namespaces: once it renewed, a refusal must be logged.
-		 */
+		/* Earlier tests may have spent the budget all namespaces share. */
 		TH_LOG("no log line yet: waiting for the ratelimit window");
 		usleep(RF_RATELIMIT_US);
 		EXPECT_EQ(-ECONNREFUSED, RF_SELF(0));
