@@ -65,23 +65,10 @@ static bool sc_wait_count(struct __test_metadata *_metadata,
 	return false;
 }
 
-/* One /proc/net/tcp{,6} entry as a TAP comment, its addresses' last 8 hex digits. */
-static void sc_log_entry(struct __test_metadata *_metadata, const char *line)
-{
-	char la[33], ra[33];
-	unsigned int lp, rp, st;
-
-	if (sscanf(line, " %*d: %32[0-9A-F]:%x %32[0-9A-F]:%x %x", la, &lp, ra, &rp, &st) != 5 ||
-	    strlen(la) < 8 || strlen(ra) < 8)
-		return;
-	TH_LOG("  %s:%u -> %s:%u st %02X", la + strlen(la) - 8, lp, ra + strlen(ra) - 8, rp, st);
-}
-
 /*
- * The namespace's TcpExt counters that are not 0 (/proc/net/netstat: a
- * line of names, then one of values): TCPTimeWaitOverflow counts the
- * TIME-WAIT sockets tcp_time_wait() could not allocate, TCPAbortOn* the
- * connections ended by a reset.
+ * The namespace's TcpExt counters that are not 0 (/proc/net/netstat: a line of
+ * names, then one of values): TCPTimeWaitOverflow counts the TIME-WAIT sockets
+ * tcp_time_wait() could not allocate, TCPAbortOn* the connections reset.
  */
 static void sc_log_tcpext(struct __test_metadata *_metadata)
 {
@@ -104,15 +91,14 @@ static void sc_log_tcpext(struct __test_metadata *_metadata)
 }
 
 /*
- * TIME_WAIT entries (st 06) in this namespace's /proc/net/tcp and tcp6;
- * with log, every entry and the TcpExt counters as TAP comments: where the
- * sockets are stuck.
+ * TIME_WAIT entries (st 06) in this namespace's /proc/net/tcp and tcp6; with
+ * log, every entry (the addresses' last 8 hex digits) and the TcpExt counters.
  */
 static int sc_count_tw(struct __test_metadata *_metadata, bool log)
 {
 	static const char * const files[] = { "/proc/net/tcp", "/proc/net/tcp6" };
-	char *text, *line, *save;
-	unsigned int i, st;
+	char *text, *line, *save, la[33], ra[33];
+	unsigned int i, lp, rp, st;
 	int n = 0;
 
 	for (i = 0; i < 2; i++) {
@@ -121,9 +107,13 @@ static int sc_count_tw(struct __test_metadata *_metadata, bool log)
 		if (log)
 			TH_LOG("%s:", files[i]);
 		for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-			n += sscanf(line, " %*s %*s %*s %x", &st) == 1 && st == 6;
+			if (sscanf(line, " %*d: %32[0-9A-F]:%x %32[0-9A-F]:%x %x",
+				   la, &lp, ra, &rp, &st) != 5 || strlen(la) < 8 || strlen(ra) < 8)
+				continue;	/* the header */
+			n += st == 6;
 			if (log)
-				sc_log_entry(_metadata, line);
+				TH_LOG("  %s:%u -> %s:%u st %02X", la + strlen(la) - 8, lp,
+				       ra + strlen(ra) - 8, rp, st);
 		}
 		free(text);
 	}
@@ -131,8 +121,6 @@ static int sc_count_tw(struct __test_metadata *_metadata, bool log)
 		sc_log_tcpext(_metadata);
 	return n;
 }
-
-/* ---- the fixture ---- */
 
 FIXTURE(selfconn) {
 	int orig_netns;		/* the namespace the test started in */
@@ -158,8 +146,6 @@ FIXTURE_TEARDOWN(selfconn)
 	sct_t_teardown(_metadata, self->taint);
 	close(self->orig_netns);
 }
-
-/* ---- tests ---- */
 
 /* A fresh namespace has nothing to list: header and columns only. */
 TEST_F_TIMEOUT(selfconn, empty_netns, SCT_TIMEOUT)
@@ -610,29 +596,24 @@ TEST_F_TIMEOUT(selfconn, reload_while_reading, SCT_TIMEOUT)
 {
 	const char *ko = sct_t_need_ko(_metadata), *a = SC_ADDR(18140);
 	struct sct_file t = {};
-	int s, stop[2], status, i, ret;
-	pid_t pid;
+	struct sct_child c;
+	int s, st, i, ret;
 
 	s = SC_SELF(18140, geteuid());
-	ASSERT_EQ(0, pipe(stop));
-
-	pid = fork();
-	ASSERT_LE(0, pid);
-	if (pid == 0) {
+	ASSERT_EQ(0, sct_child_start(&c));
+	if (c.pid == 0) {
 		unsigned long full = 0, enoent = 0, eio = 0, partial = 0;
-		struct pollfd pfd = { .fd = stop[0], .events = POLLIN };
+		struct pollfd pfd = { .fd = c.to[0], .events = POLLIN };
 		struct sct_file ct = {};
 
-		close(stop[1]);
+		/* until the parent closes its end */
 		while (poll(&pfd, 1, 0) == 0) {
 			size_t chunk = (full + eio) % 2 ? 1 : 4096;
 			int fd = open(SCT_PROC, O_RDONLY | O_CLOEXEC);
 
+			if (fd < 0 && errno != ENOENT)
+				SCT_DIE(2);
 			if (fd < 0) {
-				if (errno != ENOENT) {
-					fprintf(stderr, "# reader: open: %s\n", strerror(errno));
-					_exit(2);
-				}
 				enoent++;
 				continue;
 			}
@@ -665,8 +646,6 @@ TEST_F_TIMEOUT(selfconn, reload_while_reading, SCT_TIMEOUT)
 			full, eio, enoent, partial);
 		_exit(full ? 0 : 5);
 	}
-	close(stop[0]);
-
 	for (i = 0; i < 5; i++) {
 		usleep(100000);
 		ret = sct_module_unload();
@@ -678,11 +657,9 @@ TEST_F_TIMEOUT(selfconn, reload_while_reading, SCT_TIMEOUT)
 			break;
 	}
 	usleep(500000);
-	close(stop[1]);
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	st = sct_child_wait(&c);
 	ASSERT_EQ(0, ret) TH_LOG("cycle %d: %s", i, strerror(-ret));
-	ASSERT_TRUE(WIFEXITED(status)) TH_LOG("reader died: status 0x%x", status);
-	ASSERT_EQ(0, WEXITSTATUS(status)) TH_LOG("reader failed (see its log above)");
+	ASSERT_EQ(0, st) TH_LOG("reader failed: exit %d (128 + signal if killed; see its log)", st);
 
 	sct_read(_metadata, &t);
 	EXPECT_EQ(1, sct_count_rows(&t, variant->fam, a, "ESTAB"));
