@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * /proc/selfconn: what is listed, what is not, and the file's behaviour
- * across reads, network namespaces and module reloads ($SELFCONN_KO). Each
- * test runs in a fresh network namespace, once per variant: IPv4, IPv6 and
- * IPv4-mapped on an AF_INET6 socket.
+ * /proc/selfconn: what is listed, what is not, and the file across reads,
+ * network namespaces and module reloads. Each test runs in a fresh netns,
+ * once per variant: IPv4, IPv6 and IPv4-mapped on an AF_INET6 socket.
  */
 #define _GNU_SOURCE
 #include "kselftest_harness.h"
@@ -35,15 +34,20 @@ static void sc_expect_row(struct __test_metadata *_metadata, const struct sct_fi
 	if (!same) {
 		TH_LOG("expected one %s row of %s %s (if ESTAB: uid %llu inode %llu timer -)",
 		       state, family, addr, uid, inode);
-		if (r)
-			TH_LOG("got %d row(s) for %s, first: '%s %s %s %llu %llu %lld'",
-			       n, addr, r->family, r->addr, r->state, r->uid,
-			       r->inode, r->timer_ms);
-		else
-			TH_LOG("got %d row(s) for %s %s", n, family, addr);
+		TH_LOG("got %d row(s) for %s, as listed:", n, addr);
 		sct_dump(_metadata, t);
 	}
 	ASSERT_TRUE(same);
+}
+
+/* Read t: n rows, else dumped and what failed. */
+static void sc_read_n(struct __test_metadata *_metadata, struct sct_file *t, int n,
+		      const char *what)
+{
+	sct_read(_metadata, t);
+	if (t->nrows != n)
+		sct_dump(_metadata, t);
+	ASSERT_EQ(n, t->nrows) TH_LOG("%s", what);
 }
 
 /* Re-read t until exactly want rows match (NULL: any), SCT_WAIT_MS at most. */
@@ -152,11 +156,8 @@ TEST_F_TIMEOUT(selfconn, empty_netns, SCT_TIMEOUT)
 {
 	struct sct_file t = {};
 
-	sct_read(_metadata, &t);
+	sc_read_n(_metadata, &t, 0, "a fresh namespace lists rows");
 	EXPECT_EQ(0ULL, t.rows_hdr);
-	EXPECT_EQ(0, t.nrows);
-	if (t.nrows)
-		sct_dump(_metadata, &t);
 	sct_file_free(&t);
 }
 
@@ -167,9 +168,8 @@ static void sc_expect_one(struct __test_metadata *_metadata,
 	int fd = SC_SELF(port, uid);
 	struct sct_file t = {};
 
-	sct_read(_metadata, &t);
+	sc_read_n(_metadata, &t, 1, "more than the self-connect listed");
 	SC_EXPECT_ROW(&t, port, uid, sct_inode(fd));
-	EXPECT_EQ(1, t.nrows);
 	close(fd);
 	sct_file_free(&t);
 }
@@ -254,9 +254,7 @@ TEST_F_TIMEOUT(selfconn, time_wait, SCT_TIMEOUT)
 	ASSERT_EQ(0, close(fd));
 
 	ASSERT_TRUE(sc_wait_count(_metadata, &t, variant->fam, a, "TIME-WAIT", 1));
-	if (t.nrows != 1)
-		sct_dump(_metadata, &t);
-	ASSERT_EQ(1, t.nrows);	/* the ESTAB row is gone, nothing else */
+	sc_read_n(_metadata, &t, 1, "the ESTAB row is not gone, or more is listed");
 	r = &t.rows[0];
 	EXPECT_EQ(0ULL, r->uid);
 	EXPECT_EQ(0ULL, r->inode);
@@ -286,16 +284,11 @@ TEST_F_TIMEOUT(selfconn, time_wait, SCT_TIMEOUT)
 }
 
 /*
- * Sockets that share an address or a port without being connected to
- * themselves are never listed, in any state:
- *  - client ADDR:P -> OTHER:P (same port, different address) and the
- *    accepted socket OTHER:P -> ADDR:P;
- *  - listener ADDR:P2 and its accepted socket ADDR:P2 <- ADDR:Q (same
- *    address, two sockets on port P2), the client ADDR:Q -> ADDR:P2, and an
- *    ephemeral client;
- *  - a lone listener;
- *  - the clients' TIME-WAIT entries after they close.
- * Then a real self-connect among them is listed, alone.
+ * Sockets sharing an address or a port, not connected to themselves, are never
+ * listed, established or in TIME-WAIT: client ADDR:P -> OTHER:P (same port,
+ * other address) and its accepted socket; listener ADDR:P2 with clients
+ * ADDR:Q and ephemeral and their accepted sockets (same address and port);
+ * a lone listener. A real self-connect among them is listed, alone.
  */
 TEST_F_TIMEOUT(selfconn, distractors, SCT_TIMEOUT)
 {
@@ -312,14 +305,10 @@ TEST_F_TIMEOUT(selfconn, distractors, SCT_TIMEOUT)
 	l2 = sct_t_listener(_metadata, fam, addr, P2, SCT_REUSEADDR);
 	c2 = sct_t_connected(_metadata, fam, addr, Q, addr, P2, 0);
 	a2 = sct_t_accept(_metadata, l2, Q);
-	c3 = sct_t_connected(_metadata, fam, addr, 0, addr, P2, 0);
-	a3 = sct_t_accept(_metadata, l2, sct_local_port(c3));
+	a3 = sct_t_client(_metadata, l2, fam, addr, P2, &c3);
 	l3 = sct_t_listener(_metadata, fam, addr, P3, SCT_REUSEADDR);
 
-	sct_read(_metadata, &t);
-	if (t.nrows)
-		sct_dump(_metadata, &t);
-	ASSERT_EQ(0, t.nrows) TH_LOG("distractors listed while ESTABLISHED");
+	sc_read_n(_metadata, &t, 0, "distractors listed while ESTABLISHED");
 
 	/*
 	 * Active close by the clients, each server closing once it has read
@@ -332,16 +321,12 @@ TEST_F_TIMEOUT(selfconn, distractors, SCT_TIMEOUT)
 		usleep(20000);
 	ASSERT_LE(3, sc_count_tw(_metadata, waited >= SCT_WAIT_MS))
 		TH_LOG("clients never reached TIME_WAIT");
-	sct_read(_metadata, &t);
-	if (t.nrows)
-		sct_dump(_metadata, &t);
-	ASSERT_EQ(0, t.nrows) TH_LOG("distractors listed in TIME-WAIT");
+	sc_read_n(_metadata, &t, 0, "distractors listed in TIME-WAIT");
 
 	/* A true self-connect among them is found, and only it. */
 	s = SC_SELF(P4, geteuid());
-	sct_read(_metadata, &t);
+	sc_read_n(_metadata, &t, 1, "a distractor listed with the self-connect");
 	SC_EXPECT_ROW(&t, P4, geteuid(), sct_inode(s));
-	EXPECT_EQ(1, t.nrows);
 	close(s);
 	close(l1);
 	close(l2);
@@ -416,9 +401,8 @@ TEST_F_TIMEOUT(selfconn, netns_isolation, SCT_TIMEOUT)
 	/* B: another fresh one */
 	ASSERT_EQ(0, sct_new_netns());
 	fb = SC_SELF(PB, geteuid());
-	sct_read(_metadata, &t);
+	sc_read_n(_metadata, &t, 1, "B sees more than its own socket");
 	SC_EXPECT_ROW(&t, PB, geteuid(), sct_inode(fb));
-	EXPECT_EQ(1, t.nrows) TH_LOG("B sees more than its own socket");
 
 	/* the starting namespace sees neither */
 	ASSERT_EQ(0, setns(self->orig_netns, CLONE_NEWNET));
@@ -428,11 +412,8 @@ TEST_F_TIMEOUT(selfconn, netns_isolation, SCT_TIMEOUT)
 
 	/* A sees its own only */
 	ASSERT_EQ(0, setns(ns_a, CLONE_NEWNET));
-	sct_read(_metadata, &t);
+	sc_read_n(_metadata, &t, 1, "A sees more than its own socket");
 	SC_EXPECT_ROW(&t, PA, geteuid(), sct_inode(fa));
-	EXPECT_EQ(1, t.nrows) TH_LOG("A sees more than its own socket");
-	if (!_metadata->passed)
-		sct_dump(_metadata, &t);
 
 	close(fa);
 	close(fb);
@@ -535,8 +516,7 @@ TEST_F_TIMEOUT(selfconn, reload_keeps_sockets, SCT_TIMEOUT)
 	ret = sct_module_load(ko, "");
 	ASSERT_EQ(0, ret) TH_LOG("finit_module(%s): %s", ko, strerror(-ret));
 
-	sct_read(_metadata, &t);
-	ASSERT_EQ(3, t.nrows);
+	sc_read_n(_metadata, &t, 3, "not the 3 self-connects");
 	sc_expect_many(_metadata, &t, variant, 18120, ino, 0, 2, "ESTAB");
 	sc_expect_many(_metadata, &t, variant, 18120, ino, 2, 3, "TIME-WAIT");
 	close(fd[0]);
