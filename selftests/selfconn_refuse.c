@@ -264,9 +264,9 @@ TEST_F_TIMEOUT(refuse, ephemeral_port, SCT_TIMEOUT)
 }
 
 /*
- * The accidental race: clients retrying a port of a small
- * ip_local_port_range with nothing listening never connect with refuse=1
- * (and hit the race: refused > 0); with 0 the same loop self-connects.
+ * The accidental race: clients retrying a port of a small ip_local_port_range
+ * with nothing listening never connect with refuse=1 (refused > 0: they hit
+ * the race); with 0 the same loop self-connects.
  */
 #define RF_RACE_LO	40000	/* even: connect() prefers even ports */
 #define RF_RACE_TRIES	400
@@ -392,11 +392,10 @@ TEST_F_TIMEOUT(refuse, tfo_connect_deferred, SCT_TIMEOUT)
 }
 
 /*
- * The kernel's own 6.1 selftest net/sk_bind_sendto_listen.c: two sockets
- * bound to the wildcard:port with SO_REUSEADDR, each sendto(MSG_FASTOPEN)
- * the wildcard:port, which reaches loopback. With refuse=0 the first
- * connects to itself, as there; with 1 both are refused. The second still
- * listens.
+ * The kernel's own 6.1 selftest net/sk_bind_sendto_listen.c: two sockets bound
+ * to the wildcard:port with SO_REUSEADDR, each sendto(MSG_FASTOPEN) the
+ * wildcard:port, which reaches loopback. With refuse=0 the first connects to
+ * itself, as there; with 1 both are refused. The second still listens.
  */
 static void rf_sk_bind_sendto_listen(struct __test_metadata *_metadata,
 				     const FIXTURE_VARIANT(refuse) *variant,
@@ -661,7 +660,7 @@ TEST_F_TIMEOUT(refuse, unprivileged, SCT_TIMEOUT)
 TEST_F_TIMEOUT(refuse, counters_and_log, SCT_TIMEOUT)
 {
 	static char text[65536];
-	char addr[80], want[256], *comm;
+	char want[256], *comm;
 	int kfd, i, refused;
 	struct stat nst;
 
@@ -677,8 +676,8 @@ TEST_F_TIMEOUT(refuse, counters_and_log, SCT_TIMEOUT)
 	ASSERT_LE(0, kfd) TH_LOG("/dev/kmsg: %s", strerror(errno));
 	snprintf(want, sizeof(want),
 		 "selfconn: refused self-connect %s comm=%s pid=%d uid=0 netns=%lu\n",
-		 sct_addrstr(variant->family, variant->addr, RF_PORT, addr, sizeof(addr)),
-		 comm, getpid(), (unsigned long)nst.st_ino);
+		 SCT_ADDR(variant->family, variant->addr, RF_PORT), comm, getpid(),
+		 (unsigned long)nst.st_ino);
 	free(comm);
 
 	EXPECT_EQ(-ECONNREFUSED, RF_SELF(0));
@@ -705,10 +704,9 @@ TEST_F_TIMEOUT(refuse, counters_and_log, SCT_TIMEOUT)
 }
 
 /*
- * rmmod with refuse=1 in several namespaces, each refusing self-connects
- * in a loop while it happens; then insmod: the hooks are gone, every namespace is back at 0.
- * refuse_default=1 sets every namespace, existing and new; other values
- * are EINVAL.
+ * rmmod while namespaces with refuse=1 refuse self-connects in a loop: the
+ * hooks are gone, and after insmod every namespace is at 0. refuse_default=1
+ * sets every namespace, existing and new; other values are EINVAL.
  */
 #define RF_NS	3
 
@@ -722,14 +720,13 @@ TEST_F_TIMEOUT(refuse, module_reload, SCT_TIMEOUT)
 	for (i = 0; i < RF_NS; i++) {
 		ASSERT_EQ(0, sct_child_start(&c[i]));
 		if (!c[i].pid) {
+			struct pollfd p = { .fd = c[i].to[0], .events = POLLIN };
 			int n = 0, cfd;
 
 			if (sct_new_netns() || sct_set_refuse(1) || sct_send(c[i].from[1], 'u'))
 				SCT_DIE(10);
 			/* Self-connects refused until rmmod, then they work. */
 			for (;;) {
-				struct pollfd p = { .fd = c[i].to[0], .events = POLLIN };
-
 				cfd = sct_self_connect(variant->family, variant->addr,
 						       RF_PORT + n++ % 8, 0);
 				if (cfd >= 0)
