@@ -248,10 +248,9 @@ TEST_F_TIMEOUT(selfconn, time_wait, SCT_TIMEOUT)
 	const struct sct_row *r;
 	long long t1;
 	const char *a = SC_ADDR(18084);
-	int fd, i;
+	int i;
 
-	fd = SC_SELF(18084, geteuid());
-	ASSERT_EQ(0, close(fd));
+	ASSERT_EQ(0, close(SC_SELF(18084, geteuid())));
 
 	ASSERT_TRUE(sc_wait_count(_metadata, &t, variant->fam, a, "TIME-WAIT", 1));
 	sc_read_n(_metadata, &t, 1, "the ESTAB row is not gone, or more is listed");

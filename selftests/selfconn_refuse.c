@@ -401,18 +401,14 @@ static void rf_sk_bind_sendto_listen(struct __test_metadata *_metadata,
 				     const FIXTURE_VARIANT(refuse) *variant,
 				     int port, bool refuse)
 {
-	struct sockaddr_storage bind_addr, dst;
-	socklen_t blen, dlen;
+	struct sockaddr_storage dst;
+	socklen_t dlen = sct_sockaddr(variant->family, variant->any_dst, port, &dst);
 	int fd[2], i;
 	ssize_t n;
 
-	blen = sct_sockaddr(variant->family, variant->any, port, &bind_addr);
-	dlen = sct_sockaddr(variant->family, variant->any_dst, port, &dst);
-	ASSERT_NE(0, blen);
 	ASSERT_NE(0, dlen);
 	for (i = 0; i < 2; i++) {
-		fd[i] = sct_t_socket(_metadata, variant->family, SCT_REUSEADDR);
-		ASSERT_EQ(0, bind(fd[i], (struct sockaddr *)&bind_addr, blen));
+		fd[i] = sct_t_bound(_metadata, variant->family, variant->any, port, SCT_REUSEADDR);
 		n = sendto(fd[i], NULL, 0, MSG_FASTOPEN, (struct sockaddr *)&dst, dlen);
 		if (!refuse && !i) {
 			EXPECT_EQ(0, n) TH_LOG("sendto fd1: %s", strerror(errno));
