@@ -206,13 +206,11 @@ TEST_F_TIMEOUT(selfconn, uid_in_reader_userns, SCT_TIMEOUT)
 	if (c.pid == 0) {
 		struct sct_file ct = {};
 		const struct sct_row *ru, *rr;
-		int fd;
 
 		ret = sct_enter_userns(&c);
 		if (ret)
 			_exit(dprintf(c.from[1], "unshare(CLONE_NEWUSER): %s", strerror(-ret)) < 0);
-		fd = open(SCT_PROC, O_RDONLY | O_CLOEXEC);
-		ret = fd < 0 ? -errno : sct_load(&ct, fd, 4096);
+		ret = sct_cat(&ct);
 		if (ret)
 			_exit(dprintf(c.from[1], "E read: %s",
 				      ct.err[0] ? ct.err : strerror(-ret)) < 0);
