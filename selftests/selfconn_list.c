@@ -50,58 +50,35 @@ static void sc_read_n(struct __test_metadata *_metadata, struct sct_file *t, int
 	ASSERT_EQ(n, t->nrows) TH_LOG("%s", what);
 }
 
-/* Re-read t until exactly want rows match (NULL: any), SCT_WAIT_MS at most. */
-static bool sc_wait_count(struct __test_metadata *_metadata,
-			  struct sct_file *t, const char *family,
-			  const char *addr, const char *state, int want)
+/* Re-read t until want TIME-WAIT rows of family (and addr) show, SCT_WAIT_MS at most. */
+static bool sc_wait_tw(struct __test_metadata *_metadata, struct sct_file *t,
+		       const char *family, const char *addr, int want)
 {
 	int waited;
 
 	for (waited = 0; waited <= SCT_WAIT_MS; waited += 20) {
 		sct_read(_metadata, t);
-		if (sct_count_rows(t, family, addr, state) == want)
+		if (sct_count_rows(t, family, addr, "TIME-WAIT") == want)
 			return true;
 		usleep(20000);
 	}
-	TH_LOG("waited %d ms for %d %s row(s) of %s %s", SCT_WAIT_MS, want,
-	       state ? state : "", family ? family : "", addr ? addr : "");
+	TH_LOG("waited %d ms for %d TIME-WAIT row(s) of %s %s", SCT_WAIT_MS, want, family,
+	       addr ? addr : "");
 	sct_dump(_metadata, t);
 	return false;
 }
 
 /*
- * The namespace's TcpExt counters that are not 0 (/proc/net/netstat: a line of
- * names, then one of values): TCPTimeWaitOverflow counts the TIME-WAIT sockets
- * tcp_time_wait() could not allocate, TCPAbortOn* the connections reset.
- */
-static void sc_log_tcpext(struct __test_metadata *_metadata)
-{
-	char *text, *names, *vals, *n, *v, *sn, *sv;
-
-	if (sct_read_file("/proc/net/netstat", &text))
-		return;
-	names = strstr(text, "TcpExt: ");
-	vals = names ? strstr(names + 1, "TcpExt: ") : NULL;
-	if (vals) {
-		names[strcspn(names, "\n")] = '\0';
-		vals[strcspn(vals, "\n")] = '\0';
-		n = strtok_r(names + 8, " ", &sn);
-		v = strtok_r(vals + 8, " ", &sv);
-		for (; n && v; n = strtok_r(NULL, " ", &sn), v = strtok_r(NULL, " ", &sv))
-			if (strcmp(v, "0"))
-				TH_LOG("  TcpExt %s %s", n, v);
-	}
-	free(text);
-}
-
-/*
  * TIME_WAIT entries (st 06) in this namespace's /proc/net/tcp and tcp6; with
- * log, every entry (the addresses' last 8 hex digits) and the TcpExt counters.
+ * log, every entry (the addresses' last 8 hex digits) and the TcpExt counters
+ * not 0 (/proc/net/netstat: a line of names, then one of values):
+ * TCPTimeWaitOverflow counts the TIME-WAIT sockets tcp_time_wait() could not
+ * allocate, TCPAbortOn* the connections reset.
  */
 static int sc_count_tw(struct __test_metadata *_metadata, bool log)
 {
 	static const char * const files[] = { "/proc/net/tcp", "/proc/net/tcp6" };
-	char *text, *line, *save, la[33], ra[33];
+	char *text, *line, *save, la[33], ra[33], *names, *vals, *key, *val, *sv;
 	unsigned int i, lp, rp, st;
 	int n = 0;
 
@@ -121,8 +98,20 @@ static int sc_count_tw(struct __test_metadata *_metadata, bool log)
 		}
 		free(text);
 	}
-	if (log)
-		sc_log_tcpext(_metadata);
+	if (!log || sct_read_file("/proc/net/netstat", &text))
+		return n;
+	names = strstr(text, "TcpExt: ");
+	vals = names ? strstr(names + 1, "TcpExt: ") : NULL;
+	if (vals) {
+		names[strcspn(names, "\n")] = '\0';
+		vals[strcspn(vals, "\n")] = '\0';
+		key = strtok_r(names + 8, " ", &save);
+		val = strtok_r(vals + 8, " ", &sv);
+		for (; key && val; key = strtok_r(NULL, " ", &save), val = strtok_r(NULL, " ", &sv))
+			if (strcmp(val, "0"))
+				TH_LOG("  TcpExt %s %s", key, val);
+	}
+	free(text);
 	return n;
 }
 
@@ -250,7 +239,7 @@ TEST_F_TIMEOUT(selfconn, time_wait, SCT_TIMEOUT)
 
 	ASSERT_EQ(0, close(SC_SELF(18084, geteuid())));
 
-	ASSERT_TRUE(sc_wait_count(_metadata, &t, variant->fam, a, "TIME-WAIT", 1));
+	ASSERT_TRUE(sc_wait_tw(_metadata, &t, variant->fam, a, 1));
 	sc_read_n(_metadata, &t, 1, "the ESTAB row is not gone, or more is listed");
 	r = &t.rows[0];
 	EXPECT_EQ(0ULL, r->uid);
@@ -368,7 +357,7 @@ TEST_F_TIMEOUT(selfconn, mixed_states, SCT_TIMEOUT)
 	sc_many(_metadata, variant, 18100, fd, ino, 0, 5);
 	close(fd[1]);
 	close(fd[3]);
-	ASSERT_TRUE(sc_wait_count(_metadata, &t, variant->fam, NULL, "TIME-WAIT", 2));
+	ASSERT_TRUE(sc_wait_tw(_metadata, &t, variant->fam, NULL, 2));
 	EXPECT_EQ(5ULL, t.rows_hdr);
 	ASSERT_EQ(5, t.nrows);
 	for (i = 0; i < 5; i++)
@@ -485,7 +474,7 @@ TEST_F_TIMEOUT(selfconn, snapshot, SCT_TIMEOUT)
 	sc_expect_many(_metadata, &t, variant, SC_MANY_BASE, ino, 0, n, "ESTAB");
 
 	/* a new read sees the new table */
-	ASSERT_TRUE(sc_wait_count(_metadata, &t, variant->fam, NULL, "TIME-WAIT", gone));
+	ASSERT_TRUE(sc_wait_tw(_metadata, &t, variant->fam, NULL, gone));
 	ASSERT_EQ(n + more, t.nrows);
 	sc_expect_many(_metadata, &t, variant, SC_MANY_BASE, ino, 0, gone, "TIME-WAIT");
 	sc_expect_many(_metadata, &t, variant, SC_MANY_BASE, ino, gone, n + more, "ESTAB");
@@ -504,7 +493,7 @@ TEST_F_TIMEOUT(selfconn, reload_keeps_sockets, SCT_TIMEOUT)
 
 	sc_many(_metadata, variant, 18120, fd, ino, 0, 3);
 	close(fd[2]);
-	ASSERT_TRUE(sc_wait_count(_metadata, &t, variant->fam, NULL, "TIME-WAIT", 1));
+	ASSERT_TRUE(sc_wait_tw(_metadata, &t, variant->fam, NULL, 1));
 
 	ret = sct_module_unload();
 	ASSERT_EQ(0, ret) TH_LOG("delete_module(%s): %s", SCT_MODNAME, strerror(-ret));
