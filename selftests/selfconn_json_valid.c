@@ -1,13 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * selfconn_json_valid: exit 0 if stdin is exactly one JSON value (RFC 8259,
- * strings valid UTF-8 without raw control characters), else print where it
- * breaks on stderr and exit 1. A helper of selfconn_companion.sh, not a test.
+ * Exit 0 if stdin is exactly one JSON value (RFC 8259, strings valid UTF-8 without raw control
+ * characters), else print where it breaks on stderr and exit 1: selfconn_companion.sh's helper.
  * No rule takes a NUL byte: a parse stops at the one after the input.
  */
 #include <ctype.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #define MAX_INPUT (16 << 20)
@@ -53,8 +51,6 @@ static int utf8(void)
 
 static int string(void)
 {
-	int k;
-
 	if (!eat('"'))
 		return 0;
 	while (*p != '"') {
@@ -65,9 +61,8 @@ static int string(void)
 				return 0;
 		} else if (*p++ == '\\') {
 			if (*p == 'u') {
-				for (k = 1; k <= 4; k++)
-					if (!isxdigit(p[k]))
-						return 0;
+				if (strspn((const char *)p + 1, "0123456789abcdefABCDEF") < 4)
+					return 0;
 				p += 5;
 			} else if (!*p || !strchr("\"\\/bfnrt", *p++)) {
 				return 0;
@@ -148,16 +143,12 @@ static int value(int depth)
 
 int main(void)
 {
-	unsigned char *buf = malloc(MAX_INPUT + 1);
-	size_t n;
+	static unsigned char buf[MAX_INPUT + 1];
+	size_t n = fread(buf, 1, MAX_INPUT, stdin);
 	int ok;
 
-	if (!buf)
-		return 2;
-	n = fread(buf, 1, MAX_INPUT, stdin);
 	if (ferror(stdin) || n == MAX_INPUT) {
 		fprintf(stderr, "json: read error or input too large\n");
-		free(buf);
 		return 2;
 	}
 	buf[n] = '\0';
@@ -167,6 +158,5 @@ int main(void)
 	ok = ok && p == buf + n;
 	if (!ok)
 		fprintf(stderr, "json: invalid at byte %zu of %zu\n", (size_t)(p - buf), n);
-	free(buf);
 	return !ok;
 }
