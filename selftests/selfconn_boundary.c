@@ -1,9 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Privilege and namespace boundaries of /proc/selfconn and
- * net.selfconn.refuse (uid 65534; a network namespace of a child user
- * namespace, uid 100000 outside, against the namespace the test made
- * first), and no kernel address in anything selfconn prints. Needs root.
+ * Privilege and namespace boundaries of /proc/selfconn and net.selfconn.refuse, and no kernel
+ * address in anything selfconn prints. Needs root.
  */
 #define _GNU_SOURCE
 #include "kselftest_harness.h"
@@ -11,11 +9,12 @@
 
 #define BD_OUTSIDE	100000	/* the child user namespace's uid/gid 0 */
 
-/* Ports of the initial namespace's sockets; the child reuses BD_SELF4. */
+/* The initial namespace's ports, BD_NPORT from BD_SELF4; the child reuses BD_SELF4. */
 #define BD_SELF4	18130
 #define BD_SELF6	18131
 #define BD_LISTEN	18132
 #define BD_TW		18133
+#define BD_NPORT	4
 #define BD_WATCH	18134	/* watched nowhere before the tests */
 
 /* No kernel address in text (read from what); else log the line that holds one. */
@@ -51,25 +50,22 @@ struct bd_sockets {
 };
 
 /*
- * Self-connects on BD_SELF4 (v4) and BD_SELF6 (v6), a listener on BD_LISTEN
- * with a client and the accepted socket, and a listener on BD_TW whose
- * one connection ended with the client in TIME-WAIT; asserts.
+ * Self-connects on BD_SELF4 and BD_SELF6, a listener on BD_LISTEN with a client and the
+ * accepted socket, and a listener on BD_TW whose client ended in TIME-WAIT.
  */
 static void bd_make_sockets(struct __test_metadata *_metadata, struct bd_sockets *s)
 {
 	int c, a, i;
 
-	s->fd[0] = sct_self_connect(AF_INET, "127.0.0.1", BD_SELF4, SCT_REUSEADDR);
-	s->fd[1] = sct_self_connect(AF_INET6, "::1", BD_SELF6, SCT_REUSEADDR);
+	s->fd[0] = sct_t_self_connect(_metadata, AF_INET, "127.0.0.1", BD_SELF4, 0);
+	s->fd[1] = sct_t_self_connect(_metadata, AF_INET6, "::1", BD_SELF6, 0);
 	s->fd[2] = sct_t_listener(_metadata, AF_INET, "127.0.0.1", BD_LISTEN, SCT_REUSEADDR);
 	s->fd[4] = sct_t_client(_metadata, s->fd[2], AF_INET, "127.0.0.1", BD_LISTEN, &s->fd[3]);
 	s->fd[5] = sct_t_listener(_metadata, AF_INET, "127.0.0.1", BD_TW, SCT_REUSEADDR);
 	a = sct_t_client(_metadata, s->fd[5], AF_INET, "127.0.0.1", BD_TW, &c);
 	sct_t_close_pair(_metadata, c, a);	/* the client closes first: TIME-WAIT */
-	for (i = 0; i < BD_NSOCK; i++) {
-		ASSERT_LE(0, s->fd[i]) TH_LOG("socket %d: %s", i, strerror(-s->fd[i]));
+	for (i = 0; i < BD_NSOCK; i++)
 		s->ino[i] = sct_inode(s->fd[i]);
-	}
 }
 
 static void bd_close_sockets(struct bd_sockets *s)
@@ -150,8 +146,7 @@ TEST_F_TIMEOUT(boundary, nobody_reads_never_writes, SCT_TIMEOUT)
 	ASSERT_EQ(0, sct_write_file(SCT_PROC, "18134\n"));
 	ASSERT_EQ(0, sct_set_refuse(1));
 	ASSERT_EQ(0, sct_set_refuse(0));	/* a self-connect first */
-	selfc = sct_self_connect(AF_INET, "127.0.0.1", BD_SELF4, SCT_REUSEADDR);
-	ASSERT_LE(0, selfc);
+	selfc = sct_t_self_connect(_metadata, AF_INET, "127.0.0.1", BD_SELF4, 0);
 	ASSERT_EQ(0, sct_set_refuse(1));
 	wo_root = open(SCT_PROC, O_WRONLY | O_CLOEXEC);
 	sc_root = open(SCT_SYSCTL, O_WRONLY | O_CLOEXEC);
@@ -202,7 +197,6 @@ struct bd_fds {
 static void bd_userns_child(struct sct_result *c, struct sct_child *ch,
 			    const struct bd_fds *f, const struct bd_sockets *init)
 {
-	static const int ports[] = { BD_SELF4, BD_SELF6, BD_LISTEN, BD_TW };
 	struct sct_file r = {};
 	int own, i, k, err, wo_init;
 	char cmd[16], *text;
@@ -244,10 +238,10 @@ static void bd_userns_child(struct sct_result *c, struct sct_child *ch,
 	if (own < 0)
 		SCT_FAIL(c, 12, "its own self-connect on %d", BD_SELF4);
 	c->val[0] = sct_inode(own);
-	for (i = 0; i < 4; i++) {
-		snprintf(cmd, sizeof(cmd), "%d\n", ports[i]);
+	for (i = 0; i < BD_NPORT; i++) {
+		snprintf(cmd, sizeof(cmd), "%d\n", BD_SELF4 + i);
 		if (sct_write_file(SCT_PROC, cmd))
-			SCT_FAIL(c, 13, "watch %d in its own namespace", ports[i]);
+			SCT_FAIL(c, 13, "watch %d in its own namespace", BD_SELF4 + i);
 	}
 
 	/* what it sees: its own row and socket, nothing of the initial ones */
@@ -259,19 +253,19 @@ static void bd_userns_child(struct sct_result *c, struct sct_child *ch,
 		if (sct_names_inode(&r, init->ino[i]))
 			SCT_FAIL(c, 15, "an initial namespace socket (inode %llu) shows",
 				init->ino[i]);
-	for (i = 1; i < 4; i++)
-		if (!bd_report_empty(&r, ports[i]))
-			SCT_FAIL(c, 16, "the report of %d is not empty", ports[i]);
-	for (i = 0; i < 4; i++) {
-		err = sct_query(ports[i], &r);
+	for (i = 1; i < BD_NPORT; i++)
+		if (!bd_report_empty(&r, BD_SELF4 + i))
+			SCT_FAIL(c, 16, "the report of %d is not empty", BD_SELF4 + i);
+	for (i = 0; i < BD_NPORT; i++) {
+		err = sct_query(BD_SELF4 + i, &r);
 		sct_keep(c, r.text);
 		if (err)
-			SCT_FAIL(c, 17, "query %d", ports[i]);
-		if (i && !bd_report_empty(&r, ports[i]))
-			SCT_FAIL(c, 18, "the query of %d is not empty", ports[i]);
+			SCT_FAIL(c, 17, "query %d", BD_SELF4 + i);
+		if (i && !bd_report_empty(&r, BD_SELF4 + i))
+			SCT_FAIL(c, 18, "the query of %d is not empty", BD_SELF4 + i);
 		for (k = 0; k < BD_NSOCK; k++)
 			if (sct_names_inode(&r, init->ino[k]))
-				SCT_FAIL(c, 19, "query %d shows an initial socket", ports[i]);
+				SCT_FAIL(c, 19, "query %d shows an initial socket", BD_SELF4 + i);
 	}
 	/* the parent looks from the initial namespace, then lets it go */
 	if (sct_send(ch->from[1], 'r') || sct_recv(ch->to[0]) != 'g')
@@ -317,7 +311,7 @@ TEST_F_TIMEOUT(boundary, child_userns_netns, SCT_TIMEOUT)
 		EXPECT_TRUE(sct_names_inode(&f, init.ino[0])) TH_LOG("%s", f.text);
 		EXPECT_FALSE(sct_names_inode(&f, c->val[0]))
 			TH_LOG("the child's socket shows here:\n%s", f.text);
-		for (i = 0; i < 4; i++) {
+		for (i = 0; i < BD_NPORT; i++) {
 			EXPECT_EQ(0, sct_query(BD_SELF4 + i, &f));
 			EXPECT_FALSE(sct_names_inode(&f, c->val[0]))
 				TH_LOG("the child's socket shows in %d:\n%s", BD_SELF4 + i, f.text);
@@ -349,7 +343,6 @@ TEST_F_TIMEOUT(boundary, child_userns_netns, SCT_TIMEOUT)
 TEST_F_TIMEOUT(boundary, no_kernel_address, SCT_TIMEOUT)
 {
 	static const char * const params[] = { SCT_SYSCTL, SCT_PARAMS "/refuse_default" };
-	static const int ports[] = { BD_SELF4, BD_SELF6, BD_LISTEN, BD_TW };
 	static char text[4 * SCT_TEXT];
 	const char *bin = sct_companion();
 	char path[128], *out;
@@ -365,13 +358,10 @@ TEST_F_TIMEOUT(boundary, no_kernel_address, SCT_TIMEOUT)
 
 	bd_make_sockets(_metadata, &s);
 	/* IPv4-mapped AF_INET6 self-connects; the first closed: a TIME-WAIT row */
-	fd = sct_self_connect(AF_INET6, "::ffff:127.0.0.1", 18138, SCT_REUSEADDR);
-	ASSERT_LE(0, fd);
-	close(fd);
-	fd = sct_self_connect(AF_INET6, "::ffff:127.0.0.1", 18140, SCT_REUSEADDR);
-	ASSERT_LE(0, fd);
-	for (i = 0; i < 4; i++) {
-		snprintf(path, sizeof(path), "%d\n", ports[i]);
+	close(sct_t_self_connect(_metadata, AF_INET6, "::ffff:127.0.0.1", 18138, 0));
+	fd = sct_t_self_connect(_metadata, AF_INET6, "::ffff:127.0.0.1", 18140, 0);
+	for (i = 0; i < BD_NPORT; i++) {
+		snprintf(path, sizeof(path), "%d\n", BD_SELF4 + i);
 		ASSERT_EQ(0, sct_write_file(SCT_PROC, path));
 	}
 	/* a refused self-connect: counters and a log line */
@@ -384,8 +374,8 @@ TEST_F_TIMEOUT(boundary, no_kernel_address, SCT_TIMEOUT)
 	EXPECT_LE(4, f.nrows) TH_LOG("%s", f.text);
 	EXPECT_EQ(1, f.refused) TH_LOG("%s", f.text);
 	bd_no_address(_metadata, f.text, SCT_PROC);
-	for (i = 0; i < 4; i++) {
-		ASSERT_EQ(0, sct_query(ports[i], &f)) TH_LOG("%s", f.err);
+	for (i = 0; i < BD_NPORT; i++) {
+		ASSERT_EQ(0, sct_query(BD_SELF4 + i, &f)) TH_LOG("%s", f.err);
 		bd_no_address(_metadata, f.text, "a query");
 	}
 	for (i = 0; i < 2; i++) {
@@ -403,7 +393,7 @@ TEST_F_TIMEOUT(boundary, no_kernel_address, SCT_TIMEOUT)
 			char port[16];
 			char *argv[] = { (char *)bin, "port", port, i % 2 ? "--json" : NULL, NULL };
 
-			snprintf(port, sizeof(port), "%d", ports[i / 2]);
+			snprintf(port, sizeof(port), "%d", BD_SELF4 + i / 2);
 			EXPECT_EQ(0, sct_run(argv, &out));
 			bd_no_address(_metadata, out,
 				      i % 2 ? "selfconn port --json" : "selfconn port");
