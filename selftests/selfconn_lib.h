@@ -61,6 +61,14 @@ static inline long long sct_now_us(void)
 
 /* ---- files ---- */
 
+static inline int sct_fail_close(int fd)
+{
+	int err = -errno;
+
+	close(fd);
+	return err;
+}
+
 /* fd from its offset to EOF, in reads of chunk bytes, into a NUL-terminated *out: 0 or -errno. */
 static inline int sct_read_fd(int fd, size_t chunk, char **out, size_t *len)
 {
@@ -179,15 +187,13 @@ static inline const char *sct_kernel_address(const char *s)
 	return NULL;
 }
 
-/* /dev/kmsg from its end on (what is logged from now), non-blocking: fd or -1. */
+/* /dev/kmsg from its end on (what is logged from now), non-blocking: fd, or < 0 (errno). */
 static inline int sct_kmsg_open(void)
 {
 	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 
-	if (fd >= 0 && lseek(fd, 0, SEEK_END) < 0) {
-		close(fd);
-		return -1;
-	}
+	if (fd >= 0 && lseek(fd, 0, SEEK_END) < 0)
+		return sct_fail_close(fd);
 	return fd;
 }
 
@@ -263,11 +269,10 @@ static inline int sct_add_addr6(const char *addr)
 }
 
 /*
- * A namespace with refuse=1, held by its descriptor, so that toggling
- * refuse elsewhere never flips the nf_hooks_needed static key: TCG can
- * leave a vCPU looping on a jump label patched under it. held < 0 makes
- * it, else sets refuse=1 in held again (a reload resets it). The holder's
- * descriptor; -1 if it cannot be made, -2 if the way back failed.
+ * A namespace with refuse=1, held by its descriptor, so that toggling refuse elsewhere never
+ * flips the nf_hooks_needed static key: TCG can leave a vCPU looping on a jump label patched
+ * under it. held < 0 makes it, else sets refuse=1 in held again (a reload resets it). The
+ * holder's descriptor; -1 if it cannot be made, -2 if the way back failed.
  */
 static inline int sct_hold_hooks(int held)
 {
@@ -321,14 +326,6 @@ static inline const char *sct_addrstr(int family, const char *addr, int port,
 
 /* Socket options; SCT_TIMEO_1S: I/O and connect() time out after 1 s. */
 enum { SCT_REUSEADDR = 1, SCT_REUSEPORT = 2, SCT_V6ONLY = 4, SCT_NONBLOCK = 8, SCT_TIMEO_1S = 16 };
-
-static inline int sct_fail_close(int fd)
-{
-	int err = -errno;
-
-	close(fd);
-	return err;
-}
 
 /* A TCP socket (opts; IPV6_V6ONLY as opts says) whose inode uid owns: fd or -errno. */
 static inline int sct_socket_as(int family, int opts, uid_t uid)
@@ -582,10 +579,8 @@ static inline void sct_keep(struct sct_result *res, const char *text)
 
 static inline int sct_become_nobody(void)
 {
-	if (setgroups(0, NULL) || setresgid(SCT_NOBODY, SCT_NOBODY, SCT_NOBODY) ||
-	    setresuid(SCT_NOBODY, SCT_NOBODY, SCT_NOBODY))
-		return -1;
-	return 0;
+	return setgroups(0, NULL) || setresgid(SCT_NOBODY, SCT_NOBODY, SCT_NOBODY) ||
+	       setresuid(SCT_NOBODY, SCT_NOBODY, SCT_NOBODY) ? -1 : 0;
 }
 
 /* In a child: a user namespace mapped by the parent (sct_map_userns()): 0 or -errno. */
@@ -702,9 +697,8 @@ static inline const char *sct_veth_netem_missing(void)
 /* ---- the module ---- */
 
 /*
- * $SELFCONN_KO if it names a readable file, else the selfconn.ko that
- * modules.dep lists for the running kernel (DKMS, the package, make
- * install; a kselftest install has none). NULL if there is none.
+ * $SELFCONN_KO if it names a readable file, else the selfconn.ko that modules.dep lists for
+ * the running kernel (DKMS, the package, make install; a kselftest install has none), or NULL.
  */
 static inline const char *sct_module_ko(void)
 {
@@ -998,9 +992,7 @@ static inline const char *sct_parse_report_line(char *s, const char *text, int p
 	char *tok[3 + 2 * SCT_MAXTOK], *eq;
 	int i, n = sct_split(s, tok, ARRAY_SIZE(tok));
 
-	l->text = text;
-	l->section = "";
-	l->npos = l->nkv = 0;
+	*l = (struct sct_line){ .section = "", .text = text };
 	for (i = 0; i < SCT_MAXTOK; i++)
 		l->pos[i] = l->key[i] = l->val[i] = "";
 	if (n < 0)
@@ -1128,10 +1120,9 @@ static inline const char *sct_parse_line(struct sct_file *f, char *line, char *f
 }
 
 /*
- * Parse f->text: a listing, strictly (header with rows=, attempts= and
- * refused=; the column line; exactly rows=N valid rows; reports in
- * ascending port order), or a query's one report; every line ends with a
- * newline, every report with its summary line. 0, or -1 with f->err.
+ * Parse f->text: a listing, strictly (header with rows=, attempts= and refused=; the column
+ * line; exactly rows=N valid rows; reports in ascending port order), or a query's one report;
+ * every line ends with a newline, every report with its summary line. 0, or -1 with f->err.
  */
 static inline int sct_parse(struct sct_file *f)
 {
@@ -1204,9 +1195,8 @@ static inline int sct_check_kind(struct sct_file *f, int port)
 }
 
 /*
- * sct_load() fd's file from offset 0 and sct_check_kind() it. 0, -errno
- * (-EIO for a file removed under fd: its lseek() is EINVAL,
- * proc_reg_llseek()), or -EBADMSG with f->err.
+ * sct_load() fd's file from offset 0 and sct_check_kind() it. 0, -errno (-EIO for a file
+ * removed under fd: its lseek() is EINVAL, proc_reg_llseek()), or -EBADMSG with f->err.
  */
 static inline int sct_reread(struct sct_file *f, int fd, size_t chunk, int port)
 {
@@ -1292,8 +1282,7 @@ static inline bool sct_names_inode(const struct sct_file *f, unsigned long long 
 			return true;
 	for (i = 0; i < f->nrep; i++)
 		for (j = 0; j < f->rep[i].n; j++)
-			if (sct_kv(&f->rep[i].lines[j], "inode") &&
-			    !strcmp(sct_kv(&f->rep[i].lines[j], "inode"), want))
+			if (!strcmp(sct_kv(&f->rep[i].lines[j], "inode") ?: "", want))
 				return true;
 	return false;
 }
@@ -1500,8 +1489,8 @@ static inline int sct_self_connect_errno(int port)
 #ifdef __KSELFTEST_HARNESS_H
 
 /*
- * SKIP the rest, as a failed ASSERT ends it (the teardown runs if the
- * set-up completed). From a set-up, 6.1's harness would still run the body.
+ * SKIP the rest, as a failed ASSERT ends it (the teardown runs if the set-up completed).
+ * From a set-up, 6.1's harness would still run the body.
  */
 #define SCT_SKIP(fmt, ...)	SKIP(longjmp(_metadata->env, 1), fmt, ##__VA_ARGS__)
 
@@ -1572,9 +1561,8 @@ static inline void sct_t_unchanged(struct __test_metadata *_metadata, const char
 }
 
 /*
- * Each row of a table, written to path (O_RDWR rows: to the query
- * descriptor qfd at offset 0, whose port stays), fails with its errno and
- * leaves the state as it was (base).
+ * Each row of a table, written to path (O_RDWR rows: to the query descriptor qfd at offset 0,
+ * whose port stays), fails with its errno and leaves the state as it was (base).
  */
 static inline void sct_t_bad_rows(struct __test_metadata *_metadata, const char *base,
 				  const char *path, const struct sct_bad *rows, size_t n, int qfd)
