@@ -391,10 +391,8 @@ static inline int sct_connected(int family, const char *addr, int port,
 {
 	int fd = sct_socket_as(family, opts, geteuid());
 
-	if (fd < 0)
-		return fd;
-	if ((port >= 0 && sct_bind(fd, family, addr, port)) ||
-	    sct_connect(fd, family, raddr, rport))
+	if (fd >= 0 && ((port >= 0 && sct_bind(fd, family, addr, port)) ||
+			sct_connect(fd, family, raddr, rport)))
 		return sct_fail_close(fd);
 	return fd;
 }
@@ -410,9 +408,7 @@ static inline int sct_listener_as(int family, const char *addr, int port, int op
 {
 	int fd = sct_socket_as(family, opts, uid);
 
-	if (fd < 0)
-		return fd;
-	if (sct_bind(fd, family, addr, port) || listen(fd, backlog))
+	if (fd >= 0 && (sct_bind(fd, family, addr, port) || listen(fd, backlog)))
 		return sct_fail_close(fd);
 	return fd;
 }
@@ -453,10 +449,9 @@ static inline bool sct_is_self(int fd)
 	struct sockaddr_storage local, peer;
 	socklen_t llen = sizeof(local), plen = sizeof(peer);
 
-	if (getsockname(fd, (struct sockaddr *)&local, &llen) ||
-	    getpeername(fd, (struct sockaddr *)&peer, &plen))
-		return false;
-	return llen == plen && !memcmp(&local, &peer, llen);
+	return !getsockname(fd, (struct sockaddr *)&local, &llen) &&
+	       !getpeername(fd, (struct sockaddr *)&peer, &plen) &&
+	       llen == plen && !memcmp(&local, &peer, llen);
 }
 
 /* The inode of a descriptor (a socket's, as the file lists it), 0 on error. */
