@@ -7,7 +7,7 @@
 #include "kselftest_harness.h"
 #include "selfconn_lib.h"
 
-#define BD_OUTSIDE	100000	/* the child user namespace's uid/gid 0 */
+#define BD_MAP		"0 100000 65536\n"	/* the child user namespace's uid/gid 0..65535 */
 
 /* The initial namespace's ports, BD_NPORT from BD_SELF4; the child reuses BD_SELF4. */
 #define BD_SELF4	18130
@@ -182,20 +182,13 @@ TEST_F_TIMEOUT(boundary, nobody_reads_never_writes, SCT_TIMEOUT)
 
 /* ---- a child user namespace and its network namespace ---- */
 
-/* The initial namespace's sysctl (opened by real root) and netns. */
-struct bd_fds {
-	int sc_init;
-	int ns_init;
-};
-
 /*
- * In its own user namespace (root there is uid BD_OUTSIDE outside) and
- * then its own network namespace: everything of the initial namespace is
- * out of reach, its own is its to set, and none of the initial
- * namespace's sockets show.
+ * In its own user namespace (root there is uid 100000 outside, BD_MAP) and then its own network
+ * namespace: everything of the initial namespace (its sysctl sc_init, opened by real root; its
+ * netns ns_init) is out of reach, its own is its to set, and none of the initial sockets show.
  */
-static void bd_userns_child(struct sct_result *c, struct sct_child *ch,
-			    const struct bd_fds *f, const struct bd_sockets *init)
+static void bd_userns_child(struct sct_result *c, struct sct_child *ch, int sc_init, int ns_init,
+			    const struct bd_sockets *init)
 {
 	struct sct_file r = {};
 	int own, i, k, err, wo_init;
@@ -221,9 +214,9 @@ static void bd_userns_child(struct sct_result *c, struct sct_child *ch,
 	    sct_write_fd(wo_init, "clear\n") != -EPERM ||
 	    sct_write_fd(wo_init, "-18132\n") != -EPERM)
 		SCT_FAIL(c, 7, "a watch command on the initial namespace: not EPERM");
-	if (sct_write_fd(f->sc_init, "1\n") != -EPERM)
+	if (sct_write_fd(sc_init, "1\n") != -EPERM)
 		SCT_FAIL(c, 8, "the initial sysctl, by a descriptor root opened: not EPERM");
-	if (!setns(f->ns_init, CLONE_NEWNET) || errno != EPERM)
+	if (!setns(ns_init, CLONE_NEWNET) || errno != EPERM)
 		SCT_FAIL(c, 9, "setns() into the initial namespace: not EPERM");
 
 	/* its own namespace */
@@ -275,34 +268,30 @@ static void bd_userns_child(struct sct_result *c, struct sct_child *ch,
 
 TEST_F_TIMEOUT(boundary, child_userns_netns, SCT_TIMEOUT)
 {
-	char before[SCT_MAXREP * 6 + 1], map[64];
 	struct sct_file f = {};
 	struct bd_sockets init;
 	struct sct_child ch;
 	struct sct_result *c;
-	struct bd_fds fds;
-	int refuse, i;
+	int refuse, i, sc_init, ns_init;
 
 	bd_make_sockets(_metadata, &init);
 	ASSERT_EQ(0, sct_write_file(SCT_PROC, "18130\n"));
 	ASSERT_EQ(0, sct_write_file(SCT_PROC, "18132\n"));
-	snprintf(before, sizeof(before), "%s", SCT_WATCHED());
+	EXPECT_STREQ("18130 18132", SCT_WATCHED());
 	refuse = sct_read_long(SCT_SYSCTL);
 	ASSERT_LE(0, refuse);
 
-	fds.sc_init = open(SCT_SYSCTL, O_WRONLY | O_CLOEXEC);
-	fds.ns_init = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	ASSERT_LE(0, fds.sc_init);
-	ASSERT_LE(0, fds.ns_init);
+	sc_init = open(SCT_SYSCTL, O_WRONLY | O_CLOEXEC);
+	ns_init = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, sc_init);
+	ASSERT_LE(0, ns_init);
 
 	c = sct_t_fork(_metadata, &ch);
 	if (!ch.pid) {
-		bd_userns_child(c, &ch, &fds, &init);
+		bd_userns_child(c, &ch, sc_init, ns_init, &init);
 		_exit(0);
 	}
-	/* root outside maps the child's root to BD_OUTSIDE */
-	snprintf(map, sizeof(map), "0 %d 65536\n", BD_OUTSIDE);
-	EXPECT_EQ(0, sct_map_userns(&ch, map, true));
+	EXPECT_EQ(0, sct_map_userns(&ch, BD_MAP, true));
 	/* while the child's sockets and watches exist */
 	if (sct_recv(ch.from[0]) == 'r') {
 		ASSERT_EQ(0, sct_cat(&f)) TH_LOG("%s", f.err);
@@ -322,14 +311,13 @@ TEST_F_TIMEOUT(boundary, child_userns_netns, SCT_TIMEOUT)
 	sct_t_reap(_metadata, &ch, c);
 	bd_no_address(_metadata, c->all, "read in the child namespaces");
 
-	EXPECT_STREQ(before, SCT_WATCHED());
-	EXPECT_STREQ("18130 18132", before);
+	EXPECT_STREQ("18130 18132", SCT_WATCHED());
 	EXPECT_EQ(refuse, sct_read_long(SCT_SYSCTL));
 
 	EXPECT_EQ(0, sct_write_file(SCT_PROC, "-18130\n"));
 	EXPECT_EQ(0, sct_write_file(SCT_PROC, "-18132\n"));
-	close(fds.sc_init);
-	close(fds.ns_init);
+	close(sc_init);
+	close(ns_init);
 	bd_close_sockets(&init);
 	sct_file_free(&f);
 }
