@@ -187,10 +187,11 @@ TEST_F_TIMEOUT(bad, bad_buffer, SCT_TIMEOUT)
  */
 TEST_F_TIMEOUT(bad, split_writes, SCT_TIMEOUT)
 {
-	struct iovec iov[2];
-	int fd;
+	struct iovec iov[2] = {
+		{ .iov_base = "180", .iov_len = 3 }, { .iov_base = "85\n", .iov_len = 3 },
+	};
+	int fd = open(SCT_PROC, O_WRONLY | O_CLOEXEC);
 
-	fd = open(SCT_PROC, O_WRONLY | O_CLOEXEC);
 	ASSERT_LE(0, fd);
 	/* pieces that are no command each fail */
 	EXPECT_EQ(EINVAL, sct_errno(write(fd, "cl", 2)));
@@ -205,8 +206,6 @@ TEST_F_TIMEOUT(bad, split_writes, SCT_TIMEOUT)
 	EXPECT_EQ(0, -sct_write_file(SCT_PROC, "-18"));
 
 	/* writev: "180" then "85\n", two commands; a bad second buffer stops it */
-	iov[0] = (struct iovec){ .iov_base = "180", .iov_len = 3 };
-	iov[1] = (struct iovec){ .iov_base = "85\n", .iov_len = 3 };
 	EXPECT_EQ(6, writev(fd, iov, 2));
 	EXPECT_STREQ("81 85 180 18084", SCT_WATCHED());
 	EXPECT_EQ(0, -sct_write_file(SCT_PROC, "-85"));
@@ -235,11 +234,10 @@ TEST_F_TIMEOUT(bad, split_writes, SCT_TIMEOUT)
 TEST_F_TIMEOUT(bad, offset_writes, SCT_TIMEOUT)
 {
 	static const off_t offs[] = { 1, 2, 7, 8, 4096, 1 << 30 };
+	int fd = open(SCT_PROC, O_WRONLY | O_CLOEXEC);
+	int qfd = open(SCT_PROC, O_RDWR | O_CLOEXEC);
 	size_t i;
-	int fd, qfd;
 
-	fd = open(SCT_PROC, O_WRONLY | O_CLOEXEC);
-	qfd = open(SCT_PROC, O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, fd);
 	ASSERT_LE(0, qfd);
 	ASSERT_EQ(2, write(qfd, "82", 2));
