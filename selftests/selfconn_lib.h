@@ -317,8 +317,7 @@ static inline socklen_t sct_sockaddr(int family, const char *addr, int port,
 }
 
 /* The address column of /proc/selfconn and its reports, as ss writes it. */
-static inline const char *sct_addrstr(int family, const char *addr, int port,
-				      char *buf, size_t len)
+static inline const char *sct_addrstr(int family, const char *addr, int port, char *buf, size_t len)
 {
 	snprintf(buf, len, family == AF_INET ? "%s:%d" : "[%s]:%d", addr, port);
 	return buf;
@@ -1069,8 +1068,7 @@ static inline bool sct_unfinished(const struct sct_report *r)
 }
 
 /* The lineno-th line of f->text, in f->lines (line) and f->fields (fields): NULL or why wrong. */
-static inline const char *sct_parse_line(struct sct_file *f, char *line, char *fields,
-					 int lineno)
+static inline const char *sct_parse_line(struct sct_file *f, char *line, char *fields, int lineno)
 {
 	struct sct_report *r = f->nrep ? &f->rep[f->nrep - 1] : NULL;
 	struct sct_line *nl;
@@ -1502,8 +1500,7 @@ static inline void sct_dump(struct __test_metadata *_metadata, const struct sct_
 }
 
 /* sct_child_start() with a struct sct_result in memory shared with the child. */
-static inline struct sct_result *sct_t_fork(struct __test_metadata *_metadata,
-					    struct sct_child *c)
+static inline struct sct_result *sct_t_fork(struct __test_metadata *_metadata, struct sct_child *c)
 {
 	struct sct_result *res = mmap(NULL, sizeof(*res), PROT_READ | PROT_WRITE,
 				      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
