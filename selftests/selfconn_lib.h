@@ -876,9 +876,7 @@ static inline void sct_file_free(struct sct_file *f)
 /* A plain decimal without leading zeros. */
 static inline bool sct_is_decimal(const char *s)
 {
-	if (!*s || (s[0] == '0' && s[1]))
-		return false;
-	return strspn(s, "0123456789") == strlen(s);
+	return *s && !(s[0] == '0' && s[1]) && strspn(s, "0123456789") == strlen(s);
 }
 
 /* A port as the module writes it: 1..65535, plain decimal; else -1. */
