@@ -1,15 +1,10 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# `make check-host`: run the selftests against the running kernel, as root.
-# Loads $SELFCONN_KO (default: the repo's module/selfconn.ko) unless
-# /proc/selfconn is already there, runs every program `make list-tests`
-# names, in order, prints TAP, unloads the module if it loaded it, and
-# exits non-zero if any test failed.
-#
-# Env: SELFCONN_KO, SELFCONN_BIN (companion, default ../user/selfconn),
-# KSFT_DIR (passed to make), TEST_TIMEOUT (seconds per program; default
-# from ./settings).
+# `make check-host`: as root, run every program `make list-tests` names
+# against the running kernel, with $SELFCONN_KO loaded (and unloaded after,
+# if it was not). Env: SELFCONN_KO, SELFCONN_BIN, KSFT_DIR (passed to
+# make), TEST_TIMEOUT (seconds per program; default from ./settings).
 
 here=$(cd "$(dirname "$0")" && pwd)
 SELFCONN_KO=${SELFCONN_KO:-$here/../module/selfconn.ko}

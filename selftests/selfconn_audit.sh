@@ -1,17 +1,10 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# net.selfconn.audit and the selfconn:attempt trace event. With audit=1 a
-# self-connect (the companion's connect) goes through when refuse=0, and is
-# counted (attempts= of /proc/selfconn), logged ("audit self-connect ...
-# verdict=allowed") and traced (read back through tracefs with its port,
-# comm, namespace and verdict); with refuse=1 too, it is refused, and log
-# and trace say verdict=refused. With both 0 the hooks are gone: nothing
-# is counted or traced.
-#
-# Runs in a network namespace of its own (unshare -n). Needs root, the
-# module and the companion; the trace cases skip on a kernel without
-# tracefs.
+# net.selfconn.audit: the companion's self-connects counted, logged and
+# traced (selfconn:attempt, read back through tracefs) with their verdict,
+# as refuse says; with audit=0 and refuse=0 the hooks are gone. In a network
+# namespace of its own.
 
 PORT=18093	# and the next three
 DIR=/proc/sys/net/selfconn
@@ -40,9 +33,8 @@ sct_at_exit() {
 
 netns=$(stat -L -c %i /proc/self/ns/net)
 
-# attempt EXIT: the companion's self-connect on the next port ($port: a
-# made one leaves a TIME-WAIT behind), which must exit EXIT (0 made, 2
-# refused); the trace buffer emptied before it.
+# attempt EXIT: the companion's self-connect on the next port $port (a made
+# one leaves a TIME-WAIT), exiting EXIT (0 made, 2 refused); trace emptied.
 port=$((PORT - 1))
 attempt() {
 	port=$((port + 1))
@@ -77,7 +69,6 @@ logged() {
 [ "$(cat $DIR/audit)" = 0 ] && [ "$(cat $DIR/refuse)" = 0 ]
 check "a new namespace starts at audit=0 refuse=0" $?
 
-# The rules of refuse: 0 or 1, one value, nothing else changed.
 for bad in 2 -1 x "1 0"; do
 	printf '%s' "$bad" >$DIR/audit 2>/dev/null && echo "# audit took '$bad'"
 done

@@ -1,14 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# The companion's other subcommands: `selfconn list` (--check, --json, and
-# its sock_diag fallback without the module), `race`, `reuse` and `simopen`,
-# each on its normal path and its failure path; usage errors exit 64; every
-# --json output is valid JSON (checked by selfconn_json_valid, built here).
-#
-# Runs in a network namespace of its own (unshare -n), where it shrinks
-# ip_local_port_range so that `race` is quick. The fallback test unloads
-# the module and loads it again (sct_ko; skipped without one).
+# The companion's other subcommands: list (with its sock_diag fallback),
+# race, reuse and simopen, on their normal and failure paths. In a network
+# namespace of its own, with a small ip_local_port_range: race is quick.
 
 RANGE="40000 40199"
 
@@ -77,7 +72,6 @@ for args in "list --bogus" "list extra" "race --max" "race --max 0" "race --max 
 done
 check "usage errors exit 64 with a message on stderr" $bad
 
-# the checker itself tells valid from invalid
 printf '{"a":[1,-2.5e3,"\\u00e9\\n",true,null],"b":{}}\n' >"$tmp/good.json"
 printf '{"a":1,}\n' >"$tmp/bad.json"
 valid_json "$tmp/good.json" && ! "$(dirname "$0")/selfconn_json_valid" <"$tmp/bad.json" 2>/dev/null
@@ -98,14 +92,13 @@ for args in "127.0.0.1 18101" "::1 18102" "::ffff:127.0.0.1 18103"; do
 	# shellcheck disable=SC2086 # split on purpose
 	"$bin" connect $args --hold 120 >/dev/null 2>"$tmp/held.err" &
 	pids="$pids $!"
+	first=${first:-$!}
 done
 # shellcheck disable=SC2317 # run by sct_wait
 estab_rows() {	# estab_rows N: /proc/selfconn lists N ESTAB rows
 	[ "$(grep -c ' ESTAB ' /proc/selfconn)" = "$1" ]
 }
 sct_wait estab_rows 3 || dump
-# shellcheck disable=SC2086
-first=$(echo $pids | cut -d' ' -f1)
 
 ino=$(awk '$2 == "127.0.0.1:18101" { print $5 }' /proc/selfconn)
 run 1 list --check &&
@@ -122,7 +115,6 @@ run 0 list --json && valid_json "$tmp/out" &&
 		'^\]\}$'
 check "list --json: schema 1, rows with users" $?
 
-# one of them closed: its TIME-WAIT is listed, with a timer and no user
 kill "$first"
 sct_wait sct_listed '^inet 127\.0\.0\.1:18101 TIME-WAIT'
 run 1 list --check &&
@@ -141,8 +133,7 @@ run 0 list --json --diag && valid_json "$tmp/out" &&
 		'^\{"family":"inet6","address":"::1","port":18102,"state":"ESTAB",'
 check "list --json --diag: valid, source sock_diag" $?
 
-# a /proc/selfconn it cannot parse (a truncated copy bound over it, in a
-# mount namespace of its own): an error naming the line, exit 3 with --check
+# a truncated copy bound over /proc/selfconn, in a mount namespace of its own
 printf '# selfconn v1 rows=2\n# family address state uid inode timer_ms\ninet 127.0.0.1:1 ESTAB 0 1 -\n' >"$tmp/truncated"
 # shellcheck disable=SC2016 # expanded by the inner shell
 unshare -m sh -c 'mount --bind "$1" /proc/selfconn || exit 9
@@ -161,20 +152,18 @@ check "list on a truncated /proc/selfconn: exit 3 with --check, 1 without, the l
 if [ -z "$ko" ]; then
 	ok "# SKIP list without the module: $SCT_NO_KO"
 	ok "# SKIP port without the module: $SCT_NO_KO"
+elif ! rmmod selfconn; then
+	not_ok "list without the module: rmmod selfconn failed"
+	not_ok "port without the module: rmmod selfconn failed"
 else
-	if rmmod selfconn; then
-		run 1 list --check &&
-			expect "$tmp/out" '^# selfconn list v1 source=sock_diag rows=3$' &&
-			expect "$tmp/err" 'selfconn list: /proc/selfconn missing .*sock_diag.*bhash report.*needs the module' &&
-			rows "$tmp/out" >"$tmp/c" && same "$tmp/a" "$tmp/c"
-		check "list without the module: sock_diag finds the same self-connects" $?
-		run 1 port 18102 && expect "$tmp/err" 'selfconn\.ko loaded.*ENOENT'
-		check "port without the module: exit 1, says the module is needed" $?
-		insmod "$ko" || echo "# insmod $ko failed"
-	else
-		not_ok "list without the module: rmmod selfconn failed"
-		not_ok "port without the module: rmmod selfconn failed"
-	fi
+	run 1 list --check &&
+		expect "$tmp/out" '^# selfconn list v1 source=sock_diag rows=3$' &&
+		expect "$tmp/err" 'selfconn list: /proc/selfconn missing .*sock_diag.*bhash report.*needs the module' &&
+		rows "$tmp/out" >"$tmp/c" && same "$tmp/a" "$tmp/c"
+	check "list without the module: sock_diag finds the same self-connects" $?
+	run 1 port 18102 && expect "$tmp/err" 'selfconn\.ko loaded.*ENOENT'
+	check "port without the module: exit 1, says the module is needed" $?
+	insmod "$ko" || echo "# insmod $ko failed"
 fi
 for p in $pids; do kill "$p" 2>/dev/null; done
 pids=
@@ -255,9 +244,8 @@ check "reuse on a non-local address: exit 1, the failing call named" $?
 
 # --- simopen ----------------------------------------------------------------
 
-# simopen runs tc ... netem on its namespace's lo: the tc that execvp()
-# finds must be iproute2's (not busybox's applet), and the kernel must
-# have netem; tried here on this lo.
+# simopen runs netem on lo with the tc that execvp() finds: it must be
+# iproute2's (not busybox's applet), and the kernel must have netem.
 tc=$(sct_in_path tc)
 if [ -z "$tc" ] || ! "$tc" -V 2>&1 | grep -q iproute2; then
 	no_simopen="the tc in PATH is not iproute2's (${tc:-none}; busybox's applet?)"
@@ -300,8 +288,6 @@ check "simopen without tc: exit 1, says so" $?
 
 # --- the conventions of iproute2 and util-linux (issue 12) -------------------
 
-# --version: "selfconn X.Y.Z", the same from every command, and the
-# module's MODULE_VERSION once it has one
 bad=0
 run 0 --version && grep -Eqx 'selfconn [0-9]+\.[0-9]+\.[0-9]+' "$tmp/out" &&
 	cp "$tmp/out" "$tmp/version" || bad=1
@@ -318,7 +304,6 @@ else
 fi
 check "--version and -V: selfconn X.Y.Z, from selfconn and its commands" $bad
 
-# getopt_long: --opt=V is --opt V, options after arguments, -- ends them
 bad=0
 for args in "18104 connect --hold=0 18104 --json" "18105 connect --json 18105 --hold 0" \
 	"18106 connect --json --hold 0 -- 18106"; do

@@ -1,11 +1,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-# Sourced by the selfconn shell selftests (busybox sh or dash): a network
-# namespace of their own, the companion's path, and TAP output. The tests
-# exit 0 (pass), 1 (fail) or 4 (skip), as kselftest expects.
-#
+# Sourced by the selfconn shell selftests (busybox sh or dash), which exit
+# 0 (pass), 1 (fail) or 4 (skip), as kselftest expects:
 #   . "$(dirname "$0")/selfconn_lib.sh"
-#   sct_own_netns "$@"      # re-exec in a new netns (SELFCONN_NETNS=1 there), TAP header
+#   sct_own_netns "$@"
 #   echo "1..4"; ok "..."; not_ok "..."; check "..." $?; exit $failed
 
 # Its functions are called from the scripts: none is unreachable.
@@ -14,9 +12,8 @@ ksft_skip=4
 failed=0
 n=0
 
-# Run this script again in a network namespace of its own, when unshare(1)
-# can make one; there, SELFCONN_NETNS is 1 and lo is brought up. Then the
-# TAP version line.
+# Re-run in a network namespace of its own if unshare(1) can make one
+# (SELFCONN_NETNS=1, lo up there); then the TAP version line.
 sct_own_netns() {
 	if [ -z "$SELFCONN_NETNS" ] && command -v unshare >/dev/null 2>&1 &&
 		unshare -n true 2>/dev/null; then
@@ -29,7 +26,6 @@ sct_own_netns() {
 	fi
 }
 
-# Skip the whole program: "1..0 # SKIP reason", exit 4.
 sct_skip_all() {
 	echo "1..0 # SKIP $*"
 	exit $ksft_skip
@@ -66,20 +62,18 @@ sct_need_companion() {
 }
 
 # The module file to load again: $SELFCONN_KO, else the selfconn.ko that
-# modules.dep lists for the running kernel (DKMS, the package, make
-# install); empty if neither.
+# modules.dep lists for the running kernel; empty if neither.
 sct_ko() {
-	if [ -n "$SELFCONN_KO" ]; then
-		[ -r "$SELFCONN_KO" ] && echo "$SELFCONN_KO"
-		return 0
+	_p=$SELFCONN_KO
+	if [ -z "$_p" ]; then
+		_d=/lib/modules/$(uname -r)
+		_p=$(sed -n 's|^\([^:]*/selfconn\.ko\):.*|\1|p' "$_d/modules.dep" 2>/dev/null | head -n 1)
+		case "$_p" in
+		"" | /*) ;;
+		*) _p=$_d/$_p ;;
+		esac
 	fi
-	_d=/lib/modules/$(uname -r)
-	_p=$(sed -n 's|^\([^:]*/selfconn\.ko\):.*|\1|p' "$_d/modules.dep" 2>/dev/null | head -n 1)
-	case "$_p" in
-	"") ;;
-	/*) [ -r "$_p" ] && echo "$_p" ;;
-	*) [ -r "$_d/$_p" ] && echo "$_d/$_p" ;;
-	esac
+	[ -r "$_p" ] && echo "$_p"
 	return 0
 }
 
@@ -123,10 +117,9 @@ sct_sockets_of() {
 	for fd in "/proc/$1/fd"/*; do readlink "$fd"; done 2>/dev/null | grep '^socket:'
 }
 
-# sct_ncat_hold ADDR PORT: `ncat ADDR PORT -p PORT` in the background, its
-# stdin a FIFO held open on fd 3 (so it stays connected until killed, with
-# no `sleep` left behind); its pid in $ncat_pid and $pids, stderr in
-# $tmp/err. sct_ncat_stop kills it.
+# sct_ncat_hold ADDR PORT: `ncat ADDR PORT -p PORT` in the background, kept
+# connected by a FIFO held open on fd 3; its pid in $ncat_pid and $pids,
+# stderr in $tmp/err. sct_ncat_stop kills it.
 sct_ncat_hold() {
 	mkfifo "$tmp/in"
 	ncat "$1" "$2" -p "$2" <"$tmp/in" >/dev/null 2>"$tmp/err" &

@@ -1,18 +1,10 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# The fleet view, next to self-connects held in two network namespaces of
-# their own, A (refuse=0, audit=0) and B (audit=1): selfconn list
-# --all-netns lists both rows with their namespace and process, and says
-# what privilege it lacks as nobody; selfconn metrics --all-netns gives
-# each namespace its series, labelled with its inode; promtool check
-# metrics has nothing to say about the output; --textfile writes it
-# atomically; and node_exporter's textfile collector, scraped over
-# loopback, serves it.
-#
-# Needs root, the module, the companion ($SELFCONN_BIN) and unshare;
-# promtool and prometheus-node-exporter (Debian's) are optional: their
-# cases skip without them.
+# The fleet view (selfconn metrics and list --all-netns) of self-connects
+# held in two network namespaces of their own, A (audit=0) and B (audit=1),
+# checked by promtool and served by node_exporter's textfile collector
+# (their cases skip without them).
 
 PORT=18091
 SCRAPE=127.0.0.1:9100
@@ -78,9 +70,8 @@ has "$tmp/metrics" "$ino_b" 'selfconn_sockets{family="inet",state="ESTAB"}' 1 &&
 	has "$tmp/metrics" "$ino_b" selfconn_refused_total 0
 check "--all-netns: B has its self-connect, audit=1, 1 attempt, 0 refused" $?
 
-fams=$(grep -c '^# TYPE selfconn_' "$tmp/metrics")
-helps=$(grep -c '^# HELP selfconn_' "$tmp/metrics")
-[ "$fams" = 6 ] && [ "$helps" = 6 ]
+[ "$(grep -c '^# TYPE selfconn_' "$tmp/metrics")" = 6 ] &&
+	[ "$(grep -c '^# HELP selfconn_' "$tmp/metrics")" = 6 ]
 check "# HELP and # TYPE for each of the 6 families" $?
 
 if command -v promtool >/dev/null 2>&1; then
@@ -101,7 +92,6 @@ check "--textfile: selfconn.prom alone in the directory, nothing on stdout" $?
 run 1 metrics --textfile "$tmp/none" && grep -q "ENOENT" "$tmp/err"
 check "--textfile to a missing directory: exit 1, ENOENT named" $?
 
-# list --all-netns: each namespace's row, after its inode and lowest pid
 row="inet 127.0.0.1:$PORT ESTAB 0 [0-9]+ - [0-9]+/selfconn"
 run 0 list --all-netns &&
 	grep -Eq "^# selfconn list v1 all-netns namespaces=[0-9]+$" "$tmp/out" &&

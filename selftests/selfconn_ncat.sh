@@ -1,12 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# The seed's reproducer: `ncat 127.0.0.1 18082 -p 18082` connects to itself.
-# /proc/selfconn must list it as ESTAB with ncat's socket inode while ncat
-# runs, and as TIME-WAIT after ncat is killed.
-#
-# Runs in a network namespace of its own when unshare(1) can make one, so a
-# TIME-WAIT left by an earlier run cannot get in the way. busybox sh.
+# The seed's reproducer, `ncat 127.0.0.1 18082 -p 18082`, listed while it
+# runs and after it is killed. In a network namespace of its own if it can:
+# no TIME-WAIT left by an earlier run gets in the way.
 
 PORT=18082
 ADDR=127.0.0.1
@@ -19,7 +16,6 @@ sct_need_module
 
 echo "1..4"
 
-# The row for ADDR:PORT, or nothing.
 row() {
 	grep "^inet $ADDR:$PORT " /proc/selfconn
 }

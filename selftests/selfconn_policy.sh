@@ -3,16 +3,9 @@
 #
 # The boot policy files that the packages ship commented out
 # (policy/modules-load.d, modprobe.d, sysctl.d), uncommented and read by
-# the real tools: kmod's modprobe loads the module that modules-load.d
-# names and gives it the options of modprobe.d (refuse_default=1: a new
-# namespace refuses), and procps' `sysctl -p` of the sysctl.d file sets
-# net.selfconn.refuse. modprobe works on a module tree of its own (-d) and
-# reads only the file under test (-C), so the machine's /lib/modules and
-# /etc are not touched; the module is loaded again as it was at the end.
-#
-# Needs root, the module (sct_ko: $SELFCONN_KO or modules.dep), the policy files
-# ($SELFCONN_POLICY, else ../policy), kmod's modprobe and depmod, procps'
-# sysctl and unshare.
+# kmod's modprobe and procps' sysctl. modprobe works on a module tree of
+# its own (-d) and reads only the file under test (-C): the machine's
+# /lib/modules and /etc are not touched.
 
 . "$(dirname "$0")/selfconn_lib.sh"
 
@@ -34,7 +27,6 @@ kver=$(uname -r)
 was_loaded=
 [ -r /proc/selfconn ] && was_loaded=1
 
-# The policy file's commented-out settings, uncommented.
 uncomment() {
 	sed -n 's/^#\([^ #].*\)$/\1/p' "$1"
 }
@@ -49,7 +41,6 @@ cp "$ko" "$tmp/lib/modules/$kver/updates/selfconn.ko"
 depmod -b "$tmp" "$kver"
 check "depmod indexes the module" $?
 
-# modules-load.d: each line is a module name, loaded with modprobe.
 rmmod selfconn 2>/dev/null
 names=$(uncomment "$policy/modules-load.d/selfconn.conf")
 [ "$names" = selfconn ] && for m in $names; do
@@ -58,7 +49,6 @@ done && [ -r /proc/selfconn ] &&
 	[ "$(cat /proc/sys/net/selfconn/refuse)" = 0 ]
 check "modules-load.d names selfconn; modprobe loads it, refuse=0 by default" $?
 
-# sysctl.d: sysctl -p sets the key in this namespace.
 uncomment "$policy/sysctl.d/60-selfconn.conf" >"$tmp/etc/60-selfconn.conf"
 grep -qx 'net.selfconn.refuse = 1' "$tmp/etc/60-selfconn.conf" &&
 	sysctl -p "$tmp/etc/60-selfconn.conf" >/dev/null &&
@@ -66,7 +56,6 @@ grep -qx 'net.selfconn.refuse = 1' "$tmp/etc/60-selfconn.conf" &&
 check "sysctl -p of sysctl.d's file sets net.selfconn.refuse to 1" $?
 echo 0 >/proc/sys/net/selfconn/refuse
 
-# modprobe.d: the options reach the module; a new namespace refuses.
 modprobe -r -d "$tmp" selfconn && [ ! -e /proc/selfconn ]
 check "modprobe -r unloads it" $?
 uncomment "$policy/modprobe.d/selfconn.conf" >"$tmp/etc/selfconn.conf"

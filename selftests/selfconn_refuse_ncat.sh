@@ -1,11 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# The seed's reproducer with net.selfconn.refuse=1: `ncat 127.0.0.1 P -p P`
-# (and `ncat ::1 P -p P`) fails at once with "Connection refused", leaves no
-# row in /proc/selfconn and is counted; with refuse=0 it connects to itself.
-#
-# Runs in a network namespace of its own (unshare -n). busybox or dash sh.
+# The seed's reproducer, `ncat 127.0.0.1 P -p P` (and ::1), with
+# net.selfconn.refuse=1 and 0, in a network namespace of its own.
 
 PORT=18082
 SYSCTL=/proc/sys/net/selfconn/refuse
@@ -21,7 +18,6 @@ echo "1..7"
 
 sct_tmp
 
-# Milliseconds since boot, from /proc/uptime (centiseconds).
 now_ms() {
 	awk '{ printf "%d\n", $1 * 1000 }' /proc/uptime
 }
@@ -39,11 +35,9 @@ retrans() {
 		else print $col }' /proc/net/snmp
 }
 
-# ncat ADDR P -p P must fail with "Connection refused" at once: before any
-# SYN retransmission, which the namespace's counter would show. Wall-clock
-# time, process start-up included, is only printed: under TCG and KASAN it
-# varies by seconds (connect() itself is timed by selfconn_refuse).
-# $1: address, $2: the address column of /proc/selfconn
+# refused ADDR COLUMN: ncat ADDR P -p P fails with "Connection refused"
+# before any SYN retransmission, and COLUMN is not listed. Wall-clock time
+# is only printed: under TCG and KASAN it varies by seconds.
 refused() {
 	addr=$1 col=$2
 	r0=$(retrans)
@@ -78,7 +72,6 @@ else
 	ok "# SKIP no IPv6"
 fi
 
-# refuse=0: the same command connects to itself again.
 echo 0 >$SYSCTL
 sct_ncat_hold 127.0.0.1 $PORT
 if sct_wait sct_listed "^inet 127.0.0.1:$PORT ESTAB "; then

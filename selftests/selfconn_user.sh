@@ -1,12 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# The companion: `selfconn connect [ADDR] PORT [--hold SECONDS] [--json]` makes a
-# self-connect that /proc/selfconn lists with the companion's socket inode,
-# for IPv4, IPv6 and IPv4-mapped; its usage errors exit 64, its other
-# errors 1 with the errno name on stderr.
-#
-# Runs in a network namespace of its own when unshare(1) can make one.
+# The companion's `selfconn connect [ADDR] PORT [--hold SECONDS] [--json]`:
+# the self-connects it makes are listed with its socket inode.
 
 . "$(dirname "$0")/selfconn_lib.sh"
 sct_own_netns "$@"
@@ -19,13 +15,11 @@ echo "1..11"
 
 sct_tmp
 
-# --help, top and subcommand
 run 0 --help && grep -q '^  connect ' "$tmp/out"
 check "selfconn --help lists connect" $?
 run 0 connect --help && grep -q 'Usage: selfconn connect \[ADDR\] PORT' "$tmp/out"
 check "selfconn connect --help" $?
 
-# usage errors: 64, a message on stderr, nothing on stdout
 bad=0
 for args in "" "bogus" "connect" "connect 0" "connect 65536" "connect 1.2.3 80" \
 	"connect 18090 --hold" "connect 18090 --hold -1" "connect 1 2 3" \
@@ -38,11 +32,9 @@ for args in "" "bogus" "connect" "connect 0" "connect 65536" "connect 1.2.3 80" 
 done
 check "usage errors exit 64 with a message on stderr" $bad
 
-# a non-local address: bind fails, exit 1, errno name on stderr
 run 1 connect 192.0.2.1 18090 && grep -q 'EADDRNOTAVAIL' "$tmp/err"
 check "a non-local address exits 1 naming EADDRNOTAVAIL" $?
 
-# one-shot: prints the 4-tuple and ESTAB, then its TIME-WAIT is listed
 wait_tw() {
 	sct_wait sct_listed "^$1 TIME-WAIT 0 0 [1-9][0-9]*( |\$)" || { dump; false; }
 }
@@ -51,12 +43,10 @@ run 0 connect 18091 &&
 	wait_tw "inet 127.0.0.1:18091"
 check "selfconn connect 18091 prints the 4-tuple, then TIME-WAIT is listed" $?
 
-# --json: one object, schema 1
 run 0 connect 18096 --json &&
 	grep -qx '{"schema":1,"command":"connect","family":"inet","local":"127.0.0.1:18096","remote":"127.0.0.1:18096","state":"ESTAB"}' "$tmp/out"
 check "selfconn connect 18096 --json prints schema 1" $?
 
-# held: listed as ESTAB with the companion's own socket inode
 held() {	# held FAMILY ADDR-AS-LISTED ARG-ADDR PORT [NOTE]: checked
 	fam=$1 listed=$2 arg=$3 port=$4
 	re=$(printf '%s' "$listed" | sed 's/[].[]/\\&/g')
@@ -66,12 +56,11 @@ held() {	# held FAMILY ADDR-AS-LISTED ARG-ADDR PORT [NOTE]: checked
 	sct_wait sct_listed "^$fam $re:$port ESTAB "
 	row=$(grep "^$fam $re:$port ESTAB " /proc/selfconn)
 	ino=$(echo "$row" | awk '{ print $5 }')
-	res=1
-	if [ -n "$ino" ] && sct_sockets_of "$pid" | grep -qxF "socket:[$ino]" &&
+	[ -n "$ino" ] && sct_sockets_of "$pid" | grep -qxF "socket:[$ino]" &&
 		echo "$row" | grep -Eq "^$fam $re:$port ESTAB 0 $ino -( |\$)" &&
-		grep -qxF "$fam $listed:$port -> $listed:$port ESTAB" "$tmp/out"; then
-		res=0
-	else
+		grep -qxF "$fam $listed:$port -> $listed:$port ESTAB" "$tmp/out"
+	res=$?
+	if [ $res != 0 ]; then
 		echo "# expected: $fam $listed:$port ESTAB 0 <inode of pid $pid> -"
 		echo "# got row: $row"
 		echo "# its sockets: $(sct_sockets_of "$pid" | tr '\n' ' ')"
@@ -88,7 +77,6 @@ held inet6 "[::1]" ::1 18093
 held inet6 "[::ffff:127.0.0.1]" ::ffff:127.0.0.1 18094
 held inet6 "[::1]" "[::1]" 18095 "(brackets)"
 
-# killed while holding: its TIME-WAIT is listed
 wait_tw "inet6 \[::ffff:127.0.0.1\]:18094"
 check "after kill, [::ffff:127.0.0.1]:18094 is TIME-WAIT" $?
 
