@@ -1,12 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * selfconn_stress [--seconds N]: in a network namespace of its own, for N
- * seconds (15, or $SELFCONN_STRESS_SECONDS), threads at once: loopback
- * connections that leave TIME-WAITs, self-connects of the three kinds,
- * listeners, readers of /proc/selfconn (whole, in tiny reads, and port
- * queries, their descriptors kept across reloads), watch writes, refuse
- * toggles (here and in namespaces of their own), namespaces dropped with
- * their sockets and an open file, and module reloads ($SELFCONN_KO).
+ * selfconn_stress [--seconds N]: in a network namespace of its own, the
+ * threads of st_roles at once, module reloads ($SELFCONN_KO) included.
  *
  * Every read is consistent output (sct_parse(), nothing shaped like a
  * kernel address) or a clean error: ENOENT (opened while the module was
@@ -103,10 +98,8 @@ static int st_rand(struct st_thread *t, int n)
 }
 
 /*
- * A read into f that returned ret (sct_reread(), sct_cat()), checked:
- * nothing shaped like a kernel address, rows only on the ports of this
- * namespace's self-connects. 0; -errno of the read; or -EBADMSG with why
- * it is not consistent in f->err.
+ * A read into f that returned ret: 0; -errno of the read; or -EBADMSG, why in f->err, if
+ * something is shaped like a kernel address or a row is on no port of our self-connects.
  */
 static int st_check(struct sct_file *f, int ret)
 {
@@ -151,7 +144,6 @@ static int st_listen(int kind, int port)
 	return sct_listener_as(ST_FAMILY(kind), st_addr[kind], port, ST_OPTS, 512, geteuid());
 }
 
-/* Accepts on ST_LISTEN, reads to EOF, closes. */
 static void *st_acceptor(void *arg)
 {
 	struct st_thread *t = arg;
@@ -334,8 +326,7 @@ static void *st_reader(void *arg)
 			st_inconsistent(t, f.err, f.text);
 	}
 	sct_file_free(&f);
-	if (fd >= 0)
-		close(fd);
+	close(fd);
 	return NULL;
 }
 
@@ -343,7 +334,7 @@ static void *st_reader(void *arg)
 static void *st_writer(void *arg)
 {
 	struct st_thread *t = arg;
-	int fd = -1, r, err;
+	int fd = -1, r;
 	char cmd[16];
 
 	while (!atomic_load(&t->ctx->stop)) {
@@ -362,19 +353,17 @@ static void *st_writer(void *arg)
 			st_add(t, C_WATCH);
 			continue;
 		}
-		err = errno;
-		if (err == ENOENT || err == ENOSPC) {
+		if (errno == ENOENT || errno == ENOSPC) {
 			st_add(t, C_WATCH);
-		} else if (err == EIO) {
+		} else if (errno == EIO) {
 			close(fd);
 			fd = -1;
 		} else {
-			st_unexpected(t, "watch", err);
+			st_unexpected(t, "watch", errno);
 		}
 		usleep(1000);
 	}
-	if (fd >= 0)
-		close(fd);
+	close(fd);
 	return NULL;
 }
 
@@ -449,16 +438,11 @@ static void *st_netns(void *arg)
 			st_unexpected(t, "setns", errno);
 		usleep(1000 * st_rand(t, 20));
 		/* the last reference goes with these: the namespace is torn down */
-		if (self >= 0)
-			close(self);
-		if (a >= 0)
-			close(a);
-		if (c >= 0)
-			close(c);
-		if (l >= 0)
-			close(l);
-		if (pfd >= 0)
-			close(pfd);
+		close(self);
+		close(a);
+		close(c);
+		close(l);
+		close(pfd);
 	}
 	return NULL;
 }
@@ -470,11 +454,9 @@ static void *st_reloader(void *arg)
 	int err;
 
 	/*
-	 * Thirteen busy threads share two slow CPUs (KASAN under TCG): the
-	 * reloader would get a reload in 25 s. Ahead of them, it reloads as
-	 * often as the kernel lets it, but leaves the module loaded at least
-	 * as long as the last reload took (two pernet unregistrations wait
-	 * for namespaces being cleaned up), so that the readers get it too.
+	 * Ahead of thirteen busy threads on two slow CPUs (KASAN under TCG), reload as often as
+	 * the kernel lets it, but leave the module loaded at least as long as the last reload
+	 * took (two pernet unregistrations wait for namespaces being cleaned up).
 	 */
 	if (setpriority(PRIO_PROCESS, gettid(), -10))
 		st_unexpected(t, "setpriority", errno);
