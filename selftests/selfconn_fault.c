@@ -1,17 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Fault paths of insmod (the module's init in four namespaces, with
- * refuse_default 0 and 1) and of a refuse=1 write: /proc/thread-self/fail-nth
- * fails the N-th slab allocation, for N = 1, 2, ... until the operation
- * completes without reaching N. A failure leaves nothing behind: no file,
- * no sysctl, no module, no packet hook (kmemleak and KASAN: the debug lane).
- * Kernels without fault injection (Debian's) skip. Needs root, $SELFCONN_KO.
+ * Fault paths of insmod (the module's init in four namespaces) and of a refuse=1 write:
+ * /proc/thread-self/fail-nth fails the N-th slab allocation, for N = 1, 2, ... until the
+ * operation completes without reaching N. A failure leaves nothing behind (kmemleak and
+ * KASAN: the debug lane). Kernels without fault injection (Debian's) skip.
  */
 #define _GNU_SOURCE
 #include "kselftest_harness.h"
 #include "selfconn_lib.h"
 
-#define FT_SYSCTL_DIR	"/proc/sys/net/selfconn"
 #define FT_MODULE	"/sys/module/selfconn"
 #define FT_TIMEOUT	280	/* seconds per test: QEMU without KVM, KASAN */
 #define FT_HELD		2	/* namespaces the test holds besides its own */
@@ -82,9 +79,8 @@ FIXTURE_TEARDOWN(insmod)
 }
 
 /*
- * Loaded and working, or nothing of the module left (no file, no sysctl, no
- * hook), in this namespace and the held ones. With hooks (refuse_default=1
- * registers them), a hook left behind would refuse a self-connect, or run
+ * Loaded and working, or nothing of the module left in this namespace and the held ones: a
+ * hook left behind (refuse_default=1 registers them) would refuse a self-connect, or run
  * freed code.
  */
 static void ft_expect(struct __test_metadata *_metadata, FIXTURE_DATA(insmod) *self,
@@ -101,7 +97,7 @@ static void ft_expect(struct __test_metadata *_metadata, FIXTURE_DATA(insmod) *s
 			EXPECT_EQ(refuse ? ECONNREFUSED : 0, sct_self_connect_errno(FT_PORT + 100));
 			continue;
 		}
-		EXPECT_NE(0, access(FT_SYSCTL_DIR, F_OK))
+		EXPECT_NE(0, access("/proc/sys/net/selfconn", F_OK))
 			TH_LOG("nth %d: net.selfconn left in namespace %d", nth, i);
 		if (refuse)
 			EXPECT_EQ(0, sct_self_connect_errno(FT_PORT + nth % 100));

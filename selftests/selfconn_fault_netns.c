@@ -1,13 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The fault paths of a namespace's creation (fault injection as in
- * selfconn_fault.c): unshare(CLONE_NEWNET) fails its N-th slab allocation,
- * the module's pernet init included, for N = 1, 2, ... until it succeeds.
- * With refuse_default=1 that init registers the hooks, then the sysctl:
- * every failure path of refuse_default=0 is one of these too. A failed
- * creation leaves nothing behind (kmemleak and KASAN in the debug lane); a
- * created one works. Kernels without fault injection skip. Needs root and
- * $SELFCONN_KO.
+ * The fault paths of a namespace's creation, as in selfconn_fault.c: unshare(CLONE_NEWNET)
+ * fails its N-th slab allocation, the module's pernet init included, until it succeeds.
+ * With refuse_default=1 that init registers the hooks, then the sysctl: every failure path
+ * of refuse_default=0 is one of these too.
  */
 #define _GNU_SOURCE
 #include "kselftest_harness.h"
