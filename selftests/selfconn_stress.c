@@ -210,20 +210,17 @@ static void *st_self(void *arg)
 				st_net_fail(t, "self-connect", -fd);
 		} else {
 			st_add(t, C_SELF);
-			if (held[n % 8] >= 0) {
-				if (st_rand(t, 2))
-					sct_rst_close(held[n % 8]);
-				else
-					close(held[n % 8]);
-			}
+			if (st_rand(t, 2))
+				sct_rst_close(held[n % 8]);
+			else
+				close(held[n % 8]);
 			held[n % 8] = fd;
 		}
 		n++;
 		usleep(2000);
 	}
 	for (n = 0; n < 8; n++)
-		if (held[n] >= 0)
-			sct_rst_close(held[n]);
+		sct_rst_close(held[n]);
 	return NULL;
 }
 
@@ -244,14 +241,11 @@ static void *st_listeners(void *arg)
 		}
 		st_add(t, C_LISTENERS);
 		c = st_connect(kind, port, 0);
-		if (c >= 0) {
-			a = accept4(l, NULL, NULL, SOCK_CLOEXEC);
-			if (a >= 0) {
-				st_add(t, C_ACCEPT);
-				close(a);
-			}
-			close(c);
-		}
+		a = c < 0 ? -1 : accept4(l, NULL, NULL, SOCK_CLOEXEC);
+		if (a >= 0)
+			st_add(t, C_ACCEPT);
+		close(a);
+		close(c);
 		close(l);
 		usleep(1000);
 	}
