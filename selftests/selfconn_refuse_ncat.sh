@@ -53,7 +53,7 @@ refused() {
 		ok "ncat $addr $PORT -p $PORT: Connection refused, no SYN retried"
 	else
 		not_ok "ncat $addr $PORT -p $PORT: Connection refused at once, not listed"
-		sed 's/^/#   | /' /proc/selfconn
+		dump
 	fi
 }
 
