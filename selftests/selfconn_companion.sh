@@ -94,11 +94,7 @@ for args in "127.0.0.1 18101" "::1 18102" "::ffff:127.0.0.1 18103"; do
 	pids="$pids $!"
 	first=${first:-$!}
 done
-# shellcheck disable=SC2317 # run by sct_wait
-estab_rows() {	# estab_rows N: /proc/selfconn lists N ESTAB rows
-	[ "$(grep -c ' ESTAB ' /proc/selfconn)" = "$1" ]
-}
-sct_wait estab_rows 3 || dump
+sct_wait awk '/ ESTAB / { n++ } END { exit n != 3 }' /proc/selfconn || dump
 
 ino=$(awk '$2 == "127.0.0.1:18101" { print $5 }' /proc/selfconn)
 run 1 list --check &&

@@ -134,8 +134,7 @@ fi
 	--collector.textfile.directory="$tmp/tf" --web.listen-address=$SCRAPE \
 	>"$tmp/exporter.log" 2>&1 &
 pids="$pids $!"
-scrape() { wget -qO "$tmp/scrape" "http://$SCRAPE/metrics" 2>/dev/null; }
-sct_wait scrape
+sct_wait wget -qO "$tmp/scrape" "http://$SCRAPE/metrics" 2>/dev/null
 grep '^selfconn_sockets{.*ESTAB' "$tmp/scrape" | sed 's/^/# scrape: /'
 has "$tmp/scrape" "$ino_a" 'selfconn_sockets{family="inet",state="ESTAB"}' 1 &&
 	has "$tmp/scrape" "$ino_b" 'selfconn_sockets{family="inet",state="ESTAB"}' 1 &&
