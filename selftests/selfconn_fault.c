@@ -14,20 +14,6 @@
 #define FT_HELD		2	/* namespaces the test holds besides its own */
 #define FT_PORT		18150	/* self-connects: FT_PORT + n */
 
-/* A namespace with lo up and a listener, entered again from own: its fd. */
-static int ft_hold_netns(int own, int *sock)
-{
-	int fd;
-
-	if (sct_new_netns())
-		return -1;
-	fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	*sock = sct_listener_as(AF_INET, "127.0.0.1", FT_PORT - 1, 0, 4, geteuid());
-	if (*sock < 0 || setns(own, CLONE_NEWNET))
-		return -1;
-	return fd;
-}
-
 FIXTURE(insmod) {
 	int own;			/* this namespace */
 	int held[FT_HELD];		/* namespaces held open */
@@ -58,8 +44,11 @@ FIXTURE_SETUP(insmod)
 	self->own = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 	ASSERT_LE(0, self->own);
 	for (i = 0; i < FT_HELD; i++) {
-		self->held[i] = ft_hold_netns(self->own, &self->sock[i]);
-		ASSERT_LE(0, self->held[i]) TH_LOG("namespace %d: %s", i, strerror(errno));
+		ASSERT_EQ(0, sct_new_netns()) TH_LOG("namespace %d: %s", i, strerror(errno));
+		self->held[i] = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+		ASSERT_LE(0, self->held[i]);
+		self->sock[i] = sct_t_listener(_metadata, AF_INET, "127.0.0.1", FT_PORT - 1, 0);
+		ASSERT_EQ(0, setns(self->own, CLONE_NEWNET));
 	}
 	ASSERT_EQ(0, sct_module_unload());
 }
