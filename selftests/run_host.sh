@@ -27,9 +27,8 @@ if [ ! -e /proc/selfconn ]; then
 	loaded=1
 fi
 
-total=$(echo "$tests" | wc -l)
 echo "TAP version 13"
-echo "1..$total"
+echo "1..$(echo "$tests" | wc -l)"
 i=0
 failed=0
 for t in $tests; do
