@@ -291,17 +291,20 @@ static void *st_reader(void *arg)
 				continue;
 		}
 		if (t->id == 2) {
+			char cmd[16];
+
 			port = st_rand(t, 2) ? ST_SELF + st_rand(t, ST_NSELF) :
 					       ST_LPORT + st_rand(t, 32);
 			if (st_rand(t, 4) == 0)
 				port = ST_LISTEN;
+			snprintf(cmd, sizeof(cmd), "%d\n", port);
 			/* at offset 0; no pwrite() on a seq_file (ESPIPE) */
 			if (lseek(fd, 0, SEEK_SET)) {
 				/* its file removed under it: EINVAL (proc_reg_llseek()) */
 				st_read_error(t, &fd, errno == EINVAL ? EIO : errno);
 				continue;
 			}
-			if (dprintf(fd, "%d\n", port) < 0) {
+			if (write(fd, cmd, strlen(cmd)) < 0) {
 				st_read_error(t, &fd, errno);
 				continue;
 			}
@@ -325,7 +328,8 @@ static void *st_reader(void *arg)
 static void *st_writer(void *arg)
 {
 	struct st_thread *t = arg;
-	int fd = -1, r, ret;
+	int fd = -1, r;
+	char cmd[16];
 
 	while (!atomic_load(&t->ctx->stop)) {
 		if (fd < 0) {
@@ -335,11 +339,11 @@ static void *st_writer(void *arg)
 		}
 		r = st_rand(t, 100);
 		if (r == 0)
-			ret = dprintf(fd, "clear\n");
+			snprintf(cmd, sizeof(cmd), "clear\n");
 		else
-			ret = dprintf(fd, r < 50 ? "%d\n" : "-%d\n",
-				      ST_WATCH + st_rand(t, ST_NWATCH));
-		if (ret >= 0) {
+			snprintf(cmd, sizeof(cmd), r < 50 ? "%d\n" : "-%d\n",
+				 ST_WATCH + st_rand(t, ST_NWATCH));
+		if (write(fd, cmd, strlen(cmd)) >= 0) {
 			st_add(t, C_WATCH);
 			continue;
 		}
@@ -399,6 +403,7 @@ static void *st_netns(void *arg)
 {
 	struct st_thread *t = arg;
 	int l, c, a, self, pfd, tw;
+	char cmd[16];
 
 	while (!atomic_load(&t->ctx->stop)) {
 		usleep(10000);
@@ -418,8 +423,11 @@ static void *st_netns(void *arg)
 			close(tw);	/* a client that closes first */
 		self = st_connect(0, 18601, 18601);
 		pfd = open(SCT_PROC, O_WRONLY | O_CLOEXEC);
-		if (pfd >= 0 && dprintf(pfd, "%d\n", 18600 + st_rand(t, 2)) < 0 && errno != EIO)
-			st_unexpected(t, "watch in a new namespace", errno);
+		if (pfd >= 0) {
+			snprintf(cmd, sizeof(cmd), "%d\n", 18600 + st_rand(t, 2));
+			if (write(pfd, cmd, strlen(cmd)) < 0 && errno != EIO)
+				st_unexpected(t, "watch in a new namespace", errno);
+		}
 		if (setns(t->ctx->main_ns, CLONE_NEWNET))
 			st_unexpected(t, "setns", errno);
 		usleep(1000 * st_rand(t, 20));
