@@ -96,7 +96,6 @@ else
 	ok "# SKIP no tracefs with selfconn events (CONFIG_TRACING)"
 fi
 
-echo 0 >$DIR/audit
 echo 1 >$DIR/refuse
 attempt 2 && [ "$(sct_counters)" = "3 2" ] &&
 	! dmesg | grep -q "audit self-connect 127.0.0.1:$port "
