@@ -210,9 +210,9 @@ static void *st_self(void *arg)
 				st_net_fail(t, "self-connect", -fd);
 		} else {
 			st_add(t, C_SELF);
-			if (st_rand(t, 2))
+			if (held[n % 8] >= 0 && st_rand(t, 2))
 				sct_rst_close(held[n % 8]);
-			else
+			else if (held[n % 8] >= 0)
 				close(held[n % 8]);
 			held[n % 8] = fd;
 		}
@@ -220,7 +220,8 @@ static void *st_self(void *arg)
 		usleep(2000);
 	}
 	for (n = 0; n < 8; n++)
-		sct_rst_close(held[n]);
+		if (held[n] >= 0)
+			sct_rst_close(held[n]);
 	return NULL;
 }
 
@@ -242,10 +243,12 @@ static void *st_listeners(void *arg)
 		st_add(t, C_LISTENERS);
 		c = st_connect(kind, port, 0);
 		a = c < 0 ? -1 : accept4(l, NULL, NULL, SOCK_CLOEXEC);
-		if (a >= 0)
+		if (a >= 0) {
 			st_add(t, C_ACCEPT);
-		close(a);
-		close(c);
+			close(a);
+		}
+		if (c >= 0)
+			close(c);
 		close(l);
 		usleep(1000);
 	}
@@ -320,7 +323,8 @@ static void *st_reader(void *arg)
 			st_inconsistent(t, f.err, f.text);
 	}
 	sct_file_free(&f);
-	close(fd);
+	if (fd >= 0)
+		close(fd);
 	return NULL;
 }
 
@@ -357,7 +361,8 @@ static void *st_writer(void *arg)
 		}
 		usleep(1000);
 	}
-	close(fd);
+	if (fd >= 0)
+		close(fd);
 	return NULL;
 }
 
